@@ -1,0 +1,51 @@
+package herald.codec;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * A well-formed client request. Decoded in exactly one place ({@link FrameDecoder}); callers match it with
+ * a {@code switch} expression on {@link #action()} that has no {@code default}, so a new action does not
+ * compile until every switch handles it. (Java 17 has no pattern matching in {@code switch}; the enum
+ * gives the same compile-time check.)
+ *
+ * <p>{@code id} is the request's {@code "id"} as raw JSON (a string with its quotes, or an integer), or
+ * {@code null} when the request had none. Replies echo it byte for byte.
+ */
+public sealed interface Frame extends Decoded {
+
+  String id();
+
+  /** The request's {@code "action"}. */
+  Action action();
+
+  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING }
+
+  record Subscribe(String id, String topic, Replay replay) implements Frame {
+    @Override
+    public Action action() {
+      return Action.SUBSCRIBE;
+    }
+  }
+
+  record Unsubscribe(String id, String topic) implements Frame {
+    @Override
+    public Action action() {
+      return Action.UNSUBSCRIBE;
+    }
+  }
+
+  /** {@code message} is the raw JSON text of the message value, exactly as the client sent it. */
+  record Publish(String id, String topic, Buffer message) implements Frame {
+    @Override
+    public Action action() {
+      return Action.PUBLISH;
+    }
+  }
+
+  record Ping(String id) implements Frame {
+    @Override
+    public Action action() {
+      return Action.PING;
+    }
+  }
+}

@@ -1,0 +1,292 @@
+package herald.codec;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns one line (without its {@code \n}) into a {@link Frame} or a {@link DecodeError}. It knows JSON and
+ * the protocol's field rules, and nothing about topics, subscribers or the event bus.
+ *
+ * <p>Each line is parsed exactly once, with Jackson's streaming parser. A publish's message is not turned
+ * into objects at all: the decoder records where its JSON text starts and ends and hands on that slice,
+ * so the broker delivers exactly the bytes the publisher sent.
+ *
+ * <p>Not thread-safe (it caches a UTF-8 decoder): use one per connection or per event loop.
+ */
+public final class FrameDecoder {
+
+  private static final JsonFactory JSON = JsonFactory.builder()
+      // Two "topic" keys in one frame are almost certainly a client bug; say so instead of picking one.
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .build();
+
+  // Field bits, so that "is this field allowed for this action" is one mask test.
+  private static final int F_ACTION = 1, F_ID = 2, F_TOPIC = 4, F_MESSAGE = 8, F_FROM = 16, F_LAST = 32;
+  private static final int ALLOWED_SUBSCRIBE = F_ACTION | F_ID | F_TOPIC | F_FROM | F_LAST;
+  private static final int ALLOWED_UNSUBSCRIBE = F_ACTION | F_ID | F_TOPIC;
+  private static final int ALLOWED_PUBLISH = F_ACTION | F_ID | F_TOPIC | F_MESSAGE;
+  private static final int ALLOWED_PING = F_ACTION | F_ID;
+
+  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT)
+      .onUnmappableCharacter(CodingErrorAction.REPORT);
+
+  /**
+   * Decodes one line. Returns null for a blank line (only whitespace), which is not a frame: {@code nc}
+   * users press Enter, and some clients send blank lines as keep-alives.
+   */
+  public Decoded decode(Buffer line) {
+    byte[] bytes = line.getBytes();
+    int len = bytes.length;
+    if (len > 0 && bytes[len - 1] == '\r') {
+      len--; // accept CRLF line endings
+    }
+    if (isBlank(bytes, len)) {
+      return null;
+    }
+    if (!isAscii(bytes, len) && !isUtf8(bytes, len)) {
+      return new DecodeError(null, ErrorCode.INVALID_UTF8, "frame is not valid UTF-8");
+    }
+    try (JsonParser p = JSON.createParser(bytes, 0, len)) {
+      return parse(p, bytes, line);
+    } catch (JsonProcessingException e) {
+      return new DecodeError(null, ErrorCode.INVALID_JSON,
+          "malformed JSON at column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      // Parsing a byte array does no I/O; a checked exception here is a Jackson bug, reported as bad JSON.
+      return new DecodeError(null, ErrorCode.INVALID_JSON, "malformed JSON: " + e.getMessage());
+    }
+  }
+
+  private Decoded parse(JsonParser p, byte[] bytes, Buffer line) throws IOException {
+    JsonToken first = p.nextToken();
+    if (first != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      expectEnd(p);
+      return new DecodeError(null, ErrorCode.NOT_AN_OBJECT,
+          "a frame must be a JSON object, got " + describe(first));
+    }
+    int seen = 0;
+    String action = null, topic = null, id = null;
+    JsonToken actionToken = null, topicToken = null, idToken = null, messageToken = null;
+    JsonToken fromToken = null, lastToken = null;
+    String fromText = null;
+    long fromSeq = 0, last = 0;
+    int messageStart = 0, messageEnd = 0;
+    String unknownField = null;
+
+    String name;
+    while ((name = p.nextFieldName()) != null) {
+      JsonToken v = p.nextToken();
+      switch (name) {
+        case "action" -> {
+          seen |= F_ACTION;
+          actionToken = v;
+          action = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        case "topic" -> {
+          seen |= F_TOPIC;
+          topicToken = v;
+          topic = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        case "id" -> {
+          seen |= F_ID;
+          idToken = v;
+          if (v == JsonToken.VALUE_STRING) {
+            int start = offset(p);
+            p.finishToken();
+            id = new String(bytes, start, offsetAfter(p) - start, StandardCharsets.UTF_8);
+          } else if (v == JsonToken.VALUE_NUMBER_INT) {
+            id = p.getText();
+          }
+        }
+        case "message" -> {
+          seen |= F_MESSAGE;
+          messageToken = v;
+          messageStart = offset(p);
+          if (v == JsonToken.VALUE_STRING) {
+            p.finishToken(); // strings are parsed lazily; finish it so the end offset is past the quote
+            messageEnd = offsetAfter(p);
+          } else if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+            p.skipChildren();
+            messageEnd = offsetAfter(p);
+          } else {
+            messageEnd = messageStart + p.getText().length(); // numbers, true, false, null: ASCII text
+          }
+        }
+        case "from" -> {
+          seen |= F_FROM;
+          fromToken = v;
+          if (v == JsonToken.VALUE_STRING) {
+            fromText = p.getText();
+          } else if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
+              || v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.LONG) {
+            fromSeq = p.getLongValue();
+          }
+        }
+        case "last" -> {
+          seen |= F_LAST;
+          lastToken = v;
+          if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            last = p.getLongValue();
+          }
+        }
+        default -> {
+          if (unknownField == null) {
+            unknownField = name;
+          }
+        }
+      }
+      p.skipChildren();
+    }
+    expectEnd(p);
+
+    // The frame is valid JSON. From here on every error can echo the id, if the id itself is usable.
+    if (idToken != null && id == null) {
+      return new DecodeError(null, ErrorCode.INVALID_FIELD, "id must be a string or an integer, got " + describe(idToken));
+    }
+    if (actionToken == null) {
+      return new DecodeError(id, ErrorCode.MISSING_ACTION, "frame has no \"action\"");
+    }
+    if (action == null) {
+      return new DecodeError(id, ErrorCode.INVALID_FIELD, "action must be a string, got " + describe(actionToken));
+    }
+    int allowed = switch (action) {
+      case "subscribe" -> ALLOWED_SUBSCRIBE;
+      case "unsubscribe" -> ALLOWED_UNSUBSCRIBE;
+      case "publish" -> ALLOWED_PUBLISH;
+      case "ping" -> ALLOWED_PING;
+      default -> 0;
+    };
+    if (allowed == 0) {
+      return new DecodeError(id, ErrorCode.UNKNOWN_ACTION,
+          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish or ping");
+    }
+    if (unknownField != null) {
+      return new DecodeError(id, ErrorCode.UNKNOWN_FIELD, "field \"" + unknownField + "\" is not part of the protocol");
+    }
+    if ((seen & ~allowed) != 0) {
+      return new DecodeError(id, ErrorCode.UNKNOWN_FIELD,
+          "field \"" + firstName(seen & ~allowed) + "\" is not allowed in a " + action + " frame");
+    }
+    if (action.equals("ping")) {
+      return new Frame.Ping(id);
+    }
+    if (topicToken == null) {
+      return new DecodeError(id, ErrorCode.MISSING_TOPIC, action + " needs a \"topic\"");
+    }
+    if (topic == null) {
+      return new DecodeError(id, ErrorCode.INVALID_TOPIC, "topic must be a string, got " + describe(topicToken));
+    }
+    String problem = TopicName.problem(topic);
+    if (problem != null) {
+      return new DecodeError(id, ErrorCode.INVALID_TOPIC, problem);
+    }
+    switch (action) {
+      case "publish" -> {
+        if (messageToken == null || messageToken == JsonToken.VALUE_NULL) {
+          return new DecodeError(id, ErrorCode.MISSING_MESSAGE, "publish needs a \"message\" that is not null");
+        }
+        return new Frame.Publish(id, topic, line.slice(messageStart, messageEnd));
+      }
+      case "unsubscribe" -> {
+        return new Frame.Unsubscribe(id, topic);
+      }
+      default -> {
+        if (fromToken != null && lastToken != null) {
+          return new DecodeError(id, ErrorCode.INVALID_FIELD, "use either \"from\" or \"last\", not both");
+        }
+        if (fromToken != null) {
+          if ("earliest".equals(fromText)) {
+            return new Frame.Subscribe(id, topic, Replay.EARLIEST);
+          }
+          if (fromToken == JsonToken.VALUE_NUMBER_INT && fromSeq >= 1) {
+            return new Frame.Subscribe(id, topic, new Replay.From(fromSeq));
+          }
+          return new DecodeError(id, ErrorCode.INVALID_FIELD, "from must be \"earliest\" or a seq of 1 or more");
+        }
+        if (lastToken != null) {
+          if (lastToken == JsonToken.VALUE_NUMBER_INT && last >= 0) {
+            return new Frame.Subscribe(id, topic, last == 0 ? Replay.LIVE : new Replay.Last(last));
+          }
+          return new DecodeError(id, ErrorCode.INVALID_FIELD, "last must be an integer of 0 or more");
+        }
+        return new Frame.Subscribe(id, topic, Replay.LIVE);
+      }
+    }
+  }
+
+  private static void expectEnd(JsonParser p) throws IOException {
+    if (p.nextToken() != null) {
+      throw new JsonProcessingException("trailing data after the JSON value", p.currentTokenLocation()) {};
+    }
+  }
+
+  private static int offset(JsonParser p) {
+    return (int) p.currentTokenLocation().getByteOffset();
+  }
+
+  private static int offsetAfter(JsonParser p) {
+    return (int) p.currentLocation().getByteOffset();
+  }
+
+  private static String firstName(int bits) {
+    if ((bits & F_TOPIC) != 0) return "topic";
+    if ((bits & F_MESSAGE) != 0) return "message";
+    if ((bits & F_FROM) != 0) return "from";
+    return "last";
+  }
+
+  private static String describe(JsonToken t) {
+    if (t == null) {
+      return "nothing";
+    }
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT -> "an integer";
+      case VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.asString();
+    };
+  }
+
+  private static boolean isBlank(byte[] b, int len) {
+    for (int i = 0; i < len; i++) {
+      if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isAscii(byte[] b, int len) {
+    for (int i = 0; i < len; i++) {
+      if (b[i] < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean isUtf8(byte[] b, int len) {
+    try {
+      utf8.reset().decode(ByteBuffer.wrap(b, 0, len));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
+  }
+}
