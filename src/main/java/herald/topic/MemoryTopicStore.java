@@ -1,0 +1,212 @@
+package herald.topic;
+
+import herald.codec.FrameEncoder;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * The single-node {@link TopicStore}: every topic's queue in memory, bounded per topic and in total.
+ *
+ * <p>Global eviction needs "the oldest message anywhere", so besides the per-topic rings the store keeps
+ * one queue of every message in arrival order. Entries left behind by per-topic eviction are skipped when
+ * reached, and the queue is compacted when they outnumber live ones, so it stays within twice the number
+ * of messages held.
+ */
+public final class MemoryTopicStore implements TopicStore {
+
+  /**
+   * Bytes charged per message on top of its frame: the record, the ring slot, the arrival-queue entry and
+   * the buffer's header. Without it a flood of tiny messages would use far more memory than the limit says.
+   */
+  static final int MESSAGE_OVERHEAD_BYTES = 96;
+
+  private final Retention retention;
+  private final LongSupplier clock;
+  private final Map<String, Topic> topics = new HashMap<>();
+  /** Topics that hold no message: candidates to forget, oldest emptied first. */
+  private final LinkedHashSet<Topic> empty = new LinkedHashSet<>();
+  private final ArrayDeque<Arrival> arrivals = new ArrayDeque<>();
+  private long messages;
+  private long bytes;
+
+  public MemoryTopicStore(Retention retention, LongSupplier clock) {
+    this.retention = retention;
+    this.clock = clock;
+  }
+
+  @Override
+  public StoredMessage append(String topicName, Buffer data) {
+    Topic topic = topics.get(topicName);
+    if (topic == null) {
+      if (topics.size() >= retention.maxTopics() && !forgetOneEmpty()) {
+        return null;
+      }
+      topic = new Topic(topicName);
+      topics.put(topicName, topic);
+    }
+    long seq = ++topic.lastSeq;
+    StoredMessage m = new StoredMessage(seq, FrameEncoder.message(topicName, data, seq), clock.getAsLong());
+    long size = cost(m);
+    topic.ring.addLast(m);
+    topic.bytes += size;
+    empty.remove(topic);
+    messages++;
+    bytes += size;
+    arrivals.addLast(new Arrival(topic, seq));
+
+    while (topic.ring.size() > retention.maxMessagesPerTopic() || topic.bytes > retention.maxBytesPerTopic()) {
+      if (topic.ring.size() == 1) {
+        break; // a single message larger than the topic limit is still kept until the next one arrives
+      }
+      evictOldest(topic);
+    }
+    while (bytes > retention.maxTotalBytes() && messages > 1) {
+      evictOldestAnywhere();
+    }
+    compactArrivalsIfStale();
+    return m;
+  }
+
+  @Override
+  public long firstSeq(String topicName) {
+    Topic topic = topics.get(topicName);
+    if (topic == null) {
+      return 1;
+    }
+    StoredMessage first = topic.ring.first();
+    return first == null ? topic.lastSeq + 1 : first.seq();
+  }
+
+  @Override
+  public long lastSeq(String topicName) {
+    Topic topic = topics.get(topicName);
+    return topic == null ? 0 : topic.lastSeq;
+  }
+
+  @Override
+  public long read(String topicName, long fromSeq, int maxBytes, Consumer<StoredMessage> sink) {
+    Topic topic = topics.get(topicName);
+    if (topic == null || topic.ring.size() == 0) {
+      return Math.max(fromSeq, topic == null ? 1 : topic.lastSeq + 1);
+    }
+    long first = topic.ring.first().seq();
+    long next = Math.max(fromSeq, first);
+    int handed = 0;
+    while (next <= topic.lastSeq && (handed == 0 || handed < maxBytes)) {
+      StoredMessage m = topic.ring.get((int) (next - first));
+      sink.accept(m);
+      handed += m.frame().length();
+      next++;
+    }
+    return next;
+  }
+
+  @Override
+  public void expire(long nowMillis, Predicate<String> inUse) {
+    long oldestKept = nowMillis - retention.maxAgeMillis();
+    while (!arrivals.isEmpty()) {
+      Arrival a = arrivals.peekFirst();
+      StoredMessage first = a.topic.ring.first();
+      if (first == null || first.seq() != a.seq) {
+        arrivals.pollFirst(); // already evicted by its topic's own limits
+      } else if (first.storedAtMillis() < oldestKept) {
+        evictOldestAnywhere();
+      } else {
+        break;
+      }
+    }
+    for (Iterator<Topic> it = empty.iterator(); it.hasNext(); ) {
+      Topic t = it.next();
+      if (!inUse.test(t.name)) {
+        it.remove();
+        topics.remove(t.name);
+      }
+    }
+  }
+
+  @Override
+  public int topicCount() {
+    return topics.size();
+  }
+
+  @Override
+  public long messageCount() {
+    return messages;
+  }
+
+  @Override
+  public long byteCount() {
+    return bytes;
+  }
+
+  /**
+   * Makes room for a new topic by forgetting the topic that has been empty longest. Such a topic's seq
+   * restarts at 1 if it is used again; the TopicVerticle only lets topics with no subscribers be forgotten
+   * (through {@link #expire}), and here only empty ones are taken.
+   */
+  private boolean forgetOneEmpty() {
+    Iterator<Topic> it = empty.iterator();
+    if (!it.hasNext()) {
+      return false;
+    }
+    Topic t = it.next();
+    it.remove();
+    topics.remove(t.name);
+    return true;
+  }
+
+  private void evictOldestAnywhere() {
+    while (true) {
+      Arrival a = arrivals.pollFirst();
+      StoredMessage first = a.topic.ring.first();
+      if (first != null && first.seq() == a.seq) {
+        evictOldest(a.topic);
+        return;
+      }
+    }
+  }
+
+  private void evictOldest(Topic topic) {
+    StoredMessage m = topic.ring.removeFirst();
+    long size = cost(m);
+    topic.bytes -= size;
+    messages--;
+    bytes -= size;
+    if (topic.ring.size() == 0) {
+      empty.add(topic);
+    }
+  }
+
+  private void compactArrivalsIfStale() {
+    if (arrivals.size() > 2 * messages + 1024) {
+      arrivals.removeIf(a -> {
+        StoredMessage first = a.topic.ring.first();
+        return first == null || a.seq < first.seq();
+      });
+    }
+  }
+
+  private static long cost(StoredMessage m) {
+    return m.frame().length() + MESSAGE_OVERHEAD_BYTES;
+  }
+
+  private static final class Topic {
+    final String name;
+    final MessageRing ring = new MessageRing();
+    long lastSeq;
+    long bytes;
+
+    Topic(String name) {
+      this.name = name;
+    }
+  }
+
+  private record Arrival(Topic topic, long seq) {}
+}

@@ -1,0 +1,228 @@
+package herald.topic;
+
+import herald.bus.Addresses;
+import herald.bus.ConnRef;
+import herald.bus.LocalCodec;
+import herald.bus.ToConnections;
+import herald.bus.ToTopics;
+import herald.codec.ErrorCode;
+import herald.codec.Frame;
+import herald.codec.FrameEncoder;
+import herald.codec.Replay;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Owns the node's topic queues ({@link TopicStore}) and who subscribes to what ({@link SubscriptionIndex}).
+ *
+ * <p><b>Concurrency.</b> One instance per node. All of its state is touched only on its own event loop, from
+ * its event-bus consumers and its timer; nothing else holds a reference to it. That is what makes a
+ * subscribe-with-replay atomic: reading the queue and joining the live stream happen in one handler call,
+ * with no publish in between.
+ *
+ * <p><b>Output.</b> Replies and pushes for the connections of one NetServer verticle are gathered in an
+ * {@link Outbox} while one incoming message is handled, then sent as one {@link ToConnections}. That keeps
+ * their order and makes one event-bus hop per batch instead of one per delivered message.
+ */
+public final class TopicVerticle extends VerticleBase {
+
+  /**
+   * A replaying subscriber gets at most this many bytes of stored frames, then waits until it has written
+   * them before it gets more. Replays are therefore paced by the client's reading speed and do not trip the
+   * slow-consumer limit, however much the topic holds.
+   */
+  static final int REPLAY_CHUNK_BYTES = 64 * 1024;
+
+  /** How often age-based retention and the reclaiming of empty, unused topics run. */
+  static final long EXPIRE_INTERVAL_MS = 1_000;
+
+  private final TopicStore store;
+  private final int maxSubscriptionsPerConnection;
+  private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
+  private final Map<String, Outbox> outboxes = new HashMap<>();
+  private final List<Outbox> dirty = new ArrayList<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private long published;
+  private long delivered;
+  private long timer;
+
+  public TopicVerticle(TopicStore store, int maxSubscriptionsPerConnection) {
+    this.store = store;
+    this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.register(vertx.eventBus());
+    consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
+    consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+    timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
+        t -> store.expire(System.currentTimeMillis(), index::hasSubscribers));
+    return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+  }
+
+  private void handle(Message<ToTopics> message) {
+    ToTopics body = message.body();
+    if (body instanceof ToTopics.Requests r) {
+      for (ToTopics.Request request : r.requests()) {
+        handleRequest(r.conn(), request);
+      }
+    } else if (body instanceof ToTopics.Credit c) {
+      Subscription sub = index.get(c.conn(), c.topic());
+      if (sub != null && !sub.live) {
+        sendReplayChunk(sub);
+      }
+    } else if (body instanceof ToTopics.Gone g) {
+      index.removeAll(g.conn());
+    }
+    flush();
+  }
+
+  private void handleRequest(ConnRef conn, ToTopics.Request request) {
+    Outbox out = outbox(conn);
+    int slot = request.slot();
+    Frame frame = request.frame();
+    switch (frame.action()) {
+      case PUBLISH -> out.reply(conn, slot, publish((Frame.Publish) frame));
+      case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
+      case UNSUBSCRIBE -> out.reply(conn, slot, unsubscribe(conn, (Frame.Unsubscribe) frame));
+      case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
+    }
+  }
+
+  private Buffer publish(Frame.Publish p) {
+    StoredMessage m = store.append(p.topic(), p.message());
+    if (m == null) {
+      return FrameEncoder.error(p.id(), ErrorCode.TOO_MANY_TOPICS,
+          "the broker holds its maximum of " + store.topicCount() + " topics (HERALD_MAX_TOPICS)");
+    }
+    published++;
+    for (Subscription sub : index.subscribers(p.topic())) {
+      if (sub.live) {
+        sub.outbox.add(new ToConnections.Push(sub.conn.id(), m.frame()));
+        sub.next = m.seq() + 1;
+        delivered++;
+      } // a subscriber still replaying reads this message from the store when it gets there
+    }
+    return FrameEncoder.published(p.id(), p.topic(), m.seq());
+  }
+
+  private void subscribe(ConnRef conn, Outbox out, int slot, Frame.Subscribe s) {
+    if (index.get(conn, s.topic()) != null) {
+      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), 0)); // idempotent: one delivery per message
+      return;
+    }
+    if (index.count(conn) >= maxSubscriptionsPerConnection) {
+      out.reply(conn, slot, FrameEncoder.error(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS, "this connection holds "
+          + maxSubscriptionsPerConnection + " subscriptions, the limit (HERALD_MAX_SUBSCRIPTIONS_PER_CONNECTION)"));
+      return;
+    }
+    long first = store.firstSeq(s.topic());
+    long next = store.lastSeq(s.topic()) + 1;
+    long start = s.replay().startSeq(first, next);
+    Subscription sub = new Subscription(conn, s.topic(), out, start);
+    index.add(conn, s.topic(), sub);
+    out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), s.replay() instanceof Replay.Live ? 0 : start));
+    if (start < next) {
+      // Joining the live stream and reading the backlog happen in this one handler call, so no publish
+      // can fall between them: the replay ends exactly where live delivery begins.
+      sub.live = false;
+      sendReplayChunk(sub);
+    }
+  }
+
+  private Buffer unsubscribe(ConnRef conn, Frame.Unsubscribe u) {
+    if (index.remove(conn, u.topic()) == null) {
+      return FrameEncoder.error(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to " + u.topic());
+    }
+    return FrameEncoder.unsubscribed(u.id(), u.topic());
+  }
+
+  /** Sends the next replay chunk of {@code sub}; switches it to live once it has caught up. */
+  private void sendReplayChunk(Subscription sub) {
+    sub.next = store.read(sub.topic, sub.next, REPLAY_CHUNK_BYTES,
+        m -> sub.outbox.add(new ToConnections.Push(sub.conn.id(), m.frame())));
+    if (sub.next > store.lastSeq(sub.topic)) {
+      sub.live = true;
+    } else {
+      sub.outbox.add(new ToConnections.WantCredit(sub.conn.id(), sub.topic));
+    }
+  }
+
+  private Outbox outbox(ConnRef conn) {
+    return outboxes.computeIfAbsent(conn.outbox(), Outbox::new);
+  }
+
+  private void flush() {
+    for (Outbox out : dirty) {
+      vertx.eventBus().send(out.address, new ToConnections(out.items));
+      out.items = new ArrayList<>();
+    }
+    dirty.clear();
+  }
+
+  private JsonObject stats() {
+    return new JsonObject()
+        .put("topics", store.topicCount())
+        .put("messages", store.messageCount())
+        .put("bytes", store.byteCount())
+        .put("subscriptions", index.subscriptionCount())
+        .put("subscribers", index.subscriberCount())
+        .put("subscribed_topics", index.topicCount())
+        .put("published", published)
+        .put("delivered", delivered);
+  }
+
+  /** One connection's subscription to one topic, with its read position. */
+  private static final class Subscription {
+    final ConnRef conn;
+    final String topic;
+    final Outbox outbox;
+    /** The seq this subscriber receives next. */
+    long next;
+    /** False while replaying from the store; live subscribers get each message as it is published. */
+    boolean live = true;
+
+    Subscription(ConnRef conn, String topic, Outbox outbox, long next) {
+      this.conn = conn;
+      this.topic = topic;
+      this.outbox = outbox;
+      this.next = next;
+    }
+  }
+
+  /** What is pending for one NetServer verticle. */
+  private final class Outbox {
+    final String address;
+    List<ToConnections.Item> items = new ArrayList<>();
+
+    Outbox(String address) {
+      this.address = address;
+    }
+
+    void reply(ConnRef conn, int slot, Buffer frame) {
+      add(new ToConnections.Reply(conn.id(), slot, frame));
+    }
+
+    void add(ToConnections.Item item) {
+      if (items.isEmpty()) {
+        dirty.add(this);
+      }
+      items.add(item);
+    }
+  }
+}
