@@ -1,0 +1,96 @@
+package herald;
+
+import herald.config.HeraldConfig;
+import herald.config.Setting;
+import herald.net.NetServerVerticle;
+import herald.topic.MemoryTopicStore;
+import herald.topic.TopicVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One Herald node inside a Vert.x instance: the TopicVerticle, then the NetServer verticles in front of
+ * it. Used by {@link Main} and by tests, which start brokers on port 0.
+ */
+public final class Broker {
+
+  /** The version in greetings, from the jar manifest ("dev" when run from classes). */
+  public static final String VERSION = versionFromManifest();
+
+  private final Vertx vertx;
+  private final HeraldConfig config;
+  private final List<NetServerVerticle> servers = new ArrayList<>();
+  private String topicsDeployment;
+  private String netDeployment;
+
+  private Broker(Vertx vertx, HeraldConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /** Deploys a node on {@code vertx}. */
+  public static Future<Broker> start(Vertx vertx, HeraldConfig config) {
+    Broker broker = new Broker(vertx, config);
+    TopicVerticle topics = new TopicVerticle(new MemoryTopicStore(config.retention(), System::currentTimeMillis),
+        config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION));
+    int instances = config.integer(Setting.NET_INSTANCES) > 0
+        ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
+    AtomicInteger open = new AtomicInteger();
+    AtomicInteger nextInstance = new AtomicInteger();
+    JsonObject greeting = broker.greeting();
+    return vertx.deployVerticle(topics)
+        .compose(id -> {
+          broker.topicsDeployment = id;
+          return vertx.deployVerticle(() -> {
+            NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement());
+            synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
+              broker.servers.add(v);
+            }
+            return v;
+          }, new DeploymentOptions().setInstances(instances));
+        })
+        .map(id -> {
+          broker.netDeployment = id;
+          return broker;
+        });
+  }
+
+  /** The client port actually bound. */
+  public int port() {
+    return servers.get(0).actualPort();
+  }
+
+  public HeraldConfig config() {
+    return config;
+  }
+
+  /**
+   * Graceful stop: stop accepting, answer what is in flight (up to the shutdown timeout), close the
+   * connections, then stop the TopicVerticle.
+   */
+  public Future<Void> stop() {
+    return vertx.undeploy(netDeployment).compose(v -> vertx.undeploy(topicsDeployment));
+  }
+
+  private JsonObject greeting() {
+    return new JsonObject()
+        .put("server", "herald")
+        .put("version", VERSION)
+        .put("node", config.nodeId())
+        .put("limits", new JsonObject()
+            .put("max_frame_bytes", config.number(Setting.MAX_FRAME_BYTES))
+            .put("max_subscriptions_per_connection", config.number(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION))
+            .put("max_outbound_bytes", config.number(Setting.MAX_OUTBOUND_BYTES))
+            .put("idle_timeout_seconds", config.number(Setting.IDLE_TIMEOUT_SECONDS)));
+  }
+
+  private static String versionFromManifest() {
+    String v = Broker.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}

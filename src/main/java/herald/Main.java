@@ -1,0 +1,91 @@
+package herald;
+
+import herald.bench.BenchCommand;
+import herald.config.ConfigException;
+import herald.config.HeraldConfig;
+import io.vertx.core.Vertx;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code herald} command: {@code serve} (the default) runs a node; {@code bench} generates load. */
+@Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "A JSON-over-TCP publish/subscribe broker.",
+    subcommands = {Main.Serve.class, BenchCommand.class})
+public final class Main implements Callable<Integer> {
+
+  private static final Logger LOG = Logger.getLogger("herald");
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new Main());
+    // `java -jar herald.jar` with no arguments serves, as the README promises.
+    int code = cli.execute(args.length == 0 ? new String[] {"serve"} : args);
+    if (code != 0 || !(args.length == 0 || "serve".equals(args[0]))) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    return new Serve().call();
+  }
+
+  /** Runs a node until SIGTERM or SIGINT, then drains and exits 0. */
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Run a broker node. Settings come from conf/config.json (or $HERALD_CONFIG) and HERALD_* variables.")
+  static final class Serve implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      Vertx vertx = Vertx.vertx();
+      Broker broker;
+      try {
+        HeraldConfig config = HeraldConfig.load(vertx, System.getenv()).await();
+        broker = Broker.start(vertx, config).await();
+      } catch (ConfigException e) {
+        System.err.println("herald: configuration error: " + e.getMessage());
+        vertx.close();
+        return 2;
+      } catch (Exception e) {
+        System.err.println("herald: cannot start: " + e.getMessage());
+        vertx.close();
+        return 1;
+      }
+      LOG.info("herald " + Broker.VERSION + " node " + broker.config().nodeId() + " listening on "
+          + broker.config().host() + ":" + broker.port());
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runnable drain = () -> {
+        LOG.info("herald: draining connections");
+        try {
+          // Blocking is fine here: this runs on the JVM's signal thread, not on an event loop.
+          broker.stop().toCompletionStage().toCompletableFuture().join();
+          vertx.close().toCompletionStage().toCompletableFuture().join();
+        } catch (RuntimeException e) {
+          LOG.warning("herald: unclean stop: " + e);
+        }
+        stopped.countDown();
+      };
+      // SIGTERM is the normal way to stop a node (Kubernetes, systemd). Handling it here, instead of in a
+      // shutdown hook, lets the JVM exit 0 after a clean drain rather than 143.
+      for (String signal : new String[] {"TERM", "INT"}) {
+        sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> drain.run());
+      }
+      try {
+        stopped.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      LOG.info("herald: stopped");
+      System.exit(0);
+      return 0;
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"herald " + Broker.VERSION};
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package herald.config;
+
+import java.util.Locale;
+
+/**
+ * One configuration key: its name in {@code conf/config.json}, the environment variable that overrides
+ * it, its default and its range. Every limit the broker enforces is one of these, so the README table,
+ * {@code conf/config.json} and the code are checked against this one list.
+ */
+public enum Setting {
+  HOST("0.0.0.0", null, null, "Address the client listener binds."),
+  PORT(8888, 0, 65_535, "Client TCP port; 0 picks a free one."),
+  NODE_ID("", null, null, "This node's name in greetings and logs; empty picks a random one."),
+  MAX_FRAME_BYTES(1_048_576, 64, 64 * 1_048_576,
+      "Largest request line. Bounds the memory one client can pin while the broker waits for its newline."),
+  MAX_CONNECTIONS(20_000, 1, 10_000_000,
+      "Open client connections per node. Each costs socket buffers and a file descriptor."),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION(1_000, 1, 10_000_000,
+      "Topics one connection may hold. Bounds the subscription index per client."),
+  IDLE_TIMEOUT_SECONDS(300, 0, 86_400,
+      "Close a connection that sent nothing, not even a ping, for this long; 0 never does. Reclaims dead peers."),
+  MAX_OUTBOUND_BYTES(1_048_576, 1_024, 1_073_741_824,
+      "Bytes queued for one client before it is a slow consumer and is disconnected. Bounds memory per reader."),
+  RETENTION_MAX_MESSAGES(10_000, 1, Integer.MAX_VALUE, "Messages kept per topic; the oldest go first."),
+  RETENTION_MAX_BYTES(16_777_216, 1_024, Long.MAX_VALUE, "Bytes kept per topic; the oldest go first."),
+  RETENTION_MAX_AGE_SECONDS(86_400, 1, 3_153_600_000L, "Messages older than this are dropped."),
+  MAX_TOPICS(100_000, 1, 100_000_000,
+      "Topics holding messages; publishing to a new topic beyond it fails. Stops topic floods exhausting memory."),
+  MAX_TOTAL_BYTES(268_435_456, 1_048_576, Long.MAX_VALUE,
+      "Bytes kept across all topics; the oldest messages anywhere go first."),
+  NET_INSTANCES(0, 0, 1_024, "NetServer verticle instances (event loops serving sockets); 0 means one per core."),
+  SHUTDOWN_TIMEOUT_SECONDS(10, 0, 3_600,
+      "On SIGTERM, how long in-flight requests get to be answered before connections are closed.");
+
+  private final Object defaultValue;
+  private final Long min;
+  private final Long max;
+  private final String description;
+
+  Setting(Object defaultValue, Number min, Number max, String description) {
+    this.defaultValue = defaultValue;
+    this.min = min == null ? null : min.longValue();
+    this.max = max == null ? null : max.longValue();
+    this.description = description;
+  }
+
+  /** The key in {@code conf/config.json}, e.g. {@code max_frame_bytes}. */
+  public String key() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The environment variable that overrides it, e.g. {@code HERALD_MAX_FRAME_BYTES}. */
+  public String env() {
+    return "HERALD_" + name();
+  }
+
+  public Object defaultValue() {
+    return defaultValue;
+  }
+
+  public boolean isNumber() {
+    return min != null;
+  }
+
+  public long min() {
+    return min;
+  }
+
+  public long max() {
+    return max;
+  }
+
+  public String description() {
+    return description;
+  }
+}

@@ -1,0 +1,214 @@
+package herald.net;
+
+import herald.bus.Addresses;
+import herald.bus.ConnRef;
+import herald.bus.ToConnections;
+import herald.bus.ToTopics;
+import herald.codec.DecodeError;
+import herald.codec.Decoded;
+import herald.codec.ErrorCode;
+import herald.codec.Frame;
+import herald.codec.FrameDecoder;
+import herald.codec.FrameEncoder;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.parsetools.RecordParser;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One client. It frames lines, decodes them, answers what needs no topic state (malformed frames, pings)
+ * and forwards the rest to the TopicVerticle; it writes replies in request order and pushed messages as
+ * they come. It routes; it does not decide anything about topics.
+ *
+ * <p><b>Concurrency.</b> Created and used only on the event loop of the {@link NetServerVerticle} instance
+ * that accepted the socket.
+ *
+ * <p><b>Writes coalesce.</b> Everything produced while handling one read or one batch from the
+ * TopicVerticle is appended to {@code out} and written with one {@code write} by {@link #flush()}: one
+ * syscall per batch rather than one per frame.
+ */
+final class Connection {
+
+  private final Vertx vertx;
+  private final NetSocket socket;
+  private final ConnRef ref;
+  private final Limits limits;
+  private final FrameDecoder decoder;
+  private final RecordParser parser;
+  private final ReplyOrder replies = new ReplyOrder();
+  private List<ToTopics.Request> batch;
+  private Buffer out;
+  private List<String> creditsDue;
+  private long lastReadMillis;
+  private boolean paused;
+  private boolean closing;
+  private boolean closed;
+
+  Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder) {
+    this.vertx = vertx;
+    this.socket = socket;
+    this.ref = ref;
+    this.limits = limits;
+    this.decoder = decoder;
+    this.lastReadMillis = System.currentTimeMillis();
+    this.parser = RecordParser.newDelimited("\n")
+        .maxRecordSize(limits.maxFrameBytes())
+        .handler(this::onLine)
+        .exceptionHandler(e -> closeWith(null, ErrorCode.FRAME_TOO_LARGE,
+            "a frame exceeded " + limits.maxFrameBytes() + " bytes (HERALD_MAX_FRAME_BYTES) before its newline"));
+    socket.setWriteQueueMaxSize(limits.maxOutboundBytes());
+    socket.handler(this::onRead);
+  }
+
+  ConnRef ref() {
+    return ref;
+  }
+
+  long lastReadMillis() {
+    return lastReadMillis;
+  }
+
+  /** Sends a frame that is not a reply (the greeting, a closing error) ahead of anything else pending. */
+  void send(Buffer frame) {
+    append(frame);
+    flush();
+  }
+
+  private void onRead(Buffer data) {
+    lastReadMillis = System.currentTimeMillis();
+    parser.handle(data);
+    if (batch != null) {
+      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Requests(ref, batch));
+      batch = null;
+    }
+    if (!paused && (replies.pending() >= Limits.MAX_UNANSWERED
+        || replies.pendingBytes() >= Limits.MAX_UNANSWERED_BYTES)) {
+      paused = true;
+      socket.pause();
+    }
+    replies.drain(this::append);
+    flush();
+  }
+
+  private void onLine(Buffer line) {
+    if (closing) {
+      return;
+    }
+    Decoded decoded = decoder.decode(line);
+    if (decoded == null) {
+      return; // a blank line
+    }
+    int slot = replies.reserve(line.length());
+    if (decoded instanceof DecodeError e) {
+      replies.fill(slot, FrameEncoder.error(e.id(), e.code(), e.detail()));
+      return;
+    }
+    Frame frame = (Frame) decoded;
+    switch (frame.action()) {
+      case PING -> replies.fill(slot, FrameEncoder.pong(frame.id()));
+      case PUBLISH, SUBSCRIBE, UNSUBSCRIBE -> forward(slot, frame);
+    }
+  }
+
+  private void forward(int slot, Frame frame) {
+    if (batch == null) {
+      batch = new ArrayList<>();
+    }
+    batch.add(new ToTopics.Request(slot, frame));
+  }
+
+  /** Takes one item from the TopicVerticle; the NetServer verticle calls {@link #flush()} after the batch. */
+  void deliver(ToConnections.Item item) {
+    if (item instanceof ToConnections.Push p) {
+      append(p.frame());
+    } else if (item instanceof ToConnections.Reply r) {
+      replies.fill(r.slot(), r.frame());
+      replies.drain(this::append);
+    } else if (item instanceof ToConnections.WantCredit w) {
+      if (creditsDue == null) {
+        creditsDue = new ArrayList<>(1);
+      }
+      creditsDue.add(w.topic());
+    }
+  }
+
+  /** Writes what has been gathered; enforces the slow-consumer limit; resumes reading when it can. */
+  void flush() {
+    if (closed) {
+      return;
+    }
+    if (out != null) {
+      Buffer data = out;
+      out = null;
+      var written = socket.write(data);
+      if (creditsDue != null) {
+        // Replay is paced by the client: the next chunk is asked for only once this one has reached the
+        // kernel, so a reader slower than the replay is slowed down instead of being disconnected.
+        List<String> topics = creditsDue;
+        creditsDue = null;
+        written.onSuccess(v -> topics.forEach(t -> vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Credit(ref, t))));
+      }
+      if (socket.writeQueueFull()) {
+        slowConsumer();
+        return;
+      }
+    }
+    if (closing && replies.pending() == 0) {
+      close();
+      return;
+    }
+    if (paused && !closing && replies.pending() < Limits.MAX_UNANSWERED / 2
+        && replies.pendingBytes() < Limits.MAX_UNANSWERED_BYTES / 2) {
+      paused = false;
+      socket.resume();
+    }
+  }
+
+  /**
+   * Answers {@code code} in order (after every request already read), then closes. Reading stops at once.
+   */
+  void closeWith(String id, ErrorCode code, String detail) {
+    if (closing) {
+      return;
+    }
+    closing = true;
+    socket.pause();
+    int slot = replies.reserve(0);
+    replies.fill(slot, FrameEncoder.error(id, code, detail));
+    replies.drain(this::append);
+    flush();
+  }
+
+  /** Stops reading and closes once every request already read has been answered (graceful shutdown). */
+  void drainAndClose() {
+    closeWith(null, ErrorCode.SHUTTING_DOWN, "the broker is shutting down; reconnect to another node");
+  }
+
+  private void slowConsumer() {
+    closing = true;
+    // Past the limit nothing more is queued but this notice, which a client that is merely slow will still
+    // read before the connection ends.
+    socket.write(FrameEncoder.error(null, ErrorCode.SLOW_CONSUMER, "more than " + limits.maxOutboundBytes()
+        + " bytes were waiting for this client to read (HERALD_MAX_OUTBOUND_BYTES)"));
+    close();
+  }
+
+  private void close() {
+    if (!closed) {
+      closed = true;
+      socket.close();
+    }
+  }
+
+  private void append(Buffer frame) {
+    if (closed) {
+      return;
+    }
+    if (out == null) {
+      out = Buffer.buffer(Math.max(256, frame.length() * 2));
+    }
+    out.appendBuffer(frame);
+  }
+}

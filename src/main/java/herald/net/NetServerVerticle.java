@@ -1,0 +1,143 @@
+package herald.net;
+
+import herald.bus.Addresses;
+import herald.bus.ConnRef;
+import herald.bus.LocalCodec;
+import herald.bus.ToConnections;
+import herald.bus.ToTopics;
+import herald.codec.ErrorCode;
+import herald.config.HeraldConfig;
+import herald.codec.FrameDecoder;
+import herald.codec.FrameEncoder;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Owns the client listener and the connections it accepts. Several instances share the port (Vert.x
+ * balances accepted sockets across them), one per event loop.
+ *
+ * <p><b>Concurrency.</b> Each instance's {@code connections} map, and every {@link Connection} in it, is
+ * touched only on that instance's event loop: from its sockets' handlers, its event-bus consumer and its
+ * timer. The only state shared between instances is {@code open}, the node's connection count, an atomic
+ * counter because the limit is per node.
+ */
+public final class NetServerVerticle extends VerticleBase {
+
+  /** How often idle connections are looked for; the idle timeout is honoured to within this. */
+  static final long IDLE_SWEEP_MS = 1_000;
+
+  private final Limits limits;
+  private final JsonObject greeting;
+  private final AtomicInteger open;
+  private final String host;
+  private final int port;
+  private final int instance;
+  private final Map<Integer, Connection> connections = new HashMap<>();
+  private final FrameDecoder decoder = new FrameDecoder(); // one per event loop: connections share it
+  private final List<Connection> touched = new ArrayList<>();
+  private String address;
+  private NetServer server;
+  private MessageConsumer<ToConnections> consumer;
+  private int nextId;
+  private long sweepTimer;
+
+  /**
+   * @param open the node-wide count of open connections, shared by all instances
+   * @param greeting the fields of the {@code connected} frame
+   */
+  public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance) {
+    this.limits = Limits.from(config);
+    this.host = config.host();
+    this.port = config.port();
+    this.greeting = greeting;
+    this.open = open;
+    this.instance = instance;
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.register(vertx.eventBus());
+    address = Addresses.connections(deploymentID(), instance);
+    consumer = vertx.eventBus().localConsumer(address, m -> {
+      for (ToConnections.Item item : m.body().items()) {
+        Connection c = connections.get(item.conn());
+        if (c != null) { // gone already: its Gone message is on the way to the TopicVerticle
+          c.deliver(item);
+          touched.add(c);
+        }
+      }
+      touched.forEach(Connection::flush);
+      touched.clear();
+    });
+    if (limits.idleTimeoutMillis() > 0) {
+      sweepTimer = vertx.setPeriodic(IDLE_SWEEP_MS, t -> closeIdle());
+    }
+    server = vertx.createNetServer(new NetServerOptions()
+        .setHost(host)
+        .setPort(port)
+        // Writes are already coalesced per batch; Nagle would only add latency on top.
+        .setTcpNoDelay(true)
+        .setReuseAddress(true));
+    server.connectHandler(this::accept);
+    return consumer.completion().compose(v -> server.listen());
+  }
+
+  /**
+   * Stops accepting, then gives each connection up to the shutdown timeout to answer what it has already
+   * read; each is told {@code shutting_down} before it is closed.
+   */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return server.shutdown(limits.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
+        .compose(v -> consumer.unregister());
+  }
+
+  private void accept(NetSocket socket) {
+    if (open.incrementAndGet() > limits.maxConnections()) {
+      open.decrementAndGet();
+      socket.write(FrameEncoder.error(null, ErrorCode.TOO_MANY_CONNECTIONS,
+          "this node serves its maximum of " + limits.maxConnections() + " connections (HERALD_MAX_CONNECTIONS)"));
+      socket.close();
+      return;
+    }
+    int id = nextId++;
+    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder);
+    connections.put(id, connection);
+    // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
+    // subscriptions go with it.
+    socket.closeHandler(v -> {
+      connections.remove(id);
+      open.decrementAndGet();
+      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Gone(connection.ref()));
+    });
+    socket.shutdownHandler(v -> connection.drainAndClose());
+    connection.send(FrameEncoder.connected(greeting));
+  }
+
+  private void closeIdle() {
+    long cutoff = System.currentTimeMillis() - limits.idleTimeoutMillis();
+    for (Connection c : List.copyOf(connections.values())) {
+      if (c.lastReadMillis() < cutoff) {
+        c.closeWith(null, ErrorCode.IDLE_TIMEOUT, "nothing was received for "
+            + limits.idleTimeoutMillis() / 1000 + " s (HERALD_IDLE_TIMEOUT_SECONDS); send ping to keep a connection open");
+      }
+    }
+  }
+}
