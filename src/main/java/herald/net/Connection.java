@@ -12,6 +12,7 @@ import herald.codec.FrameDecoder;
 import herald.codec.FrameEncoder;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.parsetools.RecordParser;
 import java.util.ArrayList;
@@ -30,6 +31,13 @@ import java.util.List;
  * syscall per batch rather than one per frame.
  */
 final class Connection {
+
+  /**
+   * How long a slow consumer's queued bytes (at most the outbound limit) may take to drain after the
+   * {@code slow_consumer} notice before the socket is closed hard. A graceful close alone would wait
+   * forever for a client that never reads, keeping its buffer and subscriptions alive.
+   */
+  static final long SLOW_CONSUMER_GRACE_MS = 5_000;
 
   private final Vertx vertx;
   private final NetSocket socket;
@@ -56,8 +64,7 @@ final class Connection {
     this.parser = RecordParser.newDelimited("\n")
         .maxRecordSize(limits.maxFrameBytes())
         .handler(this::onLine)
-        .exceptionHandler(e -> closeWith(null, ErrorCode.FRAME_TOO_LARGE,
-            "a frame exceeded " + limits.maxFrameBytes() + " bytes (HERALD_MAX_FRAME_BYTES) before its newline"));
+        .exceptionHandler(e -> closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge()));
     socket.setWriteQueueMaxSize(limits.maxOutboundBytes());
     socket.handler(this::onRead);
   }
@@ -94,6 +101,12 @@ final class Connection {
 
   private void onLine(Buffer line) {
     if (closing) {
+      return;
+    }
+    if (line.length() > limits.maxFrameBytes()) {
+      // RecordParser's maxRecordSize only bounds a line still waiting for its newline; a whole oversized
+      // line that arrives in one read is caught here.
+      closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge());
       return;
     }
     Decoded decoded = decoder.decode(line);
@@ -186,20 +199,33 @@ final class Connection {
     closeWith(null, ErrorCode.SHUTTING_DOWN, "the broker is shutting down; reconnect to another node");
   }
 
+  private String tooLarge() {
+    return "a frame exceeded " + limits.maxFrameBytes() + " bytes (HERALD_MAX_FRAME_BYTES)";
+  }
+
   private void slowConsumer() {
     closing = true;
-    // Past the limit nothing more is queued but this notice, which a client that is merely slow will still
-    // read before the connection ends.
+    // Past the limit nothing more is queued but this notice, which a client that is merely slow still reads
+    // before the connection ends. One that does not read at all is cut off after the grace period.
     socket.write(FrameEncoder.error(null, ErrorCode.SLOW_CONSUMER, "more than " + limits.maxOutboundBytes()
         + " bytes were waiting for this client to read (HERALD_MAX_OUTBOUND_BYTES)"));
     close();
+    vertx.setTimer(SLOW_CONSUMER_GRACE_MS, t -> abort());
   }
 
+  /** Closes gracefully: what is queued is flushed first (Vert.x closes after the pending writes). */
   private void close() {
     if (!closed) {
       closed = true;
       socket.close();
     }
+  }
+
+  /** Closes now, discarding whatever is still queued; the close handler then cleans up as usual. */
+  private void abort() {
+    // channel().close() would enter Vert.x's own handler, which turns it into the same graceful close;
+    // closing from that handler's context starts below it, at the transport.
+    ((NetSocketInternal) socket).channelHandlerContext().close();
   }
 
   private void append(Buffer frame) {

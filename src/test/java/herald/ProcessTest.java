@@ -1,0 +1,120 @@
+package herald;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import herald.wire.WireClient;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node as a user runs it: a separate JVM, configured by environment, stopped by SIGTERM. */
+class ProcessTest {
+
+  private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+  @Test
+  void sigtermAnswersWhatIsInFlightTellsClientsAndExitsZero() throws Exception {
+    Process node = start(Map.of("HERALD_HOST", "127.0.0.1", "HERALD_PORT", "0"));
+    try {
+      int port = awaitPort(node);
+      try (WireClient client = WireClient.connect(port)) {
+        client.send("{'action':'subscribe','topic':'t'}").expect("{'status':'subscribed','topic':'t'}");
+        StringBuilder burst = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+          burst.append("{\"action\":\"publish\",\"topic\":\"other\",\"message\":").append(i).append("}\n");
+        }
+        client.sendRaw(burst.toString().getBytes(StandardCharsets.US_ASCII));
+        node.destroy(); // SIGTERM
+
+        // Every request the node read is answered, in order, then it says it is going away, then closes.
+        long seq = 0;
+        JsonObject frame = client.next();
+        while ("published".equals(frame.getString("status"))) {
+          assertThat(frame.getLong("seq")).isEqualTo(++seq);
+          frame = client.next();
+        }
+        assertThat(frame.getString("error")).isEqualTo("shutting_down");
+        client.expectClosed();
+      }
+      assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(node.exitValue()).isEqualTo(0);
+    } finally {
+      node.destroyForcibly();
+    }
+  }
+
+  @Test
+  void malformedEnvironmentValueStopsStartupNamingTheKey() throws Exception {
+    Process node = start(Map.of("HERALD_PORT", "eighty"));
+    String output = readAll(node);
+    assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).isEqualTo(2);
+    assertThat(output).contains("HERALD_PORT").contains("eighty");
+  }
+
+  @Test
+  void malformedConfigFileStopsStartupNamingTheFile(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("bad-config.json");
+    Files.writeString(file, "{\"port\": 8888,");
+    Process node = start(Map.of("HERALD_CONFIG", file.toString()));
+    String output = readAll(node);
+    assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).isEqualTo(2);
+    assertThat(output).contains("bad-config.json");
+  }
+
+  private static Process start(Map<String, String> env) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    // Under Surefire the class path may be a manifest-only jar; its Class-Path entries are honoured here too.
+    ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+        "-Djava.util.logging.config.file=src/test/resources/logging.properties", "herald.Main", "serve"))
+        .redirectErrorStream(true);
+    pb.environment().keySet().removeIf(k -> k.startsWith("HERALD_"));
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /** Reads the node's log until it says where it listens; keeps draining the log afterwards. */
+  private static int awaitPort(Process node) throws Exception {
+    BufferedReader log = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<Integer> port = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try {
+        String line;
+        while ((line = log.readLine()) != null) {
+          Matcher m = LISTENING.matcher(line);
+          if (m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+        port.completeExceptionally(new AssertionError("node exited without listening"));
+      } catch (Exception e) {
+        port.completeExceptionally(e);
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    return port.get(60, TimeUnit.SECONDS);
+  }
+
+  private static String readAll(Process node) throws Exception {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      } catch (Exception e) {
+        return e.toString();
+      }
+    }).get(60, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,46 @@
+package herald.wire;
+
+import herald.Broker;
+import herald.bus.Addresses;
+import herald.config.HeraldConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+
+/** A broker on 127.0.0.1, port 0, with any settings overridden (keys as in conf/config.json). */
+public final class TestBroker implements AutoCloseable {
+
+  private final Vertx vertx;
+  private final Broker broker;
+
+  private TestBroker(Vertx vertx, Broker broker) {
+    this.vertx = vertx;
+    this.broker = broker;
+  }
+
+  public static TestBroker start(Vertx vertx, JsonObject overrides) {
+    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).mergeIn(overrides);
+    return new TestBroker(vertx, Broker.start(vertx, HeraldConfig.defaults(settings)).await());
+  }
+
+  public static TestBroker start(Vertx vertx) {
+    return start(vertx, new JsonObject());
+  }
+
+  public int port() {
+    return broker.port();
+  }
+
+  public WireClient connect() {
+    return WireClient.connect(port());
+  }
+
+  /** The TopicVerticle's own view of its state (topics, subscriptions, messages...). */
+  public JsonObject stats() {
+    return vertx.eventBus().<JsonObject>request(Addresses.TOPICS_STATS, "").await().body();
+  }
+
+  @Override
+  public void close() {
+    broker.stop().await();
+  }
+}
