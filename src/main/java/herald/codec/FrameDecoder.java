@@ -60,8 +60,9 @@ public final class FrameDecoder {
     try (JsonParser p = JSON.createParser(bytes, 0, len)) {
       return parse(p, bytes, line);
     } catch (JsonProcessingException e) {
-      return new DecodeError(null, ErrorCode.INVALID_JSON,
-          "malformed JSON at column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+      // Stream-constraint violations (nesting deeper than 1000, numbers longer than 1000 digits) carry no location.
+      String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
+      return new DecodeError(null, ErrorCode.INVALID_JSON, "malformed JSON" + where + ": " + e.getOriginalMessage());
     } catch (IOException e) {
       // Parsing a byte array does no I/O; a checked exception here is a Jackson bug, reported as bad JSON.
       return new DecodeError(null, ErrorCode.INVALID_JSON, "malformed JSON: " + e.getMessage());
@@ -129,17 +130,14 @@ public final class FrameDecoder {
           fromToken = v;
           if (v == JsonToken.VALUE_STRING) {
             fromText = p.getText();
-          } else if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT
-              || v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.LONG) {
-            fromSeq = p.getLongValue();
+          } else if (v == JsonToken.VALUE_NUMBER_INT) {
+            fromSeq = clampedLong(p);
           }
         }
         case "last" -> {
           seen |= F_LAST;
           lastToken = v;
-          if (v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
-            last = p.getLongValue();
-          }
+          last = v == JsonToken.VALUE_NUMBER_INT ? clampedLong(p) : -1;
         }
         default -> {
           if (unknownField == null) {
@@ -224,6 +222,17 @@ public final class FrameDecoder {
         return new Frame.Subscribe(id, topic, Replay.LIVE);
       }
     }
+  }
+
+  /**
+   * An integer token as a long, one beyond a long's range clamped to it with its sign kept: it is still
+   * "an integer >= 1" (or "< 0") as the protocol says, and must never read as 0.
+   */
+  private static long clampedLong(JsonParser p) throws IOException {
+    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      return p.getBigIntegerValue().signum() > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return p.getLongValue();
   }
 
   private static void expectEnd(JsonParser p) throws IOException {
