@@ -2,9 +2,11 @@ package herald;
 
 import herald.config.HeraldConfig;
 import herald.config.Setting;
+import herald.cluster.ClusterSetup;
+import herald.cluster.ClusterTopicVerticle;
 import herald.net.NetServerVerticle;
-import herald.topic.MemoryTopicStore;
 import herald.topic.TopicVerticle;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,11 +35,24 @@ public final class Broker {
     this.config = config;
   }
 
-  /** Deploys a node on {@code vertx}. */
+  /**
+   * Starts a node in a Vert.x of its own: clustered through Hazelcast when {@code cluster} is set, else
+   * standalone. {@link #close()} stops both.
+   */
+  public static Future<Broker> launch(HeraldConfig config) {
+    Future<Vertx> vertx = config.flag(Setting.CLUSTER)
+        ? ClusterSetup.start(config)
+        : Future.succeededFuture(Vertx.vertx());
+    return vertx.compose(v -> start(v, config).onFailure(e -> v.close()));
+  }
+
+  /** Deploys a node on {@code vertx}: a cluster node if {@code vertx} is clustered. */
   public static Future<Broker> start(Vertx vertx, HeraldConfig config) {
     Broker broker = new Broker(vertx, config);
-    TopicVerticle topics = new TopicVerticle(new MemoryTopicStore(config.retention(), System::currentTimeMillis),
-        config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION));
+    int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
+    Deployable topics = vertx.isClustered()
+        ? new ClusterTopicVerticle(maxSubscriptions)
+        : new TopicVerticle(config.retention(), maxSubscriptions);
     int instances = config.integer(Setting.NET_INSTANCES) > 0
         ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
     AtomicInteger open = new AtomicInteger();
@@ -77,11 +92,21 @@ public final class Broker {
     return vertx.undeploy(netDeployment).compose(v -> vertx.undeploy(topicsDeployment));
   }
 
+  /** {@link #stop()}, then closes the Vert.x (leaving the cluster gracefully, if clustered). */
+  public Future<Void> close() {
+    return stop().eventually(vertx::close);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
   private JsonObject greeting() {
     return new JsonObject()
         .put("server", "herald")
         .put("version", VERSION)
         .put("node", config.nodeId())
+        .put("cluster", vertx.isClustered())
         .put("limits", new JsonObject()
             .put("max_frame_bytes", config.number(Setting.MAX_FRAME_BYTES))
             .put("max_subscriptions_per_connection", config.number(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION))

@@ -38,18 +38,22 @@ public final class Main implements Callable<Integer> {
   static final class Serve implements Callable<Integer> {
     @Override
     public Integer call() {
-      Vertx vertx = Vertx.vertx();
       Broker broker;
       try {
-        HeraldConfig config = HeraldConfig.load(vertx, System.getenv()).await();
-        broker = Broker.start(vertx, config).await();
+        // Reading the configuration needs a Vert.x; the node gets its own, clustered or not, once it is read.
+        Vertx reader = Vertx.vertx();
+        HeraldConfig config;
+        try {
+          config = HeraldConfig.load(reader, System.getenv()).await();
+        } finally {
+          reader.close();
+        }
+        broker = Broker.launch(config).await();
       } catch (ConfigException e) {
         System.err.println("herald: configuration error: " + e.getMessage());
-        vertx.close();
         return 2;
       } catch (Exception e) {
-        System.err.println("herald: cannot start: " + e.getMessage());
-        vertx.close();
+        System.err.println("herald: cannot start: " + e);
         return 1;
       }
       LOG.info("herald " + Broker.VERSION + " node " + broker.config().nodeId() + " listening on "
@@ -59,8 +63,7 @@ public final class Main implements Callable<Integer> {
         LOG.info("herald: draining connections");
         try {
           // Blocking is fine here: this runs on the JVM's signal thread, not on an event loop.
-          broker.stop().toCompletionStage().toCompletableFuture().join();
-          vertx.close().toCompletionStage().toCompletableFuture().join();
+          broker.close().toCompletionStage().toCompletableFuture().join();
         } catch (RuntimeException e) {
           LOG.warning("herald: unclean stop: " + e);
         }

@@ -22,6 +22,7 @@ public enum ErrorCode {
   TOO_MANY_SUBSCRIPTIONS,
   TOO_MANY_TOPICS,
   IDLE_TIMEOUT,
+  UNAVAILABLE,
   SHUTTING_DOWN;
 
   /** The snake_case string on the wire. */

@@ -76,7 +76,11 @@ public final class HeraldConfig {
       boolean fromEnv = json.containsKey(s.env());
       Object raw = fromEnv ? json.getValue(s.env()) : json.getValue(s.key(), s.defaultValue());
       String name = fromEnv ? s.env() : s.key() + " (in " + source + ")";
-      values.put(s, s.isNumber() ? number(s, name, raw) : string(name, raw));
+      Object value = s.isNumber() ? number(s, name, raw) : string(name, raw);
+      if (s.isBoolean() && !value.equals("true") && !value.equals("false")) {
+        throw new ConfigException(name + " = \"" + value + "\": must be true or false (" + s.description() + ")");
+      }
+      values.put(s, value);
     }
     if (((String) values.get(Setting.NODE_ID)).isEmpty()) {
       values.put(Setting.NODE_ID, UUID.randomUUID().toString().substring(0, 8));
@@ -109,6 +113,9 @@ public final class HeraldConfig {
   }
 
   private static String string(String name, Object raw) {
+    if (raw instanceof Boolean b) {
+      return b.toString();
+    }
     if (!(raw instanceof String str)) {
       throw new ConfigException(name + " = " + raw + ": must be a string");
     }
@@ -136,6 +143,10 @@ public final class HeraldConfig {
 
   public int integer(Setting s) {
     return Math.toIntExact(number(s));
+  }
+
+  public boolean flag(Setting s) {
+    return "true".equals(values.get(s));
   }
 
   public String host() {

@@ -23,14 +23,25 @@ public enum Setting {
       "Bytes queued for one client before it is a slow consumer and is disconnected. Bounds memory per reader."),
   RETENTION_MAX_MESSAGES(10_000, 1, Integer.MAX_VALUE, "Messages kept per topic; the oldest go first."),
   RETENTION_MAX_BYTES(16_777_216, 1_024, Long.MAX_VALUE, "Bytes kept per topic; the oldest go first."),
-  RETENTION_MAX_AGE_SECONDS(86_400, 1, 3_153_600_000L, "Messages older than this are dropped."),
+  RETENTION_MAX_AGE_SECONDS(86_400, 1, Integer.MAX_VALUE, "Messages older than this are dropped."),
   MAX_TOPICS(100_000, 1, 100_000_000,
       "Topics holding messages; publishing to a new topic beyond it fails. Stops topic floods exhausting memory."),
   MAX_TOTAL_BYTES(268_435_456, 1_048_576, Long.MAX_VALUE,
       "Bytes kept across all topics; the oldest messages anywhere go first."),
   NET_INSTANCES(0, 0, 1_024, "NetServer verticle instances (event loops serving sockets); 0 means one per core."),
   SHUTDOWN_TIMEOUT_SECONDS(10, 0, 3_600,
-      "On SIGTERM, how long in-flight requests get to be answered before connections are closed.");
+      "On SIGTERM, how long in-flight requests get to be answered before connections are closed."),
+  CLUSTER("false", null, null, "true joins a Hazelcast cluster of Herald nodes; false runs a single node."),
+  CLUSTER_NAME("herald", null, null, "Nodes join only a cluster of the same name: keeps two clusters on one network apart."),
+  MEMBERS("", null, null, "Comma-separated host:port of Hazelcast members to join by TCP-IP (bare metal, tests)."),
+  K8S_SERVICE_DNS("", null, null, "Headless Service DNS name for Kubernetes discovery; when set, MEMBERS is ignored."),
+  HAZELCAST_CONFIG("conf/cluster.xml", null, null, "The Hazelcast configuration file the cluster settings are applied on top of."),
+  HAZELCAST_PORT(5701, 0, 65_535, "Hazelcast member port; 0 picks a free one."),
+  EVENTBUS_HOST("", null, null,
+      "Address this node binds and advertises for cluster traffic, event bus and Hazelcast (the pod IP in Kubernetes); empty: chosen by Hazelcast."),
+  EVENTBUS_PORT(0, 0, 65_535, "Event-bus TCP port; 0 picks a free one."),
+  BACKUP_COUNT(1, 0, 6,
+      "Synchronous copies of each topic queue on other nodes; a publish is acknowledged once all are written.");
 
   private final Object defaultValue;
   private final Long min;
@@ -60,6 +71,10 @@ public enum Setting {
 
   public boolean isNumber() {
     return min != null;
+  }
+
+  public boolean isBoolean() {
+    return "true".equals(defaultValue) || "false".equals(defaultValue);
   }
 
   public long min() {

@@ -62,7 +62,7 @@ final class Connection {
     this.decoder = decoder;
     this.lastReadMillis = System.currentTimeMillis();
     this.parser = RecordParser.newDelimited("\n")
-        .maxRecordSize(limits.maxFrameBytes())
+        .maxRecordSize(limits.maxFrameBytes() + 1) // + 1: a CRLF line's '\r' is not part of the frame
         .handler(this::onLine)
         .exceptionHandler(e -> closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge()));
     socket.setWriteQueueMaxSize(limits.maxOutboundBytes());
@@ -103,7 +103,11 @@ final class Connection {
     if (closing) {
       return;
     }
-    if (line.length() > limits.maxFrameBytes()) {
+    int length = line.length();
+    if (length > 0 && line.getByte(length - 1) == '\r') {
+      length--; // the limit counts the frame, not its line ending, whichever ending the client uses
+    }
+    if (length > limits.maxFrameBytes()) {
       // RecordParser's maxRecordSize only bounds a line still waiting for its newline; a whole oversized
       // line that arrives in one read is caught here.
       closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge());

@@ -29,6 +29,7 @@ public final class MemoryTopicStore implements TopicStore {
 
   private final Retention retention;
   private final LongSupplier clock;
+  private final Predicate<String> inUse;
   private final Map<String, Topic> topics = new HashMap<>();
   /** Topics that hold no message: candidates to forget, oldest emptied first. */
   private final LinkedHashSet<Topic> empty = new LinkedHashSet<>();
@@ -36,9 +37,19 @@ public final class MemoryTopicStore implements TopicStore {
   private long messages;
   private long bytes;
 
-  public MemoryTopicStore(Retention retention, LongSupplier clock) {
+  /**
+   * @param inUse whether a topic has subscribers: such a topic is never forgotten, even when empty, so its
+   *     seq keeps counting under them
+   */
+  public MemoryTopicStore(Retention retention, LongSupplier clock, Predicate<String> inUse) {
     this.retention = retention;
     this.clock = clock;
+    this.inUse = inUse;
+  }
+
+  /** A store whose topics no one subscribes to (for tests and tools). */
+  public MemoryTopicStore(Retention retention, LongSupplier clock) {
+    this(retention, clock, topic -> false);
   }
 
   @Override
@@ -147,19 +158,19 @@ public final class MemoryTopicStore implements TopicStore {
   }
 
   /**
-   * Makes room for a new topic by forgetting the topic that has been empty longest. Such a topic's seq
-   * restarts at 1 if it is used again; the TopicVerticle only lets topics with no subscribers be forgotten
-   * (through {@link #expire}), and here only empty ones are taken.
+   * Makes room for a new topic by forgetting the topic that has been empty longest and that no one
+   * subscribes to. Such a topic's seq restarts at 1 if it is used again.
    */
   private boolean forgetOneEmpty() {
-    Iterator<Topic> it = empty.iterator();
-    if (!it.hasNext()) {
-      return false;
+    for (Iterator<Topic> it = empty.iterator(); it.hasNext(); ) {
+      Topic t = it.next();
+      if (!inUse.test(t.name)) {
+        it.remove();
+        topics.remove(t.name);
+        return true;
+      }
     }
-    Topic t = it.next();
-    it.remove();
-    topics.remove(t.name);
-    return true;
+    return false;
   }
 
   private void evictOldestAnywhere() {

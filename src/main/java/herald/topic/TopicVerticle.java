@@ -3,7 +3,6 @@ package herald.topic;
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
 import herald.bus.LocalCodec;
-import herald.bus.ToConnections;
 import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
@@ -16,9 +15,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Owns the node's topic queues ({@link TopicStore}) and who subscribes to what ({@link SubscriptionIndex}).
@@ -47,21 +44,21 @@ public final class TopicVerticle extends VerticleBase {
   private final TopicStore store;
   private final int maxSubscriptionsPerConnection;
   private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
-  private final Map<String, Outbox> outboxes = new HashMap<>();
-  private final List<Outbox> dirty = new ArrayList<>();
+  private Outboxes outboxes;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private long published;
   private long delivered;
   private long timer;
 
-  public TopicVerticle(TopicStore store, int maxSubscriptionsPerConnection) {
-    this.store = store;
+  public TopicVerticle(Retention retention, int maxSubscriptionsPerConnection) {
+    this.store = new MemoryTopicStore(retention, System::currentTimeMillis, index::hasSubscribers);
     this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
   }
 
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx.eventBus());
+    outboxes = new Outboxes(vertx);
     consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
     timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
@@ -89,11 +86,11 @@ public final class TopicVerticle extends VerticleBase {
     } else if (body instanceof ToTopics.Gone g) {
       index.removeAll(g.conn());
     }
-    flush();
+    outboxes.flush();
   }
 
   private void handleRequest(ConnRef conn, ToTopics.Request request) {
-    Outbox out = outbox(conn);
+    Outboxes.Outbox out = outboxes.of(conn);
     int slot = request.slot();
     Frame frame = request.frame();
     switch (frame.action()) {
@@ -113,7 +110,7 @@ public final class TopicVerticle extends VerticleBase {
     published++;
     for (Subscription sub : index.subscribers(p.topic())) {
       if (sub.live) {
-        sub.outbox.add(new ToConnections.Push(sub.conn.id(), m.frame()));
+        sub.outbox.push(sub.conn, m.frame());
         sub.next = m.seq() + 1;
         delivered++;
       } // a subscriber still replaying reads this message from the store when it gets there
@@ -121,7 +118,7 @@ public final class TopicVerticle extends VerticleBase {
     return FrameEncoder.published(p.id(), p.topic(), m.seq());
   }
 
-  private void subscribe(ConnRef conn, Outbox out, int slot, Frame.Subscribe s) {
+  private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
     if (index.get(conn, s.topic()) != null) {
       out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), 0)); // idempotent: one delivery per message
       return;
@@ -155,24 +152,12 @@ public final class TopicVerticle extends VerticleBase {
   /** Sends the next replay chunk of {@code sub}; switches it to live once it has caught up. */
   private void sendReplayChunk(Subscription sub) {
     sub.next = store.read(sub.topic, sub.next, REPLAY_CHUNK_BYTES,
-        m -> sub.outbox.add(new ToConnections.Push(sub.conn.id(), m.frame())));
+        m -> sub.outbox.push(sub.conn, m.frame()));
     if (sub.next > store.lastSeq(sub.topic)) {
       sub.live = true;
     } else {
-      sub.outbox.add(new ToConnections.WantCredit(sub.conn.id(), sub.topic));
+      sub.outbox.wantCredit(sub.conn, sub.topic);
     }
-  }
-
-  private Outbox outbox(ConnRef conn) {
-    return outboxes.computeIfAbsent(conn.outbox(), Outbox::new);
-  }
-
-  private void flush() {
-    for (Outbox out : dirty) {
-      vertx.eventBus().send(out.address, new ToConnections(out.items));
-      out.items = new ArrayList<>();
-    }
-    dirty.clear();
   }
 
   private JsonObject stats() {
@@ -185,44 +170,5 @@ public final class TopicVerticle extends VerticleBase {
         .put("subscribed_topics", index.topicCount())
         .put("published", published)
         .put("delivered", delivered);
-  }
-
-  /** One connection's subscription to one topic, with its read position. */
-  private static final class Subscription {
-    final ConnRef conn;
-    final String topic;
-    final Outbox outbox;
-    /** The seq this subscriber receives next. */
-    long next;
-    /** False while replaying from the store; live subscribers get each message as it is published. */
-    boolean live = true;
-
-    Subscription(ConnRef conn, String topic, Outbox outbox, long next) {
-      this.conn = conn;
-      this.topic = topic;
-      this.outbox = outbox;
-      this.next = next;
-    }
-  }
-
-  /** What is pending for one NetServer verticle. */
-  private final class Outbox {
-    final String address;
-    List<ToConnections.Item> items = new ArrayList<>();
-
-    Outbox(String address) {
-      this.address = address;
-    }
-
-    void reply(ConnRef conn, int slot, Buffer frame) {
-      add(new ToConnections.Reply(conn.id(), slot, frame));
-    }
-
-    void add(ToConnections.Item item) {
-      if (items.isEmpty()) {
-        dirty.add(this);
-      }
-      items.add(item);
-    }
   }
 }

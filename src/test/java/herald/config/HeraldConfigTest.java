@@ -21,7 +21,7 @@ class HeraldConfigTest {
   void shippedConfigFileHoldsEveryKeyWithItsDefault() throws Exception {
     JsonObject shipped = new JsonObject(Files.readString(Path.of("conf/config.json")));
     for (Setting s : Setting.values()) {
-      assertThat(shipped.getValue(s.key())).as(s.key()).isEqualTo(s.defaultValue());
+      assertThat(String.valueOf(shipped.getValue(s.key()))).as(s.key()).isEqualTo(String.valueOf(s.defaultValue()));
     }
     assertThat(shipped.fieldNames()).hasSize(Setting.values().length);
   }

@@ -18,6 +18,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import herald.wire.TestCluster;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** The design note's sequence, step by step, over real sockets. */
 @ExtendWith(VertxExtension.class)
@@ -35,9 +41,23 @@ class SeedSequenceTest {
     broker.close();
   }
 
-  @Test
-  void stepsOneToSevenOfTheSeed() {
-    try (WireClient producer = broker.connect(); WireClient consumer = broker.connect()) {
+  /** The same test body against one node and against a three-node cluster (clients on different nodes). */
+  static Stream<Named<Supplier<TestCluster>>> setups() {
+    return Stream.of(
+        Named.of("single node", TestCluster::single),
+        Named.of("3-node cluster", () -> TestCluster.of(3)));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("setups")
+  void stepsOneToSevenOfTheSeed(Supplier<TestCluster> setup) {
+    try (TestCluster nodes = setup.get()) {
+      stepsOneToSeven(nodes);
+    }
+  }
+
+  private void stepsOneToSeven(TestCluster nodes) {
+    try (WireClient producer = nodes.connect(0); WireClient consumer = nodes.connect(1)) {
       // Step 2: each connect is answered "connected", with what a client must know.
       assertThat(consumer.greeting().getString("server")).isEqualTo("herald");
       assertThat(consumer.greeting().getString("node")).isNotBlank();
@@ -67,7 +87,7 @@ class SeedSequenceTest {
       consumer.expectNothing(Duration.ofMillis(200));
 
       // ...as a late subscriber replaying from the start can see.
-      try (WireClient late = broker.connect()) {
+      try (WireClient late = nodes.connect(2)) {
         late.send("{'action':'subscribe','topic':'news','from':'earliest'}")
             .expect("{'status':'subscribed','topic':'news','from':1}");
         late.expect("{'type':'message','topic':'news','data':'Hello World!','seq':1}");
@@ -111,11 +131,18 @@ class SeedSequenceTest {
   }
 
   /** Two producers and two consumers in parallel: each consumer gets 2 x K messages, each producer's in order. */
-  @Test
-  void twoProducersTwoConsumersInParallel() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("setups")
+  void twoProducersTwoConsumersInParallel(Supplier<TestCluster> setup) throws Exception {
+    try (TestCluster nodes = setup.get()) {
+      twoProducersTwoConsumers(nodes);
+    }
+  }
+
+  private void twoProducersTwoConsumers(TestCluster nodes) throws Exception {
     int perProducer = 2_000;
-    WireClient c1 = broker.connect();
-    WireClient c2 = broker.connect();
+    WireClient c1 = nodes.connect(0);
+    WireClient c2 = nodes.connect(1);
     for (WireClient c : List.of(c1, c2)) {
       c.send("{'action':'subscribe','topic':'news'}").expect("{'status':'subscribed','topic':'news'}");
     }
@@ -133,7 +160,8 @@ class SeedSequenceTest {
       }
       List<Future<List<Long>>> producers = new ArrayList<>();
       for (String name : List.of("A", "B")) {
-        producers.add(pool.submit(() -> publishAll(name, perProducer)));
+        int node = name.equals("A") ? 1 : 2;
+        producers.add(pool.submit(() -> publishAll(nodes.connect(node), name, perProducer)));
       }
       List<Long> seqs = new ArrayList<>();
       for (Future<List<Long>> p : producers) {
@@ -164,8 +192,8 @@ class SeedSequenceTest {
     }
   }
 
-  private List<Long> publishAll(String name, int count) {
-    try (WireClient producer = broker.connect()) {
+  private static List<Long> publishAll(WireClient client, String name, int count) {
+    try (WireClient producer = client) {
       List<Long> seqs = new ArrayList<>();
       for (int n = 0; n < count; n++) {
         producer.send("{'action':'publish','topic':'news','message':{'p':'" + name + "','n':" + n + "}}");

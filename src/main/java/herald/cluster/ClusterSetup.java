@@ -1,0 +1,81 @@
+package herald.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.RingbufferConfig;
+import herald.config.ConfigException;
+import herald.config.HeraldConfig;
+import herald.config.Setting;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.File;
+import java.io.FileNotFoundException;
+import java.util.Arrays;
+
+/**
+ * Starts a clustered Vert.x: reads the Hazelcast file ({@code conf/cluster.xml}), applies the HERALD_*
+ * cluster settings on top, and joins.
+ */
+public final class ClusterSetup {
+
+  /** Topic queues are Hazelcast ringbuffers named with this prefix; {@code conf/cluster.xml} configures them. */
+  public static final String TOPIC_PREFIX = "herald.topic.";
+
+  private ClusterSetup() {}
+
+  public static Future<Vertx> start(HeraldConfig config) {
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
+    EventBusOptions bus = new EventBusOptions().setPort(config.integer(Setting.EVENTBUS_PORT));
+    String host = config.string(Setting.EVENTBUS_HOST);
+    if (!host.isEmpty()) {
+      bus.setHost(host).setClusterPublicHost(host);
+    }
+    return Vertx.builder().with(new VertxOptions().setEventBusOptions(bus)).withClusterManager(manager).buildClustered();
+  }
+
+  /** The Hazelcast instance behind a clustered Vert.x started here. */
+  public static HazelcastClusterManager manager(Vertx vertx) {
+    return (HazelcastClusterManager) ((io.vertx.core.internal.VertxInternal) vertx).clusterManager();
+  }
+
+  static Config hazelcastConfig(HeraldConfig config) {
+    String file = config.string(Setting.HAZELCAST_CONFIG);
+    Config hz;
+    try {
+      hz = Config.loadFromFile(new File(file));
+    } catch (FileNotFoundException e) {
+      throw new ConfigException("hazelcast_config (HERALD_HAZELCAST_CONFIG) names " + file + ", which cannot be read");
+    } catch (RuntimeException e) {
+      throw new ConfigException("cannot read " + file + " (HERALD_HAZELCAST_CONFIG): " + e.getMessage());
+    }
+    hz.setClusterName(config.string(Setting.CLUSTER_NAME));
+    hz.getNetworkConfig().setPort(config.integer(Setting.HAZELCAST_PORT)).setPortAutoIncrement(false);
+    String host = config.string(Setting.EVENTBUS_HOST);
+    if (!host.isEmpty()) {
+      // Bind and advertise this address only, so members on one machine talk over loopback and a pod
+      // advertises its pod IP.
+      hz.setProperty("hazelcast.local.localAddress", host);
+    }
+    JoinConfig join = hz.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    String dns = config.string(Setting.K8S_SERVICE_DNS);
+    if (!dns.isEmpty()) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", dns);
+    } else {
+      join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.string(Setting.MEMBERS).split(","))
+          .map(String::trim).filter(m -> !m.isEmpty()).toList());
+    }
+    RingbufferConfig topics = new RingbufferConfig(hz.getRingbufferConfig(TOPIC_PREFIX + "*"));
+    topics.setName(TOPIC_PREFIX + "*")
+        .setCapacity(config.integer(Setting.RETENTION_MAX_MESSAGES))
+        .setTimeToLiveSeconds(config.integer(Setting.RETENTION_MAX_AGE_SECONDS))
+        .setBackupCount(config.integer(Setting.BACKUP_COUNT))
+        .setAsyncBackupCount(0);
+    hz.addRingBufferConfig(topics);
+    return hz;
+  }
+}
