@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""Median, min and max of the RESULT lines that `herald bench` prints, per scenario, as a Markdown table."""
+import collections, statistics, sys
+
+METRICS = {
+    "fanout": ["delivered_per_s", "published_per_s", "loss", "disconnects"],
+    "fanin": ["delivered_per_s", "loss", "disconnects"],
+    "latency": ["p50_us", "p99_us", "p999_us", "max_us", "loss"],
+    "idle": ["per_conn_kib", "rss_before_kib", "rss_after_kib", "subscribed", "closed"],
+}
+
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    if line.startswith("RESULT "):
+        kv = dict(p.split("=", 1) for p in line.split()[1:])
+        runs[kv["scenario"]].append(kv)
+
+print("| scenario | metric | median | min | max | runs |")
+print("|---|---|---:|---:|---:|---|")
+for scenario, metrics in METRICS.items():
+    for m in metrics:
+        values = [float(r[m]) for r in runs.get(scenario, []) if m in r]
+        if not values:
+            continue
+        fmt = (lambda v: f"{v:,.2f}") if m.endswith("kib") and "per_conn" in m or m.endswith("_us") else (lambda v: f"{v:,.0f}")
+        print(f"| {scenario} | {m} | {fmt(statistics.median(values))} | {fmt(min(values))} | {fmt(max(values))} | "
+              + ", ".join(fmt(v) for v in values) + " |")

@@ -1,0 +1,77 @@
+package herald.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * A single-threaded selector loop over every connection of a scenario. One thread is all the generator
+ * gets (it is pinned to one core), and one thread avoids any locking on the counters.
+ */
+final class Loop implements AutoCloseable {
+
+  private final Selector selector;
+  private final InetSocketAddress address;
+  private final List<Peer> peers = new ArrayList<>();
+
+  Loop(String host, int port) throws IOException {
+    this.selector = Selector.open();
+    this.address = new InetSocketAddress(host, port);
+  }
+
+  /** Connects (blocking: the kernel completes loopback handshakes at once) and registers a new peer. */
+  Peer connect(int readBufferBytes, Peer.Lines lines) throws IOException {
+    SocketChannel ch = SocketChannel.open();
+    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    ch.connect(address);
+    Peer p = new Peer(peers.size(), selector, ch, readBufferBytes, lines);
+    peers.add(p);
+    return p;
+  }
+
+  List<Peer> peers() {
+    return peers;
+  }
+
+  /**
+   * Handles whatever is ready. {@code spin} polls without sleeping (for latency: a sleeping selector adds
+   * wake-up jitter); otherwise it waits at most one millisecond so callers can keep time.
+   */
+  void poll(boolean spin) throws IOException {
+    int n = spin ? selector.selectNow() : selector.select(1);
+    if (n == 0) {
+      return;
+    }
+    Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+    while (it.hasNext()) {
+      SelectionKey k = it.next();
+      it.remove();
+      Peer p = (Peer) k.attachment();
+      if (!k.isValid()) {
+        continue;
+      }
+      if (k.isReadable()) {
+        p.readable();
+      }
+      if (k.isValid() && k.isWritable()) {
+        p.writable();
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (Peer p : peers) {
+      if (!p.closed()) {
+        p.close("bench finished");
+      }
+    }
+    selector.close();
+  }
+}
