@@ -26,14 +26,14 @@ public final class ClusterSetup {
 
   private ClusterSetup() {}
 
-  public static Future<Vertx> start(HeraldConfig config) {
+  public static Future<Vertx> start(HeraldConfig config, VertxOptions options) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
     EventBusOptions bus = new EventBusOptions().setPort(config.integer(Setting.EVENTBUS_PORT));
     String host = config.string(Setting.EVENTBUS_HOST);
     if (!host.isEmpty()) {
       bus.setHost(host).setClusterPublicHost(host);
     }
-    return Vertx.builder().with(new VertxOptions().setEventBusOptions(bus)).withClusterManager(manager).buildClustered();
+    return Vertx.builder().with(options.setEventBusOptions(bus)).withClusterManager(manager).buildClustered();
   }
 
   /** The Hazelcast instance behind a clustered Vert.x started here. */

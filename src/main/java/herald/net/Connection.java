@@ -39,6 +39,9 @@ final class Connection {
    */
   static final long SLOW_CONSUMER_GRACE_MS = 5_000;
 
+  /** First size of the per-batch output buffer: a few dozen small frames without growing. */
+  static final int OUT_INITIAL_BYTES = 4_096;
+
   private final Vertx vertx;
   private final NetSocket socket;
   private final ConnRef ref;
@@ -237,7 +240,8 @@ final class Connection {
       return;
     }
     if (out == null) {
-      out = Buffer.buffer(Math.max(256, frame.length() * 2));
+      // Sized for a typical batch of pushes, so that it rarely has to grow (and copy) while filling.
+      out = Buffer.buffer(Math.max(OUT_INITIAL_BYTES, frame.length() * 2));
     }
     out.appendBuffer(frame);
   }
