@@ -4,7 +4,7 @@ import collections, statistics, sys
 
 METRICS = {
     "fanout": ["delivered_per_s", "published_per_s", "loss", "disconnects"],
-    "fanin": ["delivered_per_s", "loss", "disconnects"],
+    "fanin": ["delivered_per_s", "published_per_s", "loss", "disconnects"],
     "latency": ["p50_us", "p99_us", "p999_us", "max_us", "loss"],
     "idle": ["per_conn_kib", "rss_before_kib", "rss_after_kib", "subscribed", "closed"],
 }
@@ -17,8 +17,11 @@ for line in open(sys.argv[1]):
 
 print("| scenario | metric | median | min | max | runs |")
 print("|---|---|---:|---:|---:|---|")
-for scenario, metrics in METRICS.items():
-    for m in metrics:
+# Cluster runs are renamed by bench/run.sh (e.g. cluster-fanin-backup1); they take their kind's metrics.
+order = [s for s in METRICS if s in runs] + [s for s in runs if s not in METRICS]
+for scenario in order:
+    kind = next((k for k in METRICS if k in scenario), None)
+    for m in METRICS.get(kind, []):
         values = [float(r[m]) for r in runs.get(scenario, []) if m in r]
         if not values:
             continue

@@ -12,6 +12,15 @@ final class Common {
       description = "Broker port (default: $HERALD_PORT, else 8888).")
   int port;
 
+  @Option(names = "--sub-port", defaultValue = "0",
+      description = "Port the subscribers connect to, e.g. another node of a cluster; publishers use --port (default: --port).")
+  int subPort;
+
+  /** Where subscribers connect: --sub-port if given, else --port. */
+  int subscriberPort() {
+    return subPort > 0 ? subPort : port;
+  }
+
   @Option(names = "--duration-seconds", defaultValue = "30",
       description = "Hard cap on the load phase, whatever --messages says (default: ${DEFAULT-VALUE}).")
   int durationSeconds;

@@ -17,19 +17,26 @@ import java.util.List;
 final class Loop implements AutoCloseable {
 
   private final Selector selector;
-  private final InetSocketAddress address;
+  private final String host;
+  private final int port;
   private final List<Peer> peers = new ArrayList<>();
 
   Loop(String host, int port) throws IOException {
     this.selector = Selector.open();
-    this.address = new InetSocketAddress(host, port);
+    this.host = host;
+    this.port = port;
   }
 
   /** Connects (blocking: the kernel completes loopback handshakes at once) and registers a new peer. */
   Peer connect(int readBufferBytes, Peer.Lines lines) throws IOException {
+    return connect(port, readBufferBytes, lines);
+  }
+
+  /** The same, to another port of the same host (a subscriber on another node of a cluster). */
+  Peer connect(int port, int readBufferBytes, Peer.Lines lines) throws IOException {
     SocketChannel ch = SocketChannel.open();
     ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-    ch.connect(address);
+    ch.connect(new InetSocketAddress(host, port));
     Peer p = new Peer(peers.size(), selector, ch, readBufferBytes, lines);
     peers.add(p);
     return p;

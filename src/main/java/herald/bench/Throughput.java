@@ -59,7 +59,7 @@ final class Throughput {
       for (int i = 0; i < subscribers; i++) {
         Subscriber s = new Subscriber(null, Subscriber.messageFrameBytes(topic, size));
         // A large read buffer: fewer read calls per delivered message.
-        s.peer = loop.connect(1 << 20, s);
+        s.peer = loop.connect(common.subscriberPort(), 1 << 20, s);
         s.peer.write(java.nio.ByteBuffer.wrap(Frames.subscribe(topic)), null);
         subs.add(s);
       }
@@ -168,8 +168,10 @@ final class Throughput {
     boolean ordered = subs.stream().allMatch(s -> s.seqs.clean());
     long disconnects = closedCount(subs, pubs);
 
-    System.out.printf("%s: %d publisher(s) -> %d subscriber(s), %d-byte messages, window %d%s%n", name, publishers,
-        subscribers, size, window, capped ? " (stopped by --duration-seconds)" : "");
+    System.out.printf("%s: %d publisher(s) -> %d subscriber(s), %d-byte messages, window %d%s%s%n", name, publishers,
+        subscribers, size, window, common.subscriberPort() != common.port
+            ? ", publishers on port " + common.port + ", subscribers on port " + common.subscriberPort() : "",
+        capped ? " (stopped by --duration-seconds)" : "");
     System.out.printf("  published      %,d of %,d sent in %.3f s = %,.0f msgs/s%n", published, sent, publishSecs,
         published / publishSecs);
     System.out.printf("  delivered      %,d in %.3f s = %,.0f msgs/s (sum over subscribers)%n", delivered, deliverSecs,
