@@ -16,6 +16,8 @@
 # that grows with a heap of up to 1/4 of RAM. bench/flags.sh compares this set with others.
 set -u
 cd "$(dirname "$0")/.."
+# Brokers started here serve health and metrics on a free port, so several can run at once (cluster runs).
+export HERALD_HTTP_PORT=${HERALD_HTTP_PORT:-0}
 PORT=${PORT:-19999}
 BROKER_FLAGS=${BROKER_FLAGS-"-XX:+UseSerialGC -Xmx1g -Xmn64m"}
 RUNS=${RUNS:-3}

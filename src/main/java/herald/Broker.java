@@ -5,6 +5,8 @@ import herald.config.Setting;
 import herald.cluster.ClusterSetup;
 import herald.cluster.ClusterTopicVerticle;
 import herald.net.NetServerVerticle;
+import herald.ops.NodeMetrics;
+import herald.ops.OpsVerticle;
 import herald.topic.TopicVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -12,10 +14,16 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
 
 /**
  * One Herald node inside a Vert.x instance: the TopicVerticle, then the NetServer verticles in front of
@@ -26,11 +34,19 @@ public final class Broker {
   /** The version in greetings, from the jar manifest ("dev" when run from classes). */
   public static final String VERSION = versionFromManifest();
 
+  private static final Logger LOG = Logger.getLogger("herald");
+
   private final Vertx vertx;
   private final HeraldConfig config;
   private final List<NetServerVerticle> servers = new ArrayList<>();
+  private NodeMetrics metrics;
+  private OpsVerticle ops;
   private String topicsDeployment;
   private String netDeployment;
+  private String opsDeployment;
+  /** True from the moment the client listener is up until a drain starts; readiness reads it. */
+  private volatile boolean accepting;
+  private Future<Void> drained;
 
   private Broker(Vertx vertx, HeraldConfig config) {
     this.vertx = vertx;
@@ -42,39 +58,84 @@ public final class Broker {
    * standalone. {@link #close()} stops both.
    */
   public static Future<Broker> launch(HeraldConfig config) {
+    // Vert.x reports its own metrics (vertx_*, jvm_*) to the registry the node's herald_* meters use.
+    PrometheusMeterRegistry registry = NodeMetrics.newRegistry();
+    MicrometerMetricsFactory metrics = new MicrometerMetricsFactory(registry);
+    VertxOptions options = vertxOptions().setMetricsOptions(metricsOptions());
     Future<Vertx> vertx = config.flag(Setting.CLUSTER)
-        ? ClusterSetup.start(config, vertxOptions())
-        : Future.succeededFuture(Vertx.vertx(vertxOptions()));
-    return vertx.compose(v -> start(v, config).onFailure(e -> v.close()));
+        ? ClusterSetup.start(config, options, metrics)
+        : Future.succeededFuture(Vertx.builder().with(options).withMetrics(metrics).build());
+    return vertx.compose(v -> start(v, config, registry).onFailure(e -> v.close()));
   }
 
   /** Deploys a node on {@code vertx}: a cluster node if {@code vertx} is clustered. */
   public static Future<Broker> start(Vertx vertx, HeraldConfig config) {
+    return start(vertx, config, NodeMetrics.newRegistry());
+  }
+
+  private static Future<Broker> start(Vertx vertx, HeraldConfig config, PrometheusMeterRegistry registry) {
     Broker broker = new Broker(vertx, config);
-    int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
-    Deployable topics = vertx.isClustered()
-        ? new ClusterTopicVerticle(maxSubscriptions)
-        : new TopicVerticle(config.retention(), maxSubscriptions);
-    int instances = config.integer(Setting.NET_INSTANCES) > 0
-        ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
     AtomicInteger open = new AtomicInteger();
     AtomicInteger nextInstance = new AtomicInteger();
+    NodeMetrics metrics = new NodeMetrics(registry, open, () -> clusterMembers(vertx));
+    broker.metrics = metrics;
+    int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
+    Deployable topics = vertx.isClustered()
+        ? new ClusterTopicVerticle(maxSubscriptions, metrics)
+        : new TopicVerticle(config.retention(), maxSubscriptions, metrics);
+    int instances = config.integer(Setting.NET_INSTANCES) > 0
+        ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
     JsonObject greeting = broker.greeting();
     return vertx.deployVerticle(topics)
         .compose(id -> {
           broker.topicsDeployment = id;
           return vertx.deployVerticle(() -> {
-            NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement());
+            NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement(),
+                metrics.newNetCounters());
             synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
               broker.servers.add(v);
             }
             return v;
           }, new DeploymentOptions().setInstances(instances));
         })
-        .map(id -> {
+        .compose(id -> {
           broker.netDeployment = id;
+          broker.accepting = true;
+          broker.ops = new OpsVerticle(config.host(), config.integer(Setting.HTTP_PORT), metrics,
+              () -> broker.accepting);
+          return vertx.deployVerticle(broker.ops);
+        })
+        .map(id -> {
+          broker.opsDeployment = id;
           return broker;
         });
+  }
+
+  private static int clusterMembers(Vertx vertx) {
+    if (!vertx.isClustered()) {
+      return 1;
+    }
+    try {
+      return ClusterSetup.manager(vertx).getHazelcastInstance().getCluster().getMembers().size();
+    } catch (RuntimeException notActive) { // after the node has left
+      return 0;
+    }
+  }
+
+  /**
+   * Vert.x's own metrics, off the hot path: the per-socket and per-event-bus-message meters are disabled
+   * (Herald counts those itself, per batch, in {@code herald_*}).
+   */
+  private static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions()
+        .setEnabled(true)
+        // vertx-micrometer-metrics keeps one registry per name per JVM: a name of its own keeps the Vert.x
+        // of each node (tests run several in one JVM) reporting to that node's registry.
+        .setRegistryName("herald-" + java.util.UUID.randomUUID())
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+        .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
   }
 
   /** The client port actually bound. */
@@ -82,16 +143,48 @@ public final class Broker {
     return servers.get(0).actualPort();
   }
 
+  /** The health and metrics port actually bound. */
+  public int httpPort() {
+    return ops.actualPort();
+  }
+
   public HeraldConfig config() {
     return config;
   }
 
+  /** The node's metrics registry ({@code /metrics}). */
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
   /**
-   * Graceful stop: stop accepting, answer what is in flight (up to the shutdown timeout), close the
-   * connections, then stop the TopicVerticle.
+   * Graceful stop: {@link #drain()}, then stop the health and metrics endpoints.
    */
   public Future<Void> stop() {
-    return vertx.undeploy(netDeployment).compose(v -> vertx.undeploy(topicsDeployment));
+    return drain().transform(ar -> vertx.undeploy(opsDeployment));
+  }
+
+  /**
+   * The first part of a graceful stop, in this order: (1) readiness turns 503; (2) after
+   * {@code drain_delay_seconds}, so that load balancers stop sending new clients, the listener stops
+   * accepting; (3) each connection answers what it has read and is told {@code shutting_down}; (4) in-flight
+   * work gets up to {@code shutdown_timeout_seconds}, then the rest are closed; then the topic verticle
+   * stops. The health endpoints stay up (liveness 200, readiness 503). Idempotent.
+   */
+  public synchronized Future<Void> drain() {
+    if (drained == null) {
+      accepting = false;
+      long delayMs = config.number(Setting.DRAIN_DELAY_SECONDS) * 1_000;
+      LOG.info("herald: draining: not ready" + (delayMs > 0 ? "; accepting for " + delayMs / 1_000 + " s more" : ""));
+      Future<?> delay = delayMs > 0 ? vertx.timer(delayMs) : Future.succeededFuture();
+      drained = delay
+          .compose(v -> {
+            LOG.info("herald: draining: stopped accepting; telling clients shutting_down");
+            return vertx.undeploy(netDeployment);
+          })
+          .compose(v -> vertx.undeploy(topicsDeployment));
+    }
+    return drained;
   }
 
   /**
@@ -104,13 +197,19 @@ public final class Broker {
   }
 
   /**
-   * {@link #stop()}, then closes the Vert.x (leaving the cluster gracefully, if clustered). Vert.x is closed
+   * {@link #drain()}, then closes the Vert.x, which stops the health endpoints and, if clustered, leaves the
+   * cluster gracefully (the last step of the drain order). Vert.x is closed
    * from a thread outside it: a close started on one of its own event loops completes on that loop, which
    * the close itself has shut down, so the result would never arrive.
    */
   public Future<Void> close() {
-    CompletableFuture<Void> closed = stop().toCompletionStage().toCompletableFuture()
-        .handle((v, e) -> (Void) null)
+    CompletableFuture<Void> closed = drain().toCompletionStage().toCompletableFuture()
+        .handle((v, e) -> {
+          // (5) Closing a clustered Vert.x shuts its Hazelcast member down gracefully: it hands its partitions
+          // and backups over (up to hazelcast.graceful.shutdown.max.wait) before leaving, so nothing is lost.
+          LOG.info("herald: draining: connections closed; " + (vertx.isClustered() ? "leaving the cluster" : "stopping"));
+          return (Void) null;
+        })
         .thenComposeAsync(v -> vertx.close().toCompletionStage());
     return Future.fromCompletionStage(closed);
   }

@@ -25,7 +25,7 @@ class ProcessTest {
 
   @Test
   void sigtermAnswersWhatIsInFlightTellsClientsAndExitsZero() throws Exception {
-    Process node = start(Map.of("HERALD_HOST", "127.0.0.1", "HERALD_PORT", "0"));
+    Process node = start(Map.of("HERALD_HOST", "127.0.0.1", "HERALD_PORT", "0", "HERALD_HTTP_PORT", "0"));
     try {
       int port = awaitPort(node);
       try (WireClient client = WireClient.connect(port)) {

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.File;
 import java.io.FileNotFoundException;
@@ -26,14 +27,15 @@ public final class ClusterSetup {
 
   private ClusterSetup() {}
 
-  public static Future<Vertx> start(HeraldConfig config, VertxOptions options) {
+  public static Future<Vertx> start(HeraldConfig config, VertxOptions options, VertxMetricsFactory metrics) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
     EventBusOptions bus = new EventBusOptions().setPort(config.integer(Setting.EVENTBUS_PORT));
     String host = config.string(Setting.EVENTBUS_HOST);
     if (!host.isEmpty()) {
       bus.setHost(host).setClusterPublicHost(host);
     }
-    return Vertx.builder().with(options.setEventBusOptions(bus)).withClusterManager(manager).buildClustered();
+    return Vertx.builder().with(options.setEventBusOptions(bus)).withClusterManager(manager).withMetrics(metrics)
+        .buildClustered();
   }
 
   /** The Hazelcast instance behind a clustered Vert.x started here. */

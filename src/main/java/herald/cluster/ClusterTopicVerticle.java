@@ -7,7 +7,10 @@ import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
+import herald.ops.LoopCounters;
+import herald.ops.NodeMetrics;
 import herald.topic.Outboxes;
+import herald.topic.SubscribeRules;
 import herald.topic.Subscription;
 import herald.topic.SubscriptionIndex;
 import io.vertx.core.Future;
@@ -61,6 +64,10 @@ public final class ClusterTopicVerticle extends VerticleBase {
   static final long RETRY_MS = 200;
 
   private final int maxSubscriptionsPerConnection;
+  private final NodeMetrics metrics;
+  private final LoopCounters counters;
+  /** When the read that carried the requests being handled arrived (for the publish latency metric). */
+  private long readNanos;
   private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
   private final Map<String, Feed> feeds = new HashMap<>();
   private final Map<String, Appends> appends = new HashMap<>();
@@ -73,7 +80,9 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private long received;
   private boolean stopped;
 
-  public ClusterTopicVerticle(int maxSubscriptionsPerConnection) {
+  public ClusterTopicVerticle(int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+    this.metrics = metrics;
+    this.counters = metrics.topicCounters();
     this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
   }
 
@@ -96,6 +105,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private void handle(Message<ToTopics> message) {
     ToTopics body = message.body();
     if (body instanceof ToTopics.Requests r) {
+      readNanos = r.readNanos();
       for (ToTopics.Request request : r.requests()) {
         handleRequest(r.conn(), request);
       }
@@ -110,6 +120,14 @@ public final class ClusterTopicVerticle extends VerticleBase {
       index.removeAll(g.conn());
     }
     outboxes.flush();
+    publishCounters();
+  }
+
+  /** Publishes this loop's numbers for the metrics scrape (release stores; see {@link LoopCounters}). */
+  private void publishCounters() {
+    counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
+    counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, index.subscriptionCount());
+    counters.set(NodeMetrics.TOPIC_TOPICS, feeds.size());
   }
 
   private void handleRequest(ConnRef conn, ToTopics.Request request) {
@@ -119,7 +137,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
     switch (frame.action()) {
       case PUBLISH -> queue(conn, out, slot, (Frame.Publish) frame);
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
-      case UNSUBSCRIBE -> out.reply(conn, slot, unsubscribe(conn, (Frame.Unsubscribe) frame));
+      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id()));
     }
   }
@@ -128,7 +146,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
 
   private void queue(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish p) {
     Appends a = appends.computeIfAbsent(p.topic(), Appends::new);
-    a.queued.add(new PendingPublish(conn, out, slot, p));
+    a.queued.add(new PendingPublish(conn, out, slot, p, readNanos));
     toCommit.add(a);
   }
 
@@ -152,6 +170,14 @@ public final class ClusterTopicVerticle extends VerticleBase {
       }
       if (ar.succeeded()) {
         published += batch.size();
+        long sampled = 0;
+        for (PendingPublish pp : batch) {
+          if (pp.readNanos != sampled) { // one latency sample per client read in the batch, not per message
+            sampled = pp.readNanos;
+            metrics.publishAcked(sampled);
+          }
+        }
+        publishCounters();
       }
       if (a.queued.isEmpty()) {
         appends.remove(a.topic);
@@ -165,13 +191,9 @@ public final class ClusterTopicVerticle extends VerticleBase {
   // ---- subscribe / unsubscribe -----------------------------------------------------------------------
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
-    if (index.get(conn, s.topic()) != null) {
-      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), 0));
-      return;
-    }
-    if (index.count(conn) >= maxSubscriptionsPerConnection) {
-      out.reply(conn, slot, FrameEncoder.error(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS, "this connection holds "
-          + maxSubscriptionsPerConnection + " subscriptions, the limit (HERALD_MAX_SUBSCRIPTIONS_PER_CONNECTION)"));
+    Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
+    if (settled != null) {
+      out.reply(conn, slot, settled);
       return;
     }
     Subscription sub = new Subscription(conn, s.topic(), out, Long.MAX_VALUE);
@@ -201,13 +223,6 @@ public final class ClusterTopicVerticle extends VerticleBase {
       }
       outboxes.flush();
     });
-  }
-
-  private Buffer unsubscribe(ConnRef conn, Frame.Unsubscribe u) {
-    if (index.remove(conn, u.topic()) == null) {
-      return FrameEncoder.error(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to " + u.topic());
-    }
-    return FrameEncoder.unsubscribed(u.id(), u.topic());
   }
 
   // ---- delivery --------------------------------------------------------------------------------------
@@ -325,5 +340,5 @@ public final class ClusterTopicVerticle extends VerticleBase {
     }
   }
 
-  private record PendingPublish(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish frame) {}
+  private record PendingPublish(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish frame, long readNanos) {}
 }

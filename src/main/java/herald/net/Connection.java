@@ -10,6 +10,8 @@ import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameDecoder;
 import herald.codec.FrameEncoder;
+import herald.ops.LoopCounters;
+import herald.ops.NodeMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -47,18 +49,22 @@ final class Connection {
   private final ConnRef ref;
   private final Limits limits;
   private final FrameDecoder decoder;
+  private final LoopCounters counters;
   private final RecordParser parser;
   private final ReplyOrder replies = new ReplyOrder();
   private List<ToTopics.Request> batch;
   private Buffer out;
+  /** True while {@code out} is a single frame that others may also hold. */
+  private boolean outIsShared;
   private List<String> creditsDue;
   private long lastReadMillis;
   private boolean paused;
   private boolean closing;
   private boolean closed;
 
-  Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder) {
+  Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters) {
     this.vertx = vertx;
+    this.counters = counters;
     this.socket = socket;
     this.ref = ref;
     this.limits = limits;
@@ -88,9 +94,10 @@ final class Connection {
 
   private void onRead(Buffer data) {
     lastReadMillis = System.currentTimeMillis();
+    counters.add(NodeMetrics.NET_BYTES_IN, data.length());
     parser.handle(data);
     if (batch != null) {
-      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Requests(ref, batch));
+      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Requests(ref, batch, System.nanoTime()));
       batch = null;
     }
     if (!paused && (replies.pending() >= Limits.MAX_UNANSWERED
@@ -162,6 +169,8 @@ final class Connection {
     if (out != null) {
       Buffer data = out;
       out = null;
+      outIsShared = false;
+      counters.add(NodeMetrics.NET_BYTES_OUT, data.length());
       var written = socket.write(data);
       if (creditsDue != null) {
         // Replay is paced by the client: the next chunk is asked for only once this one has reached the
@@ -212,6 +221,7 @@ final class Connection {
 
   private void slowConsumer() {
     closing = true;
+    counters.add(NodeMetrics.NET_SLOW_CONSUMERS, 1);
     // Past the limit nothing more is queued but this notice, which a client that is merely slow still reads
     // before the connection ends. One that does not read at all is cut off after the grace period.
     socket.write(FrameEncoder.error(null, ErrorCode.SLOW_CONSUMER, "more than " + limits.maxOutboundBytes()
@@ -240,8 +250,18 @@ final class Connection {
       return;
     }
     if (out == null) {
-      // Sized for a typical batch of pushes, so that it rarely has to grow (and copy) while filling.
-      out = Buffer.buffer(Math.max(OUT_INITIAL_BYTES, frame.length() * 2));
+      // A flush of one frame (the common case at low rates) writes the frame itself: no buffer, no copy.
+      // The frame may be shared with other subscribers and the store, so it is never appended to.
+      out = frame;
+      outIsShared = true;
+      return;
+    }
+    if (outIsShared) {
+      // Sized for a batch of pushes, so that it rarely has to grow (and copy) while filling.
+      Buffer batch = Buffer.buffer(Math.max(OUT_INITIAL_BYTES, (out.length() + frame.length()) * 2));
+      batch.appendBuffer(out);
+      out = batch;
+      outIsShared = false;
     }
     out.appendBuffer(frame);
   }

@@ -9,6 +9,8 @@ import herald.codec.ErrorCode;
 import herald.config.HeraldConfig;
 import herald.codec.FrameDecoder;
 import herald.codec.FrameEncoder;
+import herald.ops.LoopCounters;
+import herald.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -43,6 +45,7 @@ public final class NetServerVerticle extends VerticleBase {
   private final String host;
   private final int port;
   private final int instance;
+  private final LoopCounters counters;
   private final Map<Integer, Connection> connections = new HashMap<>();
   private final FrameDecoder decoder = new FrameDecoder(); // one per event loop: connections share it
   private final List<Connection> touched = new ArrayList<>();
@@ -55,8 +58,11 @@ public final class NetServerVerticle extends VerticleBase {
   /**
    * @param open the node-wide count of open connections, shared by all instances
    * @param greeting the fields of the {@code connected} frame
+   * @param counters this instance's metrics, written only on its event loop
    */
-  public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance) {
+  public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance,
+      LoopCounters counters) {
+    this.counters = counters;
     this.limits = Limits.from(config);
     this.host = config.host();
     this.port = config.port();
@@ -75,13 +81,18 @@ public final class NetServerVerticle extends VerticleBase {
     LocalCodec.register(vertx.eventBus());
     address = Addresses.connections(deploymentID(), instance);
     consumer = vertx.eventBus().localConsumer(address, m -> {
+      int pushes = 0;
       for (ToConnections.Item item : m.body().items()) {
         Connection c = connections.get(item.conn());
         if (c != null) { // gone already: its Gone message is on the way to the TopicVerticle
           c.deliver(item);
           touched.add(c);
+          if (item instanceof ToConnections.Push) {
+            pushes++;
+          }
         }
       }
+      counters.add(NodeMetrics.NET_MESSAGES_OUT, pushes); // once per batch, not per message
       touched.forEach(Connection::flush);
       touched.clear();
     });
@@ -118,7 +129,7 @@ public final class NetServerVerticle extends VerticleBase {
       return;
     }
     int id = nextId++;
-    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder);
+    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters);
     connections.put(id, connection);
     // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
     // subscriptions go with it.

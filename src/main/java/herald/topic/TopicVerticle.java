@@ -8,6 +8,8 @@ import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
 import herald.codec.Replay;
+import herald.ops.LoopCounters;
+import herald.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -43,6 +45,8 @@ public final class TopicVerticle extends VerticleBase {
 
   private final TopicStore store;
   private final int maxSubscriptionsPerConnection;
+  private final NodeMetrics metrics;
+  private final LoopCounters counters;
   private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
   private Outboxes outboxes;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
@@ -50,7 +54,9 @@ public final class TopicVerticle extends VerticleBase {
   private long delivered;
   private long timer;
 
-  public TopicVerticle(Retention retention, int maxSubscriptionsPerConnection) {
+  public TopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+    this.metrics = metrics;
+    this.counters = metrics.topicCounters();
     this.store = new MemoryTopicStore(retention, System::currentTimeMillis, index::hasSubscribers);
     this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
   }
@@ -62,7 +68,10 @@ public final class TopicVerticle extends VerticleBase {
     consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
     timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
-        t -> store.expire(System.currentTimeMillis(), index::hasSubscribers));
+        t -> {
+          store.expire(System.currentTimeMillis(), index::hasSubscribers);
+          counters.set(NodeMetrics.TOPIC_TOPICS, store.topicCount());
+        });
     return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -75,8 +84,12 @@ public final class TopicVerticle extends VerticleBase {
   private void handle(Message<ToTopics> message) {
     ToTopics body = message.body();
     if (body instanceof ToTopics.Requests r) {
+      long before = published;
       for (ToTopics.Request request : r.requests()) {
         handleRequest(r.conn(), request);
+      }
+      if (published != before) {
+        metrics.publishAcked(r.readNanos()); // one sample per client read that published
       }
     } else if (body instanceof ToTopics.Credit c) {
       Subscription sub = index.get(c.conn(), c.topic());
@@ -87,6 +100,10 @@ public final class TopicVerticle extends VerticleBase {
       index.removeAll(g.conn());
     }
     outboxes.flush();
+    // Publish this loop's numbers for the metrics scrape: three release stores per handled message.
+    counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
+    counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, index.subscriptionCount());
+    counters.set(NodeMetrics.TOPIC_TOPICS, store.topicCount());
   }
 
   private void handleRequest(ConnRef conn, ToTopics.Request request) {
@@ -96,7 +113,7 @@ public final class TopicVerticle extends VerticleBase {
     switch (frame.action()) {
       case PUBLISH -> out.reply(conn, slot, publish((Frame.Publish) frame));
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
-      case UNSUBSCRIBE -> out.reply(conn, slot, unsubscribe(conn, (Frame.Unsubscribe) frame));
+      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
     }
   }
@@ -119,13 +136,9 @@ public final class TopicVerticle extends VerticleBase {
   }
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
-    if (index.get(conn, s.topic()) != null) {
-      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), 0)); // idempotent: one delivery per message
-      return;
-    }
-    if (index.count(conn) >= maxSubscriptionsPerConnection) {
-      out.reply(conn, slot, FrameEncoder.error(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS, "this connection holds "
-          + maxSubscriptionsPerConnection + " subscriptions, the limit (HERALD_MAX_SUBSCRIPTIONS_PER_CONNECTION)"));
+    Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
+    if (settled != null) {
+      out.reply(conn, slot, settled);
       return;
     }
     long first = store.firstSeq(s.topic());
@@ -140,13 +153,6 @@ public final class TopicVerticle extends VerticleBase {
       sub.live = false;
       sendReplayChunk(sub);
     }
-  }
-
-  private Buffer unsubscribe(ConnRef conn, Frame.Unsubscribe u) {
-    if (index.remove(conn, u.topic()) == null) {
-      return FrameEncoder.error(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to " + u.topic());
-    }
-    return FrameEncoder.unsubscribed(u.id(), u.topic());
   }
 
   /** Sends the next replay chunk of {@code sub}; switches it to live once it has caught up. */

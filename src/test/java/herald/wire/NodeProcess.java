@@ -4,6 +4,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,21 +31,31 @@ public final class NodeProcess implements AutoCloseable {
 
   private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
   private static final Pattern MEMBERS = Pattern.compile("Members \\{size:(\\d+)");
+  private static final Pattern HTTP = Pattern.compile("metrics on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final HttpClient HTTP_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final Process process;
+  private final Map<String, String> env;
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
   private volatile int members;
   private final StringBuffer log = new StringBuffer();
 
-  private NodeProcess(Process process) {
+  private NodeProcess(Process process, Map<String, String> env) {
     this.process = process;
+    this.env = Map.copyOf(env);
     Thread reader = new Thread(this::readLog, "log-" + process.pid());
     reader.setDaemon(true);
     reader.start();
   }
 
-  /** Starts a node with the given HERALD_* variables (others are cleared). */
-  public static NodeProcess start(Map<String, String> env) {
+  /**
+   * Starts a node with the given HERALD_* variables (others are cleared); the health and metrics port is
+   * a free one unless HERALD_HTTP_PORT is given.
+   */
+  public static NodeProcess start(Map<String, String> given) {
+    Map<String, String> env = new HashMap<>(given);
+    env.putIfAbsent("HERALD_HTTP_PORT", "0");
     try {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       Path logging = Files.createTempFile("herald-logging", ".properties");
@@ -56,7 +71,7 @@ public final class NodeProcess implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.environment().keySet().removeIf(k -> k.startsWith("HERALD_"));
       pb.environment().putAll(env);
-      return new NodeProcess(pb.start());
+      return new NodeProcess(pb.start(), env);
     } catch (IOException e) {
       throw new AssertionError(e);
     }
@@ -73,6 +88,12 @@ public final class NodeProcess implements AutoCloseable {
    * members.
    */
   public static List<NodeProcess> cluster(int size, int expect, String name, List<Integer> hzPorts) {
+    return cluster(size, expect, name, hzPorts, Map.of());
+  }
+
+  /** As {@link #cluster(int, int, String, List)}, with {@code extra} HERALD_* variables for every node. */
+  public static List<NodeProcess> cluster(int size, int expect, String name, List<Integer> hzPorts,
+      Map<String, String> extra) {
     for (int i = 0; i < size; i++) {
       hzPorts.add(freePort());
     }
@@ -88,6 +109,7 @@ public final class NodeProcess implements AutoCloseable {
       env.put("HERALD_HOST", "127.0.0.1");
       env.put("HERALD_PORT", "0");
       env.put("HERALD_NODE_ID", "node" + i);
+      env.putAll(extra);
       nodes.add(start(env));
     }
     for (NodeProcess n : nodes) {
@@ -101,6 +123,84 @@ public final class NodeProcess implements AutoCloseable {
       return port.get(90, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("node did not start listening; log:\n" + log, e);
+    }
+  }
+
+  /** The health and metrics port. */
+  public int httpPort() {
+    try {
+      return httpPort.get(90, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("node did not start its HTTP endpoints; log:\n" + log, e);
+    }
+  }
+
+  /** GETs {@code path} from the node's HTTP endpoints; status -1 if it cannot be reached. */
+  public HttpResponse<String> get(String path) {
+    try {
+      return HTTP_CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The status of {@code path}, or -1 if the node does not answer. */
+  public int status(String path) {
+    HttpResponse<String> r = get(path);
+    return r == null ? -1 : r.statusCode();
+  }
+
+  /** Waits until {@code /health/ready} answers 200. */
+  public void awaitReady() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (status("/health/ready") != 200) {
+      if (System.nanoTime() > deadline || !process.isAlive()) {
+        throw new AssertionError("node did not become ready; log:\n" + log);
+      }
+      sleep(100);
+    }
+  }
+
+  /** The same node again: a new process with the same variables (ports, cluster membership, node id). */
+  public NodeProcess restart() {
+    return start(env);
+  }
+
+  /** SIGTERM, as Kubernetes stops a pod; waits for the graceful drain and asserts the exit code is 0. */
+  public void terminate() {
+    process.destroy();
+    try {
+      if (!process.waitFor(90, TimeUnit.SECONDS)) {
+        throw new AssertionError("node did not exit within 90 s of SIGTERM; log:\n" + log);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    if (process.exitValue() != 0) {
+      throw new AssertionError("node exited " + process.exitValue() + " after SIGTERM; log:\n" + log);
+    }
+  }
+
+  /** Sends SIGTERM and returns at once (see {@link #terminate()} to wait). */
+  public void signalTerm() {
+    process.destroy();
+  }
+
+  /** Waits for the process to end; its exit code. */
+  public int awaitExit() {
+    try {
+      if (!process.waitFor(90, TimeUnit.SECONDS)) {
+        throw new AssertionError("node did not exit; log:\n" + log);
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 
@@ -148,6 +248,10 @@ public final class NodeProcess implements AutoCloseable {
         if (m.find()) {
           port.complete(Integer.parseInt(m.group(1)));
         }
+        Matcher mh = HTTP.matcher(line);
+        if (mh.find()) {
+          httpPort.complete(Integer.parseInt(mh.group(1)));
+        }
         Matcher mm = MEMBERS.matcher(line);
         if (mm.find()) {
           members = Integer.parseInt(mm.group(1));
@@ -157,6 +261,7 @@ public final class NodeProcess implements AutoCloseable {
       // the process is gone
     }
     port.completeExceptionally(new AssertionError("node exited"));
+    httpPort.completeExceptionally(new AssertionError("node exited"));
   }
 
   private static int freePort() {

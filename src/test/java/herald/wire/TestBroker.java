@@ -18,7 +18,7 @@ public final class TestBroker implements AutoCloseable {
   }
 
   public static TestBroker start(Vertx vertx, JsonObject overrides) {
-    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).mergeIn(overrides);
+    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0).mergeIn(overrides);
     return new TestBroker(vertx, Broker.start(vertx, HeraldConfig.defaults(settings)).await());
   }
 

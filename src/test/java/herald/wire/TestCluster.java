@@ -27,7 +27,7 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public static TestCluster single() {
-    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0);
+    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0);
     return new TestCluster(List.of(Broker.launch(HeraldConfig.defaults(settings)).await()), "single node");
   }
 
@@ -41,7 +41,7 @@ public final class TestCluster implements AutoCloseable {
     List<Future<Broker>> starting = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       JsonObject settings = new JsonObject()
-          .put("host", "127.0.0.1").put("port", 0).put("node_id", "node" + i)
+          .put("host", "127.0.0.1").put("port", 0).put("http_port", 0).put("node_id", "node" + i)
           .put("cluster", true).put("cluster_name", clusterName).put("members", members)
           .put("hazelcast_port", hzPorts.get(i)).put("eventbus_host", "127.0.0.1")
           .mergeIn(overrides);

@@ -1,0 +1,113 @@
+package herald.ops;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+import java.util.function.ToLongFunction;
+
+/**
+ * The node's {@code herald_*} metrics. Nothing here is written on the hot path by more than one loop: each
+ * NetServer verticle instance and the topic verticle own a {@link LoopCounters} that only their event loop
+ * writes; the meters registered here are functions that sum those snapshots when Prometheus scrapes.
+ * The one exception is the publish latency {@link Timer}, a thread-safe Micrometer meter, recorded once per
+ * client read that carried publishes (not once per message).
+ */
+public final class NodeMetrics {
+
+  /** Slots of a NetServer instance's {@link LoopCounters}. */
+  public static final int NET_BYTES_IN = 0;
+  public static final int NET_BYTES_OUT = 1;
+  public static final int NET_MESSAGES_OUT = 2;
+  public static final int NET_SLOW_CONSUMERS = 3;
+  private static final int NET_SLOTS = 4;
+
+  /** Slots of the topic verticle's {@link LoopCounters}. */
+  public static final int TOPIC_MESSAGES_IN = 0;
+  public static final int TOPIC_SUBSCRIPTIONS = 1;
+  public static final int TOPIC_TOPICS = 2;
+  private static final int TOPIC_SLOTS = 3;
+
+  private final PrometheusMeterRegistry registry;
+  private final List<LoopCounters> net = new CopyOnWriteArrayList<>();
+  private final LoopCounters topics = new LoopCounters(TOPIC_SLOTS);
+  private final Timer publishLatency;
+
+  /**
+   * @param registry where the meters go (the same registry vertx-micrometer-metrics reports Vert.x's own
+   *     metrics to, when the node's Vert.x was built with it)
+   * @param connections the node's open-connection count (an atomic shared by the NetServer instances)
+   * @param clusterMembers members of the cluster this node sees (1 on a single node)
+   */
+  // Gauges hold their state strongly (Micrometer's default is a weak reference, which would let a lambda
+  // such as the cluster-members supplier be collected and the gauge read NaN).
+  public NodeMetrics(PrometheusMeterRegistry registry, AtomicInteger connections, IntSupplier clusterMembers) {
+    this.registry = registry;
+    Gauge.builder("herald.connections", connections, AtomicInteger::get)
+        .description("Open client connections").strongReference(true).register(registry);
+    Gauge.builder("herald.subscriptions", topics, t -> t.get(TOPIC_SUBSCRIPTIONS))
+        .description("Subscriptions held by this node's clients").strongReference(true).register(registry);
+    Gauge.builder("herald.topics", topics, t -> t.get(TOPIC_TOPICS))
+        .description("Topics this node holds messages of (single node) or reads for its subscribers (cluster)")
+        .strongReference(true).register(registry);
+    Gauge.builder("herald.cluster.members", clusterMembers, s -> s.getAsInt())
+        .description("Members of the cluster as this node sees it (1 when not clustered)").strongReference(true)
+        .register(registry);
+    FunctionCounter.builder("herald.messages.in", topics, t -> t.get(TOPIC_MESSAGES_IN))
+        .description("Messages published through this node and stored (acknowledged)").register(registry);
+    netCounter("herald.messages.out", NET_MESSAGES_OUT, "Message frames written to this node's subscribers");
+    netCounter("herald.bytes.in", NET_BYTES_IN, "Bytes read from client sockets");
+    netCounter("herald.bytes.out", NET_BYTES_OUT, "Bytes written to client sockets");
+    netCounter("herald.slow.consumers.disconnected", NET_SLOW_CONSUMERS,
+        "Connections cut off because they did not read fast enough (slow_consumer)");
+    publishLatency = Timer.builder("herald.publish.ack.latency")
+        .description("From reading a publish to acknowledging it (one sample per client read carrying publishes)")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(20_000))
+        .maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+  }
+
+  /** A registry for a node's metrics, in Prometheus form. */
+  public static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** A fresh set of counters for one NetServer verticle instance; only its event loop may write them. */
+  public LoopCounters newNetCounters() {
+    LoopCounters c = new LoopCounters(NET_SLOTS);
+    net.add(c);
+    return c;
+  }
+
+  /** The topic verticle's counters; only its event loop may write them. */
+  public LoopCounters topicCounters() {
+    return topics;
+  }
+
+  /** Records one publish-to-acknowledgement latency, measured from {@code readNanos} ({@link System#nanoTime}). */
+  public void publishAcked(long readNanos) {
+    publishLatency.record(System.nanoTime() - readNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  private void netCounter(String name, int slot, String description) {
+    ToLongFunction<List<LoopCounters>> sum = list -> {
+      long total = 0;
+      for (LoopCounters c : list) {
+        total += c.get(slot);
+      }
+      return total;
+    };
+    FunctionCounter.builder(name, net, l -> sum.applyAsLong(l)).description(description).register(registry);
+  }
+}

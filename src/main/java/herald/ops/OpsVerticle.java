@@ -1,0 +1,88 @@
+package herald.ops;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.CheckResult;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.micrometer.PrometheusRequestHandler;
+import io.vertx.spi.cluster.hazelcast.ClusterHealthCheck;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The operations endpoints, on their own HTTP port ({@code http_port}):
+ *
+ * <ul>
+ *   <li>{@code /health/live}: 200 while the process runs;
+ *   <li>{@code /health/ready}: 200 when the client listener is accepting and, in a cluster, the node has
+ *       joined and Hazelcast reports the cluster safe (no partition without its backups); 503 otherwise,
+ *       and from the first moment of a drain;
+ *   <li>{@code /metrics}: every meter in the node's registry in Prometheus text form: Herald's
+ *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
+ *       Vert.x's {@code vertx_*} and the JVM's.
+ * </ul>
+ *
+ * <p><b>Concurrency.</b> Runs on its own event loop and reads other loops' state only through
+ * {@link NodeMetrics}' published snapshots and the {@code accepting} supplier (a volatile flag).
+ */
+public final class OpsVerticle extends VerticleBase {
+
+  private final String host;
+  private final int port;
+  private final NodeMetrics metrics;
+  private final BooleanSupplier accepting;
+  private HttpServer server;
+  private HealthChecks readiness;
+
+  /**
+   * @param accepting true while the node's client listener is up and the node is not draining
+   */
+  public OpsVerticle(String host, int port, NodeMetrics metrics, BooleanSupplier accepting) {
+    this.host = host;
+    this.port = port;
+    this.metrics = metrics;
+    this.accepting = accepting;
+  }
+
+  /** The HTTP port actually bound (useful when configured as 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> start() {
+    readiness = HealthChecks.create(vertx);
+    readiness.register("clients", p -> p.complete(new Status().setOk(accepting.getAsBoolean())));
+    if (vertx.isClustered()) {
+      readiness.register("cluster", ClusterHealthCheck.createProcedure(vertx));
+    }
+    Handler<HttpServerRequest> scrape = PrometheusRequestHandler.create(metrics.registry());
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
+    server.requestHandler(req -> {
+      switch (req.path()) {
+        case "/health/live" -> json(req, 200, new JsonObject().put("status", "UP"));
+        case "/health/ready" -> readiness.checkStatus().onComplete(ar -> {
+          CheckResult r = ar.succeeded() ? ar.result() : CheckResult.from("ready", ar.cause());
+          json(req, CheckResult.isUp(r) ? 200 : 503, r.toJson());
+        });
+        case "/metrics" -> scrape.handle(req);
+        default -> req.response().setStatusCode(404).end();
+      }
+    });
+    return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.close();
+  }
+
+  private static void json(HttpServerRequest req, int status, JsonObject body) {
+    req.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+}
