@@ -1,0 +1,43 @@
+# Herald broker image. Build from the repository root:
+#   docker build -t herald:0.1.0 .
+# Two stages: Maven builds target/herald.jar (the shaded jar, finalName "herald" in pom.xml), then only the
+# jar and conf/ go into a JRE image that runs as an unprivileged user.
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+# Dependencies first, in their own layer, so editing the sources does not download them again.
+COPY pom.xml ./
+RUN mvn -B -q dependency:go-offline
+COPY src ./src
+RUN mvn -B -q package -DskipTests
+
+FROM eclipse-temurin:17-jre
+# A fixed numeric UID/GID, so Kubernetes can check runAsNonRoot without looking the name up.
+RUN groupadd --system --gid 10001 herald \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin herald
+WORKDIR /app
+COPY --from=build /src/target/herald.jar /app/herald.jar
+# Read from the working directory: conf/config.json (HERALD_CONFIG) and conf/cluster.xml
+# (HERALD_HAZELCAST_CONFIG). In Kubernetes a ConfigMap generated from the same files is mounted here.
+COPY conf/ /app/conf/
+
+# The event-bus port is "any free port" by default; a container needs it fixed so it can be exposed and
+# admitted by a NetworkPolicy.
+ENV HERALD_EVENTBUS_PORT=5702
+
+# 8888 clients (HERALD_PORT), 8080 health and metrics over HTTP (HERALD_HTTP_PORT),
+# 5701 Hazelcast members (HERALD_HAZELCAST_PORT), 5702 the Vert.x event bus (HERALD_EVENTBUS_PORT).
+EXPOSE 8888 8080 5701 5702
+
+USER 10001:10001
+
+# curl ships in the Ubuntu-based eclipse-temurin images; a java one-liner would start a JVM every interval.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/health/live"]
+
+# java runs as PID 1 and gets SIGTERM itself, so the broker drains (see README, "Running and stopping").
+# The heap follows the container's memory limit; the Hazelcast --add-opens are in the jar's manifest.
+# SerialGC with a 64 MiB young generation is the set docs/benchmarks.md measured and recommends (it keeps
+# RSS per idle connection low and stays Serial even when the container gets more CPUs).
+# Extra JVM flags: set JDK_JAVA_OPTIONS, which the java launcher reads itself (no shell in between).
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xmn64m", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/herald.jar"]
