@@ -169,11 +169,4 @@ public final class HeraldConfig {
         number(Setting.MAX_TOTAL_BYTES),
         integer(Setting.MAX_TOPICS));
   }
-
-  /** The values as JSON, keyed as in {@code conf/config.json}. */
-  public JsonObject toJson() {
-    JsonObject json = new JsonObject();
-    values.forEach((s, v) -> json.put(s.key(), v));
-    return json;
-  }
 }
