@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -46,19 +48,37 @@ public final class FrameDecoder {
    * users press Enter, and some clients send blank lines as keep-alives.
    */
   public Decoded decode(Buffer line) {
-    byte[] bytes = line.getBytes();
-    int len = bytes.length;
-    if (len > 0 && bytes[len - 1] == '\r') {
+    return decode(line, 0, line.length());
+  }
+
+  /**
+   * Decodes the line that is bytes {@code [start, end)} of {@code source}, where it arrived: the line is
+   * read in place, not copied, and a publish's message is a slice of {@code source}.
+   */
+  public Decoded decode(Buffer source, int start, int end) {
+    ByteBuf view = ((BufferInternal) source).getByteBuf();
+    byte[] bytes;
+    int off;
+    if (view.hasArray()) {
+      bytes = view.array();
+      off = view.arrayOffset() + start;
+    } else {
+      bytes = source.getBytes(start, end);
+      off = 0;
+    }
+    int len = end - start;
+    if (len > 0 && bytes[off + len - 1] == '\r') {
       len--; // accept CRLF line endings
     }
-    if (isBlank(bytes, len)) {
+    if (isBlank(bytes, off, len)) {
       return null;
     }
-    if (!isAscii(bytes, len) && !isUtf8(bytes, len)) {
+    if (!isAscii(bytes, off, len) && !isUtf8(bytes, off, len)) {
       return new DecodeError(null, ErrorCode.INVALID_UTF8, "frame is not valid UTF-8");
     }
-    try (JsonParser p = JSON.createParser(bytes, 0, len)) {
-      return parse(p, bytes, line);
+    // Jackson's offsets are relative to off, and so are messageStart/messageEnd below.
+    try (JsonParser p = JSON.createParser(bytes, off, len)) {
+      return parse(p, bytes, off, source, start);
     } catch (JsonProcessingException e) {
       // Stream-constraint violations (nesting deeper than 1000, numbers longer than 1000 digits) carry no location.
       String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
@@ -69,7 +89,7 @@ public final class FrameDecoder {
     }
   }
 
-  private Decoded parse(JsonParser p, byte[] bytes, Buffer line) throws IOException {
+  private Decoded parse(JsonParser p, byte[] bytes, int off, Buffer source, int start) throws IOException {
     JsonToken first = p.nextToken();
     if (first != JsonToken.START_OBJECT) {
       p.skipChildren();
@@ -104,9 +124,9 @@ public final class FrameDecoder {
           seen = mark(seen, F_ID, p);
           idToken = v;
           if (v == JsonToken.VALUE_STRING) {
-            int start = offset(p);
+            int idStart = offset(p);
             p.finishToken();
-            id = new String(bytes, start, offsetAfter(p) - start, StandardCharsets.UTF_8);
+            id = new String(bytes, off + idStart, offsetAfter(p) - idStart, StandardCharsets.UTF_8);
           } else if (v == JsonToken.VALUE_NUMBER_INT) {
             id = p.getText();
           }
@@ -195,7 +215,7 @@ public final class FrameDecoder {
         if (messageToken == null || messageToken == JsonToken.VALUE_NULL) {
           return new DecodeError(id, ErrorCode.MISSING_MESSAGE, "publish needs a \"message\" that is not null");
         }
-        return new Frame.Publish(id, topic, line.slice(messageStart, messageEnd));
+        return new Frame.Publish(id, topic, source.slice(start + messageStart, start + messageEnd));
       }
       case "unsubscribe" -> {
         return new Frame.Unsubscribe(id, topic);
@@ -290,8 +310,8 @@ public final class FrameDecoder {
     };
   }
 
-  private static boolean isBlank(byte[] b, int len) {
-    for (int i = 0; i < len; i++) {
+  private static boolean isBlank(byte[] b, int off, int len) {
+    for (int i = off; i < off + len; i++) {
       if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r') {
         return false;
       }
@@ -299,8 +319,8 @@ public final class FrameDecoder {
     return true;
   }
 
-  private static boolean isAscii(byte[] b, int len) {
-    for (int i = 0; i < len; i++) {
+  private static boolean isAscii(byte[] b, int off, int len) {
+    for (int i = off; i < off + len; i++) {
       if (b[i] < 0) {
         return false;
       }
@@ -308,9 +328,9 @@ public final class FrameDecoder {
     return true;
   }
 
-  private boolean isUtf8(byte[] b, int len) {
+  private boolean isUtf8(byte[] b, int off, int len) {
     try {
-      utf8.reset().decode(ByteBuffer.wrap(b, 0, len));
+      utf8.reset().decode(ByteBuffer.wrap(b, off, len));
       return true;
     } catch (CharacterCodingException e) {
       return false;

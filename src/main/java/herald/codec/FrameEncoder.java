@@ -18,21 +18,29 @@ public final class FrameEncoder {
   private static final byte[] ID = ascii(",\"id\":");
   private static final byte[] TOPIC = ascii(",\"topic\":\"");
   private static final byte[] END = ascii("}\n");
+  private static final byte[] FROM = ascii(",\"from\":");
+  private static final byte[] STATUS_HEAD = ascii("{\"status\":\"");
+  private static final byte[] PUBLISHED = ascii("published");
+  private static final byte[] SUBSCRIBED = ascii("subscribed");
+  private static final byte[] UNSUBSCRIBED = ascii("unsubscribed");
+  private static final byte[] PONG = ascii("pong");
+  private static final byte[] ERROR = ascii("error");
 
   private FrameEncoder() {}
 
   /** {@code {"type":"message","topic":T,"data":M,"seq":N}} */
   public static Buffer message(String topic, Buffer data, long seq) {
-    return Buffer.buffer(48 + topic.length() + data.length())
-        .appendBytes(MESSAGE_HEAD).appendString(topic).appendBytes(DATA).appendBuffer(data)
-        .appendBytes(SEQ).appendString(Long.toString(seq)).appendBytes(END);
+    int size = MESSAGE_HEAD.length + topic.length() + DATA.length + data.length() + SEQ.length + digits(seq) + END.length;
+    Buffer b = Buffer.buffer(size).appendBytes(MESSAGE_HEAD);
+    appendAscii(b, topic).appendBytes(DATA).appendBuffer(data).appendBytes(SEQ);
+    return appendLong(b, seq).appendBytes(END);
   }
 
   /** {@code {"status":"published","topic":T,"seq":N}} */
   public static Buffer published(String id, String topic, long seq) {
-    Buffer b = status("published").appendBytes(TOPIC).appendString(topic).appendByte((byte) '"')
-        .appendBytes(SEQ).appendString(Long.toString(seq));
-    return end(b, id);
+    Buffer b = status(PUBLISHED, topic.length() + 1 + SEQ.length + digits(seq), id);
+    appendAscii(b.appendBytes(TOPIC), topic).appendByte((byte) '"').appendBytes(SEQ);
+    return end(appendLong(b, seq), id);
   }
 
   /**
@@ -40,26 +48,28 @@ public final class FrameEncoder {
    * seq of the first message it will receive, so a client that asked for older messages sees the gap.
    */
   public static Buffer subscribed(String id, String topic, long replayFrom) {
-    Buffer b = status("subscribed").appendBytes(TOPIC).appendString(topic).appendByte((byte) '"');
+    Buffer b = status(SUBSCRIBED, topic.length() + 1 + FROM.length + digits(replayFrom), id);
+    appendAscii(b.appendBytes(TOPIC), topic).appendByte((byte) '"');
     if (replayFrom > 0) {
-      b.appendString(",\"from\":").appendString(Long.toString(replayFrom));
+      appendLong(b.appendBytes(FROM), replayFrom);
     }
     return end(b, id);
   }
 
   /** {@code {"status":"unsubscribed","topic":T}} */
   public static Buffer unsubscribed(String id, String topic) {
-    return end(status("unsubscribed").appendBytes(TOPIC).appendString(topic).appendByte((byte) '"'), id);
+    Buffer b = status(UNSUBSCRIBED, topic.length() + 1, id);
+    return end(appendAscii(b.appendBytes(TOPIC), topic).appendByte((byte) '"'), id);
   }
 
   /** {@code {"status":"pong"}} */
   public static Buffer pong(String id) {
-    return end(status("pong"), id);
+    return end(status(PONG, 0, id), id);
   }
 
   /** {@code {"status":"error","error":CODE,"detail":TEXT}} */
   public static Buffer error(String id, ErrorCode code, String detail) {
-    Buffer b = status("error").appendString(",\"error\":\"").appendString(code.wire())
+    Buffer b = status(ERROR, 64 + detail.length(), id).appendString(",\"error\":\"").appendString(code.wire())
         .appendString("\",\"detail\":\"").appendBytes(JsonStringEncoder.getInstance().quoteAsUTF8(detail))
         .appendByte((byte) '"');
     return end(b, id);
@@ -70,8 +80,14 @@ public final class FrameEncoder {
     return new JsonObject().put("status", "connected").mergeIn(info).toBuffer().appendByte((byte) '\n');
   }
 
-  private static Buffer status(String status) {
-    return Buffer.buffer(64).appendString("{\"status\":\"").appendString(status).appendByte((byte) '"');
+  /**
+   * Starts {@code {"status":S} with room for {@code more} bytes of fields and the id, so that a reply is one
+   * allocation of the right size, never grown and copied.
+   */
+  private static Buffer status(byte[] status, int more, String id) {
+    int size = STATUS_HEAD.length + status.length + 1 + TOPIC.length + more + (id == null ? 0 : ID.length + id.length() * 3)
+        + END.length;
+    return Buffer.buffer(size).appendBytes(STATUS_HEAD).appendBytes(status).appendByte((byte) '"');
   }
 
   private static Buffer end(Buffer b, String id) {
@@ -79,6 +95,39 @@ public final class FrameEncoder {
       b.appendBytes(ID).appendString(id);
     }
     return b.appendBytes(END);
+  }
+
+  /** Topic names are ASCII by rule ({@link TopicName}): one byte per char, with no encoder and no copy. */
+  private static Buffer appendAscii(Buffer b, String ascii) {
+    for (int i = 0; i < ascii.length(); i++) {
+      b.appendByte((byte) ascii.charAt(i));
+    }
+    return b;
+  }
+
+  /** Appends the decimal digits of a non-negative {@code v} without making a String. */
+  private static Buffer appendLong(Buffer b, long v) {
+    for (long div = pow10(digits(v) - 1); div > 0; div /= 10) {
+      b.appendByte((byte) ('0' + (v / div) % 10));
+    }
+    return b;
+  }
+
+  static int digits(long v) {
+    int n = 1;
+    while (v >= 10) {
+      v /= 10;
+      n++;
+    }
+    return n;
+  }
+
+  private static long pow10(int n) {
+    long p = 1;
+    for (int i = 0; i < n; i++) {
+      p *= 10;
+    }
+    return p;
   }
 
   private static byte[] ascii(String s) {

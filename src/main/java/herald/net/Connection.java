@@ -10,13 +10,13 @@ import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameDecoder;
 import herald.codec.FrameEncoder;
+import herald.codec.LineSplitter;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.parsetools.RecordParser;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,8 +41,11 @@ final class Connection {
    */
   static final long SLOW_CONSUMER_GRACE_MS = 5_000;
 
-  /** First size of the per-batch output buffer: a few dozen small frames without growing. */
-  static final int OUT_INITIAL_BYTES = 4_096;
+  /**
+   * Smallest per-batch output buffer: room for a few frames. It starts at twice the first two frames, so a
+   * flush of two small frames (the common case at low rates) allocates little, and a big batch grows by doubling.
+   */
+  static final int OUT_MIN_BATCH_BYTES = 512;
 
   private final Vertx vertx;
   private final NetSocket socket;
@@ -50,7 +53,7 @@ final class Connection {
   private final Limits limits;
   private final FrameDecoder decoder;
   private final LoopCounters counters;
-  private final RecordParser parser;
+  private final LineSplitter lines;
   private final ReplyOrder replies = new ReplyOrder();
   private List<ToTopics.Request> batch;
   private Buffer out;
@@ -70,10 +73,17 @@ final class Connection {
     this.limits = limits;
     this.decoder = decoder;
     this.lastReadMillis = System.currentTimeMillis();
-    this.parser = RecordParser.newDelimited("\n")
-        .maxRecordSize(limits.maxFrameBytes() + 1) // + 1: a CRLF line's '\r' is not part of the frame
-        .handler(this::onLine)
-        .exceptionHandler(e -> closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge()));
+    this.lines = new LineSplitter(limits.maxFrameBytes(), new LineSplitter.Lines() {
+      @Override
+      public void line(Buffer source, int start, int end) {
+        onLine(source, start, end);
+      }
+
+      @Override
+      public void tooLong() {
+        closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge());
+      }
+    });
     socket.setWriteQueueMaxSize(limits.maxOutboundBytes());
     socket.handler(this::onRead);
   }
@@ -95,7 +105,7 @@ final class Connection {
   private void onRead(Buffer data) {
     lastReadMillis = System.currentTimeMillis();
     counters.add(NodeMetrics.NET_BYTES_IN, data.length());
-    parser.handle(data);
+    lines.feed(data);
     if (batch != null) {
       vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Requests(ref, batch, System.nanoTime()));
       batch = null;
@@ -109,25 +119,15 @@ final class Connection {
     flush();
   }
 
-  private void onLine(Buffer line) {
+  private void onLine(Buffer source, int start, int end) {
     if (closing) {
       return;
     }
-    int length = line.length();
-    if (length > 0 && line.getByte(length - 1) == '\r') {
-      length--; // the limit counts the frame, not its line ending, whichever ending the client uses
-    }
-    if (length > limits.maxFrameBytes()) {
-      // RecordParser's maxRecordSize only bounds a line still waiting for its newline; a whole oversized
-      // line that arrives in one read is caught here.
-      closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge());
-      return;
-    }
-    Decoded decoded = decoder.decode(line);
+    Decoded decoded = decoder.decode(source, start, end);
     if (decoded == null) {
       return; // a blank line
     }
-    int slot = replies.reserve(line.length());
+    int slot = replies.reserve(end - start);
     if (decoded instanceof DecodeError e) {
       replies.fill(slot, FrameEncoder.error(e.id(), e.code(), e.detail()));
       return;
@@ -203,6 +203,7 @@ final class Connection {
       return;
     }
     closing = true;
+    lines.stop();
     socket.pause();
     int slot = replies.reserve(0);
     replies.fill(slot, FrameEncoder.error(id, code, detail));
@@ -258,7 +259,7 @@ final class Connection {
     }
     if (outIsShared) {
       // Sized for a batch of pushes, so that it rarely has to grow (and copy) while filling.
-      Buffer batch = Buffer.buffer(Math.max(OUT_INITIAL_BYTES, (out.length() + frame.length()) * 2));
+      Buffer batch = Buffer.buffer(Math.max(OUT_MIN_BATCH_BYTES, (out.length() + frame.length()) * 2));
       batch.appendBuffer(out);
       out = batch;
       outIsShared = false;

@@ -3,7 +3,6 @@ package herald.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.parsetools.RecordParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,19 +10,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Lines framed the way {@code herald.net.Connection} frames them
- * ({@code RecordParser.newDelimited("\n").maxRecordSize(limit)}), then decoded: how TCP splits the bytes
- * must never change what is decoded.
+ * Lines framed the way {@code herald.net.Connection} frames them ({@link LineSplitter}), then decoded: how TCP
+ * splits the bytes must never change what is decoded. The lines are decoded in place, as ranges of the
+ * buffers they arrived in, so these tests also check that offsets inside a read (and inside a buffer that is
+ * itself a slice of a larger one) are honoured.
  *
- * <p><b>What {@code maxRecordSize} counts (Vert.x 5.0.7).</b> After each {@code handle(chunk)}, the parser
- * first emits every complete record, then compares the bytes still buffered (the unterminated rest, which
- * excludes the {@code \n} but includes a {@code \r}) with the limit, and fails when they are strictly more.
- * So a line of exactly {@code maxRecordSize} bytes before its {@code \n} is accepted however it is split,
- * and one byte more fails as soon as a read ends with those bytes buffered. Two consequences, documented by
- * the tests below: a CRLF client's {@code \r} counts, so its JSON may be one byte shorter than an LF
- * client's; and a line longer than the limit that arrives whole, newline included, in one read is not
- * refused by the parser at all. Once the exception handler has fired, the parser carries on: the over-long
- * line is still handed to the handler when its newline comes, so the caller must ignore it.
+ * <p><b>The limit.</b> A line may hold {@code max} bytes before its line ending, whichever ending the client
+ * uses ({@code \n} or {@code \r\n}); one byte more is refused, whether the line arrives whole in one read or
+ * is still waiting for its newline.
  */
 class LineFramingTest {
 
@@ -43,19 +37,26 @@ class LineFramingTest {
 
   private final FrameDecoder decoder = new FrameDecoder();
   private final List<String> decoded = new ArrayList<>();
-  private final List<Throwable> failures = new ArrayList<>();
+  private int refusals;
   private List<String> expected;
 
-  private RecordParser parser(int maxRecordSize) {
-    return RecordParser.newDelimited("\n")
-        .maxRecordSize(maxRecordSize)
-        .handler(line -> decoded.add(FrameDecoderTest.describe(decoder.decode(line))))
-        .exceptionHandler(failures::add);
+  private LineSplitter splitter(int max) {
+    return new LineSplitter(max, new LineSplitter.Lines() {
+      @Override
+      public void line(Buffer source, int start, int end) {
+        decoded.add(FrameDecoderTest.describe(decoder.decode(source, start, end)));
+      }
+
+      @Override
+      public void tooLong() {
+        refusals++;
+      }
+    });
   }
 
   @BeforeEach
   void decodeTheStreamInOneChunk() {
-    parser(1_048_576).handle(Buffer.buffer(STREAM));
+    splitter(1_048_576).feed(Buffer.buffer(STREAM));
     expected = List.copyOf(decoded);
     decoded.clear();
   }
@@ -79,14 +80,29 @@ class LineFramingTest {
   void splitInTwoAtEveryByteOffsetDecodesTheSameFrames() {
     for (int split = 0; split <= STREAM.length; split++) {
       decoded.clear();
-      RecordParser parser = parser(1_048_576);
+      LineSplitter splitter = splitter(1_048_576);
 
-      parser.handle(Buffer.buffer(STREAM).getBuffer(0, split));
-      parser.handle(Buffer.buffer(STREAM).getBuffer(split, STREAM.length));
+      splitter.feed(Buffer.buffer(STREAM).getBuffer(0, split));
+      splitter.feed(Buffer.buffer(STREAM).getBuffer(split, STREAM.length));
 
       assertThat(decoded).as("split at byte %d", split).isEqualTo(expected);
     }
-    assertThat(failures).isEmpty();
+    assertThat(refusals).isZero();
+  }
+
+  @Test
+  void readsThatAreSlicesOfALargerBufferDecodeTheSameFrames() {
+    Buffer padded = Buffer.buffer("garbage before").appendBytes(STREAM).appendString("garbage after");
+    int from = "garbage before".length();
+    for (int split = 0; split <= STREAM.length; split += 7) {
+      decoded.clear();
+      LineSplitter splitter = splitter(1_048_576);
+
+      splitter.feed(padded.slice(from, from + split));
+      splitter.feed(padded.slice(from + split, from + STREAM.length));
+
+      assertThat(decoded).as("split at byte %d", split).isEqualTo(expected);
+    }
   }
 
   @Test
@@ -95,112 +111,100 @@ class LineFramingTest {
     for (int i = 0; i <= STREAM.length; i += 3) {
       for (int j = i; j <= STREAM.length; j += 5) {
         decoded.clear();
-        RecordParser parser = parser(1_048_576);
+        LineSplitter splitter = splitter(1_048_576);
 
-        parser.handle(all.getBuffer(0, i));
-        parser.handle(all.getBuffer(i, j));
-        parser.handle(all.getBuffer(j, STREAM.length));
+        splitter.feed(all.getBuffer(0, i));
+        splitter.feed(all.getBuffer(i, j));
+        splitter.feed(all.getBuffer(j, STREAM.length));
 
         assertThat(decoded).as("split at bytes %d and %d", i, j).isEqualTo(expected);
       }
     }
-    assertThat(failures).isEmpty();
+    assertThat(refusals).isZero();
   }
 
   @Test
   void oneByteAtATimeDecodesTheSameFrames() {
-    RecordParser parser = parser(1_048_576);
+    LineSplitter splitter = splitter(1_048_576);
 
-    for (byte b : STREAM) {
-      parser.handle(Buffer.buffer(new byte[] {b}));
-    }
+    feedOneByteAtATime(splitter, new String(STREAM, StandardCharsets.UTF_8));
 
     assertThat(decoded).isEqualTo(expected);
-    assertThat(failures).isEmpty();
+    assertThat(refusals).isZero();
   }
 
   @Test
-  void aLineOfExactlyMaxRecordSizeBytesIsAcceptedOneByteAtATime() {
-    String line = pingOfLength(MAX);
-    RecordParser parser = parser(MAX);
+  void aLineOfExactlyMaxBytesIsAcceptedOneByteAtATime() {
+    LineSplitter splitter = splitter(MAX);
 
-    feedOneByteAtATime(parser, line + "\n");
+    feedOneByteAtATime(splitter, pingOfLength(MAX) + "\n");
 
-    assertThat(failures).isEmpty();
+    assertThat(refusals).isZero();
     assertThat(decoded).containsExactly("Ping[id=\"" + "x".repeat(MAX - 25) + "\"]");
   }
 
   @Test
-  void aLineOfExactlyMaxRecordSizeBytesIsAcceptedInOneChunk() {
-    RecordParser parser = parser(MAX);
+  void aLineOfExactlyMaxBytesIsAcceptedInOneChunkWithEitherLineEnding() {
+    LineSplitter splitter = splitter(MAX);
 
-    parser.handle(Buffer.buffer(pingOfLength(MAX) + "\n"));
+    splitter.feed(Buffer.buffer(pingOfLength(MAX) + "\n" + pingOfLength(MAX) + "\r\n"));
 
-    assertThat(failures).isEmpty();
+    assertThat(refusals).isZero();
+    assertThat(decoded).hasSize(2);
+  }
+
+  @Test
+  void aCrlfLineOfExactlyMaxBytesIsAcceptedOneByteAtATime() {
+    LineSplitter splitter = splitter(MAX);
+
+    feedOneByteAtATime(splitter, pingOfLength(MAX) + "\r\n");
+
+    assertThat(refusals).isZero();
     assertThat(decoded).hasSize(1);
   }
 
   @Test
-  void oneByteMoreThanMaxRecordSizeFailsOnceThoseBytesAreBuffered() {
-    String line = pingOfLength(MAX + 1);
-    RecordParser parser = parser(MAX);
+  void aWholeLineOneByteOverMaxIsRefusedInOneRead() {
+    LineSplitter splitter = splitter(MAX);
 
-    Buffer bytes = Buffer.buffer(line);
-    parser.handle(bytes.getBuffer(0, MAX));
-    assertThat(failures).isEmpty();
-    parser.handle(bytes.getBuffer(MAX, MAX + 1));
+    splitter.feed(Buffer.buffer(pingOfLength(MAX + 1) + "\n" + pingOfLength(30) + "\n"));
 
-    assertThat(failures).hasSize(1);
-    assertThat(failures.get(0)).isInstanceOf(IllegalStateException.class);
+    assertThat(refusals).isOne();
     assertThat(decoded).isEmpty();
   }
 
   @Test
-  void afterTheLimitFailsTheOverLongLineIsStillHandedOnAtItsNewline() {
-    RecordParser parser = parser(MAX);
+  void anUnfinishedLineIsRefusedOnceMoreThanMaxPlusACarriageReturnIsWaiting() {
+    LineSplitter splitter = splitter(MAX);
+    Buffer bytes = Buffer.buffer("y".repeat(MAX + 2));
 
-    feedOneByteAtATime(parser, pingOfLength(MAX + 1));
-    assertThat(failures).hasSize(1);
-    parser.handle(Buffer.buffer("\n"));
+    splitter.feed(bytes.getBuffer(0, MAX + 1));
+    assertThat(refusals).isZero();
+    splitter.feed(bytes.getBuffer(MAX + 1, MAX + 2));
 
-    assertThat(decoded).containsExactly("Ping[id=\"" + "x".repeat(MAX + 1 - 25) + "\"]");
+    assertThat(refusals).isOne();
+    assertThat(splitter.buffered()).isZero();
   }
 
   @Test
-  void theCarriageReturnOfACrlfLineCountsTowardsMaxRecordSize() {
-    RecordParser accepted = parser(MAX);
-    feedOneByteAtATime(accepted, pingOfLength(MAX - 1) + "\r\n");
-    assertThat(failures).isEmpty();
-    assertThat(decoded).hasSize(1);
+  void afterARefusalNothingMoreIsDelivered() {
+    LineSplitter splitter = splitter(MAX);
 
-    RecordParser refused = parser(MAX);
-    feedOneByteAtATime(refused, pingOfLength(MAX) + "\r");
-    assertThat(failures).hasSize(1);
-    assertThat(decoded).hasSize(1);
-  }
+    feedOneByteAtATime(splitter, "y".repeat(MAX + 2));
+    splitter.feed(Buffer.buffer("\n" + pingOfLength(30) + "\n"));
 
-  /**
-   * The limit is checked on what is left after each read, so a complete over-long line in one read passes
-   * the parser; {@code Connection} must (and, in its own {@code onLine}, does) check the line's length itself.
-   */
-  @Test
-  void aLineOverMaxRecordSizeThatArrivesWholeInOneReadIsNotRefused() {
-    RecordParser parser = parser(MAX);
-
-    parser.handle(Buffer.buffer(pingOfLength(MAX * 4) + "\n"));
-
-    assertThat(failures).isEmpty();
-    assertThat(decoded).hasSize(1);
+    assertThat(refusals).isOne();
+    assertThat(decoded).isEmpty();
   }
 
   @Test
   void bytesOfTheNextLineBufferedAfterACompleteOneCountTowardsTheLimit() {
-    RecordParser parser = parser(MAX);
+    LineSplitter splitter = splitter(MAX);
 
-    parser.handle(Buffer.buffer(pingOfLength(30) + "\n" + "y".repeat(MAX + 1)));
+    splitter.feed(Buffer.buffer(pingOfLength(30) + "\n" + "y".repeat(MAX + 2)));
 
     assertThat(decoded).hasSize(1);
-    assertThat(failures).hasSize(1);
+    assertThat(refusals).isOne();
   }
 
   /** {@code {"action":"ping","id":"xxx…"}} of exactly {@code length} bytes (at least 25). */
@@ -210,9 +214,9 @@ class LineFramingTest {
     return line;
   }
 
-  private static void feedOneByteAtATime(RecordParser parser, String text) {
+  private static void feedOneByteAtATime(LineSplitter splitter, String text) {
     for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
-      parser.handle(Buffer.buffer(new byte[] {b}));
+      splitter.feed(Buffer.buffer(new byte[] {b}));
     }
   }
 }
