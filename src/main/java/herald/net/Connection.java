@@ -2,6 +2,7 @@ package herald.net;
 
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
+import herald.bus.LocalBus;
 import herald.bus.ToConnections;
 import herald.bus.ToTopics;
 import herald.codec.DecodeError;
@@ -48,6 +49,7 @@ final class Connection {
   static final int OUT_MIN_BATCH_BYTES = 512;
 
   private final Vertx vertx;
+  private final LocalBus bus;
   private final NetSocket socket;
   private final ConnRef ref;
   private final Limits limits;
@@ -67,6 +69,7 @@ final class Connection {
 
   Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters) {
     this.vertx = vertx;
+    this.bus = LocalBus.of(vertx);
     this.counters = counters;
     this.socket = socket;
     this.ref = ref;
@@ -107,8 +110,9 @@ final class Connection {
     counters.add(NodeMetrics.NET_BYTES_IN, data.length());
     lines.feed(data);
     if (batch != null) {
-      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Requests(ref, batch, System.nanoTime()));
+      List<ToTopics.Request> requests = batch;
       batch = null;
+      bus.send(Addresses.TOPICS, new ToTopics.Requests(ref, requests, System.nanoTime()));
     }
     if (!paused && (replies.pending() >= Limits.MAX_UNANSWERED
         || replies.pendingBytes() >= Limits.MAX_UNANSWERED_BYTES)) {
@@ -177,7 +181,7 @@ final class Connection {
         // kernel, so a reader slower than the replay is slowed down instead of being disconnected.
         List<String> topics = creditsDue;
         creditsDue = null;
-        written.onSuccess(v -> topics.forEach(t -> vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Credit(ref, t))));
+        written.onSuccess(v -> topics.forEach(t -> bus.send(Addresses.TOPICS, new ToTopics.Credit(ref, t))));
       }
       if (socket.writeQueueFull()) {
         slowConsumer();

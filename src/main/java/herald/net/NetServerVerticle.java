@@ -2,7 +2,7 @@ package herald.net;
 
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
-import herald.bus.LocalCodec;
+import herald.bus.LocalBus;
 import herald.bus.ToConnections;
 import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
@@ -13,7 +13,6 @@ import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
@@ -51,7 +50,8 @@ public final class NetServerVerticle extends VerticleBase {
   private final List<Connection> touched = new ArrayList<>();
   private String address;
   private NetServer server;
-  private MessageConsumer<ToConnections> consumer;
+  private LocalBus bus;
+  private LocalBus.Registration consumer;
   private int nextId;
   private long sweepTimer;
 
@@ -78,11 +78,11 @@ public final class NetServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LocalCodec.register(vertx.eventBus());
+    bus = LocalBus.of(vertx);
     address = Addresses.connections(deploymentID(), instance);
-    consumer = vertx.eventBus().localConsumer(address, m -> {
+    consumer = bus.receive(address, (ToConnections batch) -> {
       int pushes = 0;
-      for (ToConnections.Item item : m.body().items()) {
+      for (ToConnections.Item item : batch.items()) {
         Connection c = connections.get(item.conn());
         if (c != null) { // gone already: its Gone message is on the way to the TopicVerticle
           c.deliver(item);
@@ -136,7 +136,7 @@ public final class NetServerVerticle extends VerticleBase {
     socket.closeHandler(v -> {
       connections.remove(id);
       open.decrementAndGet();
-      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Gone(connection.ref()));
+      bus.send(Addresses.TOPICS, new ToTopics.Gone(connection.ref()));
     });
     socket.shutdownHandler(v -> connection.drainAndClose());
     connection.send(FrameEncoder.connected(greeting));

@@ -1,6 +1,7 @@
 package herald.topic;
 
 import herald.bus.ConnRef;
+import herald.bus.LocalBus;
 import herald.bus.ToConnections;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,12 +17,12 @@ import java.util.Map;
  */
 public final class Outboxes {
 
-  private final Vertx vertx;
+  private final LocalBus bus;
   private final Map<String, Outbox> byAddress = new HashMap<>();
   private final List<Outbox> dirty = new ArrayList<>();
 
   public Outboxes(Vertx vertx) {
-    this.vertx = vertx;
+    this.bus = LocalBus.of(vertx);
   }
 
   public Outbox of(ConnRef conn) {
@@ -30,7 +31,7 @@ public final class Outboxes {
 
   public void flush() {
     for (Outbox out : dirty) {
-      vertx.eventBus().send(out.address, new ToConnections(out.items));
+      bus.send(out.address, new ToConnections(out.items));
       out.items = new ArrayList<>();
     }
     dirty.clear();

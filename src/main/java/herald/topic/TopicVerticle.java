@@ -2,7 +2,7 @@ package herald.topic;
 
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
-import herald.bus.LocalCodec;
+import herald.bus.LocalBus;
 import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
@@ -13,7 +13,6 @@ import herald.ops.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -50,6 +49,7 @@ public final class TopicVerticle extends VerticleBase {
   private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
   private Outboxes outboxes;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private LocalBus.Registration requests;
   private long published;
   private long delivered;
   private long timer;
@@ -63,26 +63,24 @@ public final class TopicVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LocalCodec.register(vertx.eventBus());
     outboxes = new Outboxes(vertx);
-    consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
+    requests = LocalBus.of(vertx).receive(Addresses.TOPICS, this::handle);
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
     timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
         t -> {
           store.expire(System.currentTimeMillis(), index::hasSubscribers);
           counters.set(NodeMetrics.TOPIC_TOPICS, store.topicCount());
         });
-    return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
+    return Future.join(requests.completion(), Future.join(consumers.stream().map(MessageConsumer::completion).toList()));
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+    return Future.join(requests.unregister(), Future.join(consumers.stream().map(MessageConsumer::unregister).toList()));
   }
 
-  private void handle(Message<ToTopics> message) {
-    ToTopics body = message.body();
+  private void handle(ToTopics body) {
     if (body instanceof ToTopics.Requests r) {
       long before = published;
       for (ToTopics.Request request : r.requests()) {
