@@ -111,13 +111,15 @@ final class Latency {
             || sub.peer.closed() || acks.peer.closed()) {
           break;
         }
-        long sentNow = sent;
-        progress.maybe(now, () -> {
-          long n = histogram.getTotalCount() - shownCount;
-          shownCount = histogram.getTotalCount();
-          return String.format("sent=%,d received=%,d (%,d in the last second) p99 so far=%.1f us", sentNow,
-              sub.seqs.received, n, histogram.getValueAtPercentile(99) / 1e3);
-        });
+        if (progress.due(now)) {
+          long sentNow = sent;
+          progress.maybe(now, () -> {
+            long n = histogram.getTotalCount() - shownCount;
+            shownCount = histogram.getTotalCount();
+            return String.format("sent=%,d received=%,d (%,d in the last second) p99 so far=%.1f us", sentNow,
+                sub.seqs.received, n, histogram.getValueAtPercentile(99) / 1e3);
+          });
+        }
       }
       double sendSecs = (lastSendNs - start) / 1e9;
       if (warmup) {

@@ -17,6 +17,15 @@ final class Progress {
     this.nextNs = startNs + 1_000_000_000L;
   }
 
+  /**
+   * Whether a line is due. Hot loops test this before calling {@link #maybe}: a capturing lambda built on
+   * every pass of a spinning loop is garbage, and the generator's own collections would show up as
+   * latency outliers.
+   */
+  boolean due(long nowNs) {
+    return nowNs >= nextNs;
+  }
+
   /** Calls {@code line} only when a second has passed, so building the text costs nothing in between. */
   void maybe(long nowNs, Supplier<String> line) {
     if (nowNs < nextNs) {

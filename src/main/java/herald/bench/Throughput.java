@@ -128,14 +128,16 @@ final class Throughput {
         if (now >= drainEnd || subsGone) {
           break;
         }
-        long deliveredNow = delivered;
-        long ackedNow = acked;
-        progress.maybe(now, () -> {
-          long lastSecond = deliveredNow - shownDelivered;
-          shownDelivered = deliveredNow;
-          return String.format("published=%,d delivered=%,d (%,d in the last second) closed=%d",
-              ackedNow, deliveredNow, lastSecond, closedCount(subs, pubs));
-        });
+        if (progress.due(now)) {
+          long deliveredNow = delivered;
+          long ackedNow = acked;
+          progress.maybe(now, () -> {
+            long lastSecond = deliveredNow - shownDelivered;
+            shownDelivered = deliveredNow;
+            return String.format("published=%,d delivered=%,d (%,d in the last second) closed=%d",
+                ackedNow, deliveredNow, lastSecond, closedCount(subs, pubs));
+          });
+        }
       }
       if (warmup) {
         System.err.printf("%s: warm-up done, %,d delivered%n", name, prevDelivered);
