@@ -97,12 +97,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "10000", description = "Publishes per second (default: ${DEFAULT-VALUE}).") int rate;
     @Option(names = "--size", defaultValue = "64", description = "Message size in bytes, at least 21 (default: ${DEFAULT-VALUE}).") int size;
     @Option(names = "--window", defaultValue = "512", description = "Unanswered publishes allowed (default: ${DEFAULT-VALUE}).") int window;
+    @Option(names = "--timeline", description = "Also write every measured delivery (send time, latency) to this CSV file.")
+    java.nio.file.Path timeline;
     @Option(names = "--warmup-messages", defaultValue = "30000",
         description = "Publishes at the same rate in an unreported pass first; 0 skips it (default: ${DEFAULT-VALUE}).") long warmupMessages;
 
     @Override
     public Integer call() throws Exception {
-      return new Latency(common, messages, rate, size, window, warmupMessages).run();
+      return new Latency(common, messages, rate, size, window, warmupMessages, timeline).run();
     }
   }
 

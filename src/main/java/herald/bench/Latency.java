@@ -22,13 +22,18 @@ final class Latency {
   private final int window;
   private final long base = System.nanoTime(); // stamps are relative to this, so always positive
   private final Histogram histogram = new Histogram(1, 60_000_000_000L, 3);
+  private final TailWindows tail;
+  private final java.nio.file.Path timeline;
   private int dataAt;
   private long badStamps;
   private long shownCount; // histogram count at the last progress line
 
   private final long warmupMessages;
 
-  Latency(Common common, long messages, int rate, int size, int window, long warmupMessages) {
+  Latency(Common common, long messages, int rate, int size, int window, long warmupMessages,
+      java.nio.file.Path timeline) {
+    this.tail = new TailWindows(messages, base);
+    this.timeline = timeline;
     this.warmupMessages = warmupMessages;
     this.common = common;
     this.messages = messages;
@@ -46,6 +51,7 @@ final class Latency {
         return code;
       }
       histogram.reset();
+      tail.reset();
       badStamps = 0;
       shownCount = 0;
     }
@@ -138,6 +144,7 @@ final class Latency {
       return;
     }
     histogram.recordValue(Math.max(1, now - stamp));
+    tail.record(stamp, now - stamp);
   }
 
   private int report(Subscriber sub, Publisher acks, long sent, double sendSecs, long maxLagNs, long windowStalls,
@@ -158,6 +165,15 @@ final class Latency {
         loss, sub.seqs);
     System.out.printf("  latency (us)   p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  p99.99 %.1f  max %.1f  mean %.1f%n",
         pct(50), pct(90), pct(99), pct(99.9), pct(99.99), histogram.getMaxValue() / 1e3, histogram.getMean() / 1e3);
+    tail.print(System.out, 1_000_000, 8);
+    if (timeline != null) {
+      try {
+        tail.write(timeline);
+        System.out.printf("  timeline       every delivery in %s%n", timeline);
+      } catch (java.io.IOException e) {
+        System.out.printf("  timeline       not written: %s%n", e.getMessage());
+      }
+    }
     System.out.printf("  errors         %s%s%n", errors.isEmpty() ? "none" : errors.toString(),
         badStamps > 0 ? "; unreadable stamps " + badStamps : "");
     if (disconnected) {
