@@ -50,6 +50,7 @@ final class Connection {
   private final Limits limits;
   private final FrameDecoder decoder;
   private final LoopCounters counters;
+  private final NodeStats stats;
   private final RecordParser parser;
   private final ReplyOrder replies = new ReplyOrder();
   private List<ToTopics.Request> batch;
@@ -62,8 +63,10 @@ final class Connection {
   private boolean closing;
   private boolean closed;
 
-  Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters) {
+  Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters,
+      NodeStats stats) {
     this.vertx = vertx;
+    this.stats = stats;
     this.counters = counters;
     this.socket = socket;
     this.ref = ref;
@@ -96,10 +99,7 @@ final class Connection {
     lastReadMillis = System.currentTimeMillis();
     counters.add(NodeMetrics.NET_BYTES_IN, data.length());
     parser.handle(data);
-    if (batch != null) {
-      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Requests(ref, batch, System.nanoTime()));
-      batch = null;
-    }
+    sendBatch();
     if (!paused && (replies.pending() >= Limits.MAX_UNANSWERED
         || replies.pendingBytes() >= Limits.MAX_UNANSWERED_BYTES)) {
       paused = true;
@@ -136,6 +136,21 @@ final class Connection {
     switch (frame.action()) {
       case PING -> replies.fill(slot, FrameEncoder.pong(frame.id()));
       case PUBLISH, SUBSCRIBE, UNSUBSCRIBE -> forward(slot, frame);
+      case STATS -> {
+        sendBatch(); // the topic verticle takes its messages in order: this read's earlier requests count first
+        stats.reply(frame.id()).onSuccess(reply -> {
+          replies.fill(slot, reply);
+          replies.drain(this::append);
+          flush();
+        });
+      }
+    }
+  }
+
+  private void sendBatch() {
+    if (batch != null) {
+      vertx.eventBus().send(Addresses.TOPICS, new ToTopics.Requests(ref, batch, System.nanoTime()));
+      batch = null;
     }
   }
 
