@@ -1,0 +1,221 @@
+"""What the client does when a node misbehaves or goes away, against small scripted nodes on 127.0.0.1
+(real sockets, port 0), plus the error list checked against docs/protocol.md. No broker needed."""
+
+import asyncio
+import json
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import herald_client as hc  # noqa: E402
+
+PROTOCOL_MD = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "protocol.md")
+
+GREETING = {"status": "connected", "server": "herald", "version": "test", "node": "fake", "cluster": True,
+            "limits": {"max_frame_bytes": 4096, "max_subscriptions_per_connection": 10,
+                       "max_outbound_bytes": 1048576, "idle_timeout_seconds": 300}}
+
+# Every wait in these tests is bounded by this, so a client bug fails a test instead of hanging it.
+PATIENCE = 10
+
+
+class ErrorTableTest(unittest.TestCase):
+
+    def test_one_exception_class_per_code_of_the_protocol_error_table(self):
+        with open(PROTOCOL_MD, encoding="utf-8") as f:
+            doc = f.read()
+        table = doc[doc.index("| code | closes | when |"):]
+        rows = re.findall(r"^\| `([a-z_0-9]+)` \| (closes)? *\|", table, re.MULTILINE)
+        documented = {code for code, _ in rows}
+        closing = {code for code, closes in rows if closes}
+
+        self.assertEqual(documented, set(hc.ERRORS))
+        self.assertEqual(closing, {code for code, cls in hc.ERRORS.items() if cls.closes})
+        for code, cls in hc.ERRORS.items():
+            self.assertTrue(issubclass(cls, hc.ServerError))
+            self.assertEqual(cls.__name__, "".join(p.capitalize() for p in code.split("_")) + "Error")
+
+
+class AddressesTest(unittest.TestCase):
+
+    def test_herald_url_forms(self):
+        self.assertEqual(hc.parse_addresses("tcp://a:1, b:2,c"), [("a", 1), ("b", 2), ("c", 8888)])
+        self.assertEqual(hc.parse_addresses(["a:1", ("b", 2)]), [("a", 1), ("b", 2)])
+
+    def test_bad_addresses_are_refused_clearly(self):
+        for bad in ["a:x", "a:0", ":1", "a:1,,b:2", "a:70000"]:
+            with self.assertRaises(ValueError, msg=bad):
+                hc.parse_addresses(bad)
+
+
+class FakeNode:
+    """A node that greets, then runs ``script(reader, writer)`` for each connection."""
+
+    def __init__(self, script, greeting=GREETING):
+        self.script = script
+        self.greeting = greeting
+        self.connections = 0
+        self.server = None
+
+    async def __aenter__(self):
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc):
+        self.server.close()
+        await self.server.wait_closed()
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.server.sockets[0].getsockname()[1]
+
+    async def _serve(self, reader, writer):
+        self.connections += 1
+        writer.write((json.dumps(dict(self.greeting)) + "\n").encode())
+        try:
+            await self.script(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+
+async def read_frame(reader):
+    line = await reader.readline()
+    if not line:
+        raise ConnectionResetError("the client hung up")
+    return json.loads(line)
+
+
+def reply(writer, frame):
+    writer.write((json.dumps(frame) + "\n").encode())
+
+
+def closed_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return "127.0.0.1:%d" % port
+
+
+class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
+
+    async def test_a_publish_whose_connection_ends_before_the_reply_has_an_unknown_outcome(self):
+        async def read_then_hang_up(reader, writer):
+            await read_frame(reader)  # the publish: read, perhaps stored, never answered
+
+        async with FakeNode(read_then_hang_up) as node:
+            client = await hc.connect([node.address, closed_port()], wait_connected=0.5)
+            try:
+                with self.assertRaises(hc.OutcomeUnknownError) as caught:
+                    await asyncio.wait_for(client.publish("t", 1), PATIENCE)
+                self.assertIn("may or may not have been stored", str(caught.exception))
+            finally:
+                await client.close()
+
+    async def test_publishing_while_no_node_answers_waits_its_bound_then_fails(self):
+        async def hang_up(reader, writer):
+            pass
+
+        async with FakeNode(hang_up) as node:
+            client = await hc.connect([node.address], wait_connected=0.3, backoff_max=0.05)
+            try:
+                node.server.close()
+                await node.server.wait_closed()
+                loop = asyncio.get_running_loop()
+                start = loop.time()
+                with self.assertRaises(hc.NotConnectedError) as caught:
+                    await asyncio.wait_for(client.publish("t", 1), PATIENCE)
+                self.assertGreaterEqual(loop.time() - start, 0.25)
+                self.assertIn("was not sent", str(caught.exception))
+            finally:
+                await client.close()
+
+    async def test_no_node_answering_at_first_is_a_connect_error_naming_each(self):
+        a, b = closed_port(), closed_port()
+        with self.assertRaises(hc.ConnectError) as caught:
+            await hc.connect([a, b], connect_timeout=2)
+        self.assertIn(a, str(caught.exception))
+        self.assertIn(b, str(caught.exception))
+
+    async def test_a_publish_the_node_did_not_read_before_shutting_down_goes_to_the_next_node(self):
+        async def shut_down(reader, writer):
+            await read_frame(reader)
+            reply(writer, {"status": "error", "error": "shutting_down", "detail": "bye"})
+
+        async def store(reader, writer):
+            while True:
+                frame = await read_frame(reader)
+                reply(writer, {"status": "published", "topic": frame["topic"], "seq": 7, "id": frame["id"]})
+
+        async with FakeNode(shut_down) as first, FakeNode(store) as second:
+            client = await hc.connect([first.address, second.address])
+            try:
+                seq = await asyncio.wait_for(client.publish("t", "m"), PATIENCE)
+                self.assertEqual(seq, 7)
+                self.assertEqual(second.connections, 1)
+                self.assertEqual(client.reconnects, 1)
+            finally:
+                await client.close()
+
+    async def test_a_silent_connection_is_declared_dead_and_replaced(self):
+        async def silent(reader, writer):
+            await reader.read()  # answers nothing, keeps the socket open until the client gives up
+
+        async def pong(reader, writer):
+            while True:
+                frame = await read_frame(reader)
+                reply(writer, {"status": "pong", "id": frame["id"]})
+
+        async with FakeNode(silent) as dead, FakeNode(pong) as alive:
+            client = await hc.connect([dead.address, alive.address], heartbeat_interval=0.2,
+                                      heartbeat_timeout=0.4)
+            try:
+                with self.assertRaises(hc.ConnectionLostError) as caught:
+                    await asyncio.wait_for(client.ping(), PATIENCE)  # sent on the silent connection
+                self.assertIn("after a ping", str(caught.exception))
+                await asyncio.wait_for(client.ping(), PATIENCE)  # the next node answers
+                self.assertEqual(alive.connections, 1)
+                self.assertEqual(client.reconnects, 1)
+            finally:
+                await client.close()
+
+    async def test_a_frame_longer_than_the_node_accepts_is_refused_before_sending(self):
+        async def pong(reader, writer):
+            while True:
+                frame = await read_frame(reader)
+                reply(writer, {"status": "pong", "id": frame["id"]})
+
+        async with FakeNode(pong) as node:
+            client = await hc.connect([node.address])
+            try:
+                with self.assertRaises(hc.FrameTooLargeError):
+                    await client.publish("t", "x" * 5000)
+                await asyncio.wait_for(client.ping(), PATIENCE)  # the connection is still fine
+                self.assertEqual(client.reconnects, 0)
+            finally:
+                await client.close()
+
+    async def test_error_replies_raise_their_own_class_with_the_detail(self):
+        async def refuse(reader, writer):
+            while True:
+                frame = await read_frame(reader)
+                reply(writer, {"status": "error", "error": "too_many_topics", "detail": "full", "id": frame["id"]})
+
+        async with FakeNode(refuse) as node:
+            client = await hc.connect([node.address])
+            try:
+                with self.assertRaises(hc.TooManyTopicsError) as caught:
+                    await client.publish("t", 1)
+                self.assertEqual(caught.exception.code, "too_many_topics")
+                self.assertEqual(caught.exception.detail, "full")
+            finally:
+                await client.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
