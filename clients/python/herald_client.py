@@ -288,7 +288,9 @@ class Subscription:
         self._buffer.append(item)
         self._readable.set()
 
-    def _end(self):
+    def _end(self, error=None):
+        if error is not None and self._iterable:
+            self._buffer.append(error)  # the reader learns why its subscription ended
         self._buffer.append(_END)  # past the bound: the reader finds the end after what it has not read
         self._readable.set()
         if not self._confirmed.done():
@@ -311,7 +313,7 @@ class Subscription:
             raise StopAsyncIteration  # left in place: every later call ends too
         self._buffer.popleft()
         self._writable.set()
-        if isinstance(item, GapError):
+        if isinstance(item, HeraldError):  # a gap, or why the subscription ended
             raise item
         return item
 
@@ -448,6 +450,11 @@ class Client:
         return self._conn.greeting.get("node") if self._conn else None
 
     @property
+    def address(self):
+        """``"host:port"`` of the node this client is connected to, or None while disconnected."""
+        return _names([self._conn.address]) if self._conn else None
+
+    @property
     def connected(self):
         return self._conn is not None
 
@@ -568,6 +575,11 @@ class Client:
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(_subscribe_failed(self, sub))
         self._write(conn, _Pending(frame, future, "subscribe", subscribed))
+
+    def _resubscribe(self, sub):
+        conn = self._conn
+        if conn is not None and self._subs.get(sub.topic) is sub:
+            self._send_subscribe(conn, sub)  # else the next connection subscribes again anyway
 
     @staticmethod
     async def _drain(conn):
@@ -760,13 +772,20 @@ def _subscribe_failed(client, sub):
         if future.cancelled() or future.exception() is None:
             return
         error = future.exception()
-        if client._subs.get(sub.topic) is sub:
-            del client._subs[sub.topic]
+        if client._subs.get(sub.topic) is not sub:
+            return  # unsubscribed meanwhile
+        if sub._confirmed.done() and isinstance(error, UnavailableError):
+            # Re-subscribing during a failover: the topic's queue is moving to a surviving node. Nothing is
+            # lost by waiting; the subscription asks again from the same seq.
+            LOG.warning("herald: re-subscribing to %s: %s; retrying in %s s", sub.topic, error, client.backoff_max)
+            asyncio.get_running_loop().call_later(client.backoff_max, client._resubscribe, sub)
+            return
+        del client._subs[sub.topic]
         if not sub._confirmed.done():
             sub._confirmed.set_exception(error)
         else:
-            LOG.error("herald: re-subscribing to %s failed: %s", sub.topic, error)
-        sub._end()
+            LOG.error("herald: re-subscribing to %s failed, the subscription ends: %s", sub.topic, error)
+        sub._end(error)
     return done
 
 

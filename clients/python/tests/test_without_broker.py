@@ -93,6 +93,15 @@ def reply(writer, frame):
     writer.write((json.dumps(frame) + "\n").encode())
 
 
+async def until(condition):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + PATIENCE
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met within %s s" % PATIENCE)
+        await asyncio.sleep(0.01)
+
+
 def closed_port():
     import socket
     s = socket.socket()
@@ -126,6 +135,7 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
             try:
                 node.server.close()
                 await node.server.wait_closed()
+                await until(lambda: not client.connected)  # else the publish may go out on the dying connection
                 loop = asyncio.get_running_loop()
                 start = loop.time()
                 with self.assertRaises(hc.NotConnectedError) as caught:
