@@ -50,6 +50,9 @@ LOG = logging.getLogger("herald")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8888
 
+# The protocol's default max_frame_bytes, assumed if a greeting does not say (every Herald greeting does).
+DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
+
 # The longest line a node can send: a pushed message is a publish of at most max_frame_bytes (at most 64 MiB,
 # the setting's upper bound) plus its envelope. asyncio's default of 64 KiB would cut ordinary messages.
 MAX_LINE_BYTES = 64 * 1024 * 1024 + 64 * 1024
@@ -271,9 +274,12 @@ class Subscription:
         gap = GapError(self.topic, expected, resumed)
         self.gaps.append(gap)
         if self._on_gap is not None:
-            result = self._on_gap(gap)
-            if inspect.isawaitable(result):
-                await result
+            try:
+                result = self._on_gap(gap)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # the callback's own failure must not end the connection
+                LOG.exception("herald: on_gap of topic %s failed", self.topic)
         elif self._iterable:
             await self._put(gap)
         else:
@@ -351,7 +357,7 @@ class _Connection:
         self.reader = reader
         self.writer = writer
         self.greeting = greeting
-        self.max_frame_bytes = greeting.get("limits", {}).get("max_frame_bytes", 1024 * 1024)
+        self.max_frame_bytes = greeting.get("limits", {}).get("max_frame_bytes", DEFAULT_MAX_FRAME_BYTES)
         self.pending = collections.deque()
         self.closing_error = None  # the error the node closed it with, if it said
         self.delivering = False  # the reader waits for the application, not for the node
@@ -621,8 +627,18 @@ class Client:
         self._connected.set()
 
     async def _run(self, conn):
+        try:
+            await self._keep_connected(conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug here would leave the client silently disconnected: say so, and close
+            LOG.exception("herald: the client's connection task failed; closing the client")
+            asyncio.get_running_loop().create_task(self.close())
+
+    async def _keep_connected(self, conn):
         while not self._closed:
             reason = await self._serve(conn)
+            reason = conn.closing_error or reason  # e.g. shutting_down, then the reset that followed it
             self._conn = None
             self._connected.clear()
             self._lost(conn, reason)
@@ -652,7 +668,8 @@ class Client:
             raise
         except _DeadConnection as e:
             return ConnectionLostError(str(e))
-        except (OSError, ValueError, asyncio.IncompleteReadError) as e:
+        except (OSError, ValueError, KeyError, TypeError, asyncio.IncompleteReadError) as e:
+            # Reset, bad JSON, or a frame not shaped as docs/protocol.md says: this connection cannot be trusted.
             return ConnectionLostError("%s: %s" % (type(e).__name__, e))
         finally:
             heartbeat.cancel()
@@ -690,7 +707,9 @@ class Client:
         while True:
             await asyncio.sleep(self.heartbeat_interval / 4)
             now = loop.time()
-            if conn.delivering or now - max(conn.last_rx, conn.last_tx) < self.heartbeat_interval:
+            # Either direction idle: the node's idle timeout counts only what the client sends, so a subscriber
+            # that only receives must still ping.
+            if conn.delivering or now - min(conn.last_rx, conn.last_tx) < self.heartbeat_interval:
                 continue
             sent = now
             pong = loop.create_future()

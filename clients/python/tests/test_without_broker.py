@@ -210,6 +210,60 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
             finally:
                 await client.close()
 
+    async def test_a_subscriber_that_only_receives_still_pings_so_the_node_does_not_find_it_idle(self):
+        pinged = asyncio.Event()
+
+        async def push_and_answer(reader, writer):
+            frame = await read_frame(reader)  # the subscribe
+            reply(writer, {"status": "subscribed", "topic": "t", "from": 1, "id": frame["id"]})
+
+            async def push():
+                for seq in range(1, 1000):
+                    reply(writer, {"type": "message", "topic": "t", "data": seq, "seq": seq})
+                    await asyncio.sleep(0.02)
+            pushing = asyncio.get_running_loop().create_task(push())
+            try:
+                while True:
+                    frame = await read_frame(reader)
+                    if frame["action"] == "ping":
+                        pinged.set()
+                    reply(writer, {"status": "pong", "id": frame["id"]})
+            finally:
+                pushing.cancel()
+
+        async with FakeNode(push_and_answer) as node:
+            client = await hc.connect([node.address], heartbeat_interval=0.3)
+            try:
+                await client.subscribe("t")
+                await asyncio.wait_for(pinged.wait(), PATIENCE)
+                self.assertEqual(client.reconnects, 0)
+            finally:
+                await client.close()
+
+    async def test_no_more_requests_are_unanswered_at_once_than_max_in_flight(self):
+        unanswered = []
+        most = [0]
+
+        async def slow(reader, writer):
+            async def answer_later(frame):
+                await asyncio.sleep(0.05)
+                unanswered.remove(frame["id"])
+                reply(writer, {"status": "published", "topic": "t", "seq": frame["id"], "id": frame["id"]})
+            while True:
+                frame = await read_frame(reader)
+                unanswered.append(frame["id"])
+                most[0] = max(most[0], len(unanswered))
+                asyncio.get_running_loop().create_task(answer_later(frame))
+
+        async with FakeNode(slow) as node:
+            client = await hc.connect([node.address], max_in_flight=5)
+            try:
+                seqs = await asyncio.wait_for(asyncio.gather(*(client.publish("t", n) for n in range(30))), PATIENCE)
+                self.assertEqual(len(seqs), 30)
+                self.assertEqual(most[0], 5)
+            finally:
+                await client.close()
+
     async def test_error_replies_raise_their_own_class_with_the_detail(self):
         async def refuse(reader, writer):
             while True:
