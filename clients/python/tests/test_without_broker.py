@@ -93,6 +93,18 @@ def reply(writer, frame):
     writer.write((json.dumps(frame) + "\n").encode())
 
 
+def answering(make_reply):
+    """A script that answers each request, in order, with ``make_reply(request)`` and the request's id."""
+    async def script(reader, writer):
+        while True:
+            frame = await read_frame(reader)
+            reply(writer, dict(make_reply(frame), id=frame["id"]))
+    return script
+
+
+PONG = answering(lambda frame: {"status": "pong"})
+
+
 async def until(condition):
     loop = asyncio.get_running_loop()
     deadline = loop.time() + PATIENCE
@@ -157,11 +169,7 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
             await read_frame(reader)
             reply(writer, {"status": "error", "error": "shutting_down", "detail": "bye"})
 
-        async def store(reader, writer):
-            while True:
-                frame = await read_frame(reader)
-                reply(writer, {"status": "published", "topic": frame["topic"], "seq": 7, "id": frame["id"]})
-
+        store = answering(lambda frame: {"status": "published", "topic": frame["topic"], "seq": 7})
         async with FakeNode(shut_down) as first, FakeNode(store) as second:
             client = await hc.connect([first.address, second.address])
             try:
@@ -176,12 +184,7 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
         async def silent(reader, writer):
             await reader.read()  # answers nothing, keeps the socket open until the client gives up
 
-        async def pong(reader, writer):
-            while True:
-                frame = await read_frame(reader)
-                reply(writer, {"status": "pong", "id": frame["id"]})
-
-        async with FakeNode(silent) as dead, FakeNode(pong) as alive:
+        async with FakeNode(silent) as dead, FakeNode(PONG) as alive:
             client = await hc.connect([dead.address, alive.address], heartbeat_interval=0.2,
                                       heartbeat_timeout=0.4)
             try:
@@ -195,12 +198,7 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
                 await client.close()
 
     async def test_a_frame_longer_than_the_node_accepts_is_refused_before_sending(self):
-        async def pong(reader, writer):
-            while True:
-                frame = await read_frame(reader)
-                reply(writer, {"status": "pong", "id": frame["id"]})
-
-        async with FakeNode(pong) as node:
+        async with FakeNode(PONG) as node:
             client = await hc.connect([node.address])
             try:
                 with self.assertRaises(hc.FrameTooLargeError):
@@ -265,11 +263,7 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
                 await client.close()
 
     async def test_error_replies_raise_their_own_class_with_the_detail(self):
-        async def refuse(reader, writer):
-            while True:
-                frame = await read_frame(reader)
-                reply(writer, {"status": "error", "error": "too_many_topics", "detail": "full", "id": frame["id"]})
-
+        refuse = answering(lambda frame: {"status": "error", "error": "too_many_topics", "detail": "full"})
         async with FakeNode(refuse) as node:
             client = await hc.connect([node.address])
             try:
