@@ -605,9 +605,10 @@ class Client:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(host, port, limit=MAX_LINE_BYTES), self.connect_timeout)
             line = await asyncio.wait_for(reader.readline(), self.connect_timeout)
-            greeting = json.loads(line) if line else {"status": "error", "error": "closed", "detail": "closed"}
-            if greeting.get("status") != "connected":
-                failures.append("%s:%d refused: %s" % (host, port, greeting.get("error")))
+            greeting = json.loads(line) if line else {"status": "error", "error": "closed without a greeting"}
+            if not isinstance(greeting, dict) or greeting.get("status") != "connected":
+                error = greeting.get("error") if isinstance(greeting, dict) else "not a Herald greeting"
+                failures.append("%s:%d refused: %s" % (host, port, error))
                 writer.close()
                 return None
             return _Connection((host, port), reader, writer, greeting)
@@ -623,7 +624,10 @@ class Client:
             self._send_subscribe(conn, sub)  # from last_seq + 1, or as first asked if never confirmed
         resend, self._resend = self._resend, []
         for p in resend:
-            self._write(conn, p)
+            try:
+                self._write(conn, p)
+            except FrameTooLargeError as e:  # this node accepts less than the one that shut down
+                _fail(p.future, e)
         self._connected.set()
 
     async def _run(self, conn):
