@@ -13,7 +13,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import com.hazelcast.cluster.Cluster;
+import com.hazelcast.cluster.Member;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -91,7 +94,7 @@ public final class Broker {
           broker.topicsDeployment = id;
           return vertx.deployVerticle(() -> {
             NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement(),
-                metrics.newNetCounters());
+                metrics.newNetCounters(), () -> membership(vertx));
             synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
               broker.servers.add(v);
             }
@@ -120,6 +123,29 @@ public final class Broker {
     } catch (RuntimeException notActive) { // after the node has left
       return 0;
     }
+  }
+
+  /**
+   * For {@code stats}: this node's Hazelcast address ({@code member}) and every member's
+   * ({@code members}), as {@code host:port}; nothing on a single node. A local read of Hazelcast's member
+   * list, safe on an event loop.
+   */
+  private static JsonObject membership(Vertx vertx) {
+    if (!vertx.isClustered()) {
+      return new JsonObject();
+    }
+    try {
+      Cluster cluster = ClusterSetup.manager(vertx).getHazelcastInstance().getCluster();
+      JsonArray members = new JsonArray();
+      cluster.getMembers().forEach(m -> members.add(hostPort(m)));
+      return new JsonObject().put("member", hostPort(cluster.getLocalMember())).put("members", members);
+    } catch (RuntimeException notActive) { // after the node has left
+      return new JsonObject().put("members", new JsonArray());
+    }
+  }
+
+  private static String hostPort(Member m) {
+    return m.getAddress().getHost() + ":" + m.getAddress().getPort();
   }
 
   /**

@@ -1,6 +1,7 @@
 package herald;
 
 import herald.bench.BenchCommand;
+import herald.cli.StatsCommand;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import io.vertx.core.Vertx;
@@ -10,10 +11,13 @@ import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code herald} command: {@code serve} (the default) runs a node; {@code bench} generates load. */
+/**
+ * The {@code herald} command: {@code serve} (the default) runs a node; {@code bench} generates load;
+ * {@code stats} shows a node's view of itself.
+ */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A JSON-over-TCP publish/subscribe broker.",
-    subcommands = {Main.Serve.class, BenchCommand.class})
+    subcommands = {Main.Serve.class, BenchCommand.class, StatsCommand.class})
 public final class Main implements Callable<Integer> {
 
   private static final Logger LOG = Logger.getLogger("herald");

@@ -18,7 +18,7 @@ public sealed interface Frame extends Decoded {
   /** The request's {@code "action"}. */
   Action action();
 
-  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING }
+  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, STATS }
 
   record Subscribe(String id, String topic, Replay replay) implements Frame {
     @Override
@@ -46,6 +46,14 @@ public sealed interface Frame extends Decoded {
     @Override
     public Action action() {
       return Action.PING;
+    }
+  }
+
+  /** The node's view of itself: answered by the connection, which asks the topic verticle for its part. */
+  record Stats(String id) implements Frame {
+    @Override
+    public Action action() {
+      return Action.STATS;
     }
   }
 }

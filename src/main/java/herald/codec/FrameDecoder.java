@@ -38,6 +38,7 @@ public final class FrameDecoder {
   private static final int ALLOWED_UNSUBSCRIBE = F_ACTION | F_ID | F_TOPIC;
   private static final int ALLOWED_PUBLISH = F_ACTION | F_ID | F_TOPIC | F_MESSAGE;
   private static final int ALLOWED_PING = F_ACTION | F_ID;
+  private static final int ALLOWED_STATS = F_ACTION | F_ID;
 
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
@@ -184,11 +185,12 @@ public final class FrameDecoder {
       case "unsubscribe" -> ALLOWED_UNSUBSCRIBE;
       case "publish" -> ALLOWED_PUBLISH;
       case "ping" -> ALLOWED_PING;
+      case "stats" -> ALLOWED_STATS;
       default -> 0;
     };
     if (allowed == 0) {
       return new DecodeError(id, ErrorCode.UNKNOWN_ACTION,
-          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish or ping");
+          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish, ping or stats");
     }
     if (unknownField != null) {
       return new DecodeError(id, ErrorCode.UNKNOWN_FIELD, "field \"" + unknownField + "\" is not part of the protocol");
@@ -199,6 +201,9 @@ public final class FrameDecoder {
     }
     if (action.equals("ping")) {
       return new Frame.Ping(id);
+    }
+    if (action.equals("stats")) {
+      return new Frame.Stats(id);
     }
     if (topicToken == null) {
       return new DecodeError(id, ErrorCode.MISSING_TOPIC, action + " needs a \"topic\"");

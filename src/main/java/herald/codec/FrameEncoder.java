@@ -75,6 +75,16 @@ public final class FrameEncoder {
     return end(b, id);
   }
 
+  /**
+   * {@code {"status":"stats", ...fields}}. Not on a hot path, so the fields go through JsonObject; the id
+   * is raw JSON text and is appended as it came.
+   */
+  public static Buffer stats(String id, JsonObject fields) {
+    String body = new JsonObject().put("status", "stats").mergeIn(fields).encode();
+    // Without its closing brace: end() appends the id, then closes the object.
+    return end(Buffer.buffer(body.substring(0, body.length() - 1), "UTF-8"), id);
+  }
+
   /** The greeting: {@code {"status":"connected", ...}} with whatever the server wants a client to know. */
   public static Buffer connected(JsonObject info) {
     return new JsonObject().put("status", "connected").mergeIn(info).toBuffer().appendByte((byte) '\n');

@@ -55,6 +55,7 @@ final class Connection {
   private final Limits limits;
   private final FrameDecoder decoder;
   private final LoopCounters counters;
+  private final NodeStats stats;
   private final LineSplitter lines;
   private final ReplyOrder replies = new ReplyOrder();
   private List<ToTopics.Request> batch;
@@ -67,9 +68,11 @@ final class Connection {
   private boolean closing;
   private boolean closed;
 
-  Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters) {
+  Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters,
+      NodeStats stats) {
     this.vertx = vertx;
     this.bus = LocalBus.of(vertx);
+    this.stats = stats;
     this.counters = counters;
     this.socket = socket;
     this.ref = ref;
@@ -109,11 +112,7 @@ final class Connection {
     lastReadMillis = System.currentTimeMillis();
     counters.add(NodeMetrics.NET_BYTES_IN, data.length());
     lines.feed(data);
-    if (batch != null) {
-      List<ToTopics.Request> requests = batch;
-      batch = null;
-      bus.send(Addresses.TOPICS, new ToTopics.Requests(ref, requests, System.nanoTime()));
-    }
+    sendBatch();
     if (!paused && (replies.pending() >= Limits.MAX_UNANSWERED
         || replies.pendingBytes() >= Limits.MAX_UNANSWERED_BYTES)) {
       paused = true;
@@ -140,6 +139,22 @@ final class Connection {
     switch (frame.action()) {
       case PING -> replies.fill(slot, FrameEncoder.pong(frame.id()));
       case PUBLISH, SUBSCRIBE, UNSUBSCRIBE -> forward(slot, frame);
+      case STATS -> {
+        sendBatch(); // the topic verticle takes its messages in order: this read's earlier requests count first
+        stats.reply(frame.id()).onSuccess(reply -> {
+          replies.fill(slot, reply);
+          replies.drain(this::append);
+          flush();
+        });
+      }
+    }
+  }
+
+  private void sendBatch() {
+    if (batch != null) {
+      List<ToTopics.Request> requests = batch;
+      batch = null;
+      bus.send(Addresses.TOPICS, new ToTopics.Requests(ref, requests, System.nanoTime()));
     }
   }
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Owns the client listener and the connections it accepts. Several instances share the port (Vert.x
@@ -45,10 +46,12 @@ public final class NetServerVerticle extends VerticleBase {
   private final int port;
   private final int instance;
   private final LoopCounters counters;
+  private final Supplier<JsonObject> membership;
   private final Map<Integer, Connection> connections = new HashMap<>();
   private final FrameDecoder decoder = new FrameDecoder(); // one per event loop: connections share it
   private final List<Connection> touched = new ArrayList<>();
   private String address;
+  private NodeStats stats;
   private NetServer server;
   private LocalBus bus;
   private LocalBus.Registration consumer;
@@ -59,10 +62,12 @@ public final class NetServerVerticle extends VerticleBase {
    * @param open the node-wide count of open connections, shared by all instances
    * @param greeting the fields of the {@code connected} frame
    * @param counters this instance's metrics, written only on its event loop
+   * @param membership the cluster's members for {@code stats} (thread-safe; empty on a single node)
    */
   public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance,
-      LoopCounters counters) {
+      LoopCounters counters, Supplier<JsonObject> membership) {
     this.counters = counters;
+    this.membership = membership;
     this.limits = Limits.from(config);
     this.host = config.host();
     this.port = config.port();
@@ -80,6 +85,7 @@ public final class NetServerVerticle extends VerticleBase {
   public Future<?> start() {
     bus = LocalBus.of(vertx);
     address = Addresses.connections(deploymentID(), instance);
+    stats = new NodeStats(vertx, greeting, open, membership);
     consumer = bus.receive(address, (ToConnections batch) -> {
       int pushes = 0;
       for (ToConnections.Item item : batch.items()) {
@@ -129,7 +135,7 @@ public final class NetServerVerticle extends VerticleBase {
       return;
     }
     int id = nextId++;
-    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters);
+    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters, stats);
     connections.put(id, connection);
     // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
     // subscriptions go with it.

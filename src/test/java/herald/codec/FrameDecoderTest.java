@@ -152,6 +152,9 @@ class FrameDecoderTest {
             ErrorCode.UNKNOWN_FIELD, null),
         error("topic on ping", "{\"action\":\"ping\",\"topic\":\"t\"}", ErrorCode.UNKNOWN_FIELD, null),
         error("message on ping", "{\"action\":\"ping\",\"message\":1}", ErrorCode.UNKNOWN_FIELD, null),
+        error("topic on stats", "{\"action\":\"stats\",\"topic\":\"t\",\"id\":8}", ErrorCode.UNKNOWN_FIELD, "8"),
+        error("unknown field on stats", "{\"action\":\"stats\",\"node\":\"n\"}", ErrorCode.UNKNOWN_FIELD, null),
+        error("stats is case-sensitive", "{\"action\":\"Stats\"}", ErrorCode.UNKNOWN_ACTION, null),
         error("not-allowed field wins over a missing topic", "{\"action\":\"unsubscribe\",\"last\":1}",
             ErrorCode.UNKNOWN_FIELD, null),
 
@@ -353,6 +356,8 @@ class FrameDecoderTest {
         valid("empty string id", "{\"action\":\"ping\",\"id\":\"\"}", new Frame.Ping("\"\"")),
         valid("whitespace everywhere", "  { \"action\" : \"ping\" ,\t\"id\" : \"x\" }  ", new Frame.Ping("\"x\"")),
         valid("ping with CRLF", "{\"action\":\"ping\",\"id\":1}\r", new Frame.Ping("1")),
+        valid("stats", "{\"action\":\"stats\"}", new Frame.Stats(null)),
+        valid("stats with a string id", "{\"id\":\"s-1\",\"action\":\"stats\"}", new Frame.Stats("\"s-1\"")),
 
         valid("subscribe is live by default", "{\"action\":\"subscribe\",\"topic\":\"orders.eu\"}",
             new Frame.Subscribe(null, "orders.eu", Replay.LIVE)),
@@ -449,6 +454,7 @@ class FrameDecoderTest {
         .isEqualTo(Frame.Action.UNSUBSCRIBE);
     assertThat(((Frame) decode("{\"action\":\"publish\",\"topic\":\"a\",\"message\":1}")).action())
         .isEqualTo(Frame.Action.PUBLISH);
+    assertThat(((Frame) decode("{\"action\":\"stats\"}")).action()).isEqualTo(Frame.Action.STATS);
   }
 
   @ParameterizedTest(name = "[{0}]")

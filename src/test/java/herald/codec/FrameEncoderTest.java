@@ -49,6 +49,12 @@ class FrameEncoderTest {
             new JsonObject().put("status", "error").put("error", "unknown_action").put("detail", "no")),
         Arguments.of(named("error with id", FrameEncoder.error("\"e\"", ErrorCode.NOT_SUBSCRIBED, "not")),
             new JsonObject().put("status", "error").put("error", "not_subscribed").put("detail", "not").put("id", "e")),
+        Arguments.of(named("stats with id", FrameEncoder.stats("\"s\"", new JsonObject().put("node", "n1")
+                .put("counts", new JsonObject().put("topics", 2)))),
+            new JsonObject().put("status", "stats").put("node", "n1").put("counts", new JsonObject().put("topics", 2))
+                .put("id", "s")),
+        Arguments.of(named("stats", FrameEncoder.stats(null, new JsonObject().put("connections", 1))),
+            new JsonObject().put("status", "stats").put("connections", 1)),
         Arguments.of(named("connected", FrameEncoder.connected(new JsonObject().put("node", "n1").put("max", 10))),
             new JsonObject().put("status", "connected").put("node", "n1").put("max", 10)));
   }

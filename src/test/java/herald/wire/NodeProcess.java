@@ -208,6 +208,11 @@ public final class NodeProcess implements AutoCloseable {
     return WireClient.connect(port());
   }
 
+  /** The process id, for tests in other languages that kill the node themselves. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Waits until this node's Hazelcast member sees {@code count} members. */
   public void awaitMembers(int count) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);

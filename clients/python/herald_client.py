@@ -1,0 +1,831 @@
+"""A Herald client for Python: asyncio and the standard library only (Python 3.8+).
+
+Herald speaks JSON over TCP, one object per line (docs/protocol.md, the single source of truth). This module
+adds what a long-lived client needs on top of the protocol:
+
+* it connects to the first node that answers, from a list or ``HERALD_URL``
+  (``[tcp://]host:port[,host:port...]``);
+* requests are pipelined, with a bound on how many are unanswered at once;
+* when the connection ends it reconnects, with backoff, to the next node, and re-subscribes every topic from
+  the seq after the last message it delivered: no gap and no duplicate while the topic's queue still holds
+  the messages. When it no longer does, the gap is reported (``on_gap``, ``GapError``), never hidden;
+* it pings an idle connection, and treats one that stays silent after a ping as dead;
+* every error code of the protocol is an exception class (``ERRORS``);
+* a publish made while disconnected waits for a connection up to a bound, then fails with
+  ``NotConnectedError``; one whose connection ended before its reply fails with ``OutcomeUnknownError``
+  (it may or may not have been stored). A publish the node answered ``shutting_down`` instead of reading is
+  sent again on the next node, as the protocol allows.
+
+Example::
+
+    import asyncio, herald_client
+
+    async def main():
+        async with herald_client.Client("127.0.0.1:8888") as client:
+            news = await client.subscribe("news", from_="earliest")
+            seq = await client.publish("news", {"headline": "Rates cut"})
+            message = await news.get(timeout=5)
+            print(seq, message.seq, message.data)
+
+    asyncio.run(main())
+"""
+
+import asyncio
+import collections
+import inspect
+import itertools
+import json
+import logging
+import os
+import random
+
+__all__ = [
+    "connect", "Client", "Subscription", "Message", "parse_addresses", "ERRORS",
+    "HeraldError", "ServerError", "ConnectError", "NotConnectedError", "ConnectionLostError",
+    "OutcomeUnknownError", "ClientClosedError", "GapError",
+]
+
+LOG = logging.getLogger("herald")
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8888
+
+# The protocol's default max_frame_bytes, assumed if a greeting does not say (every Herald greeting does).
+DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
+
+# The longest line a node can send: a pushed message is a publish of at most max_frame_bytes (at most 64 MiB,
+# the setting's upper bound) plus its envelope. asyncio's default of 64 KiB would cut ordinary messages.
+MAX_LINE_BYTES = 64 * 1024 * 1024 + 64 * 1024
+
+# "from" beyond the newest seq starts at the next publish, and the reply says which seq that is
+# (docs/protocol.md, subscribe). A live subscription asks this way so that it knows where it started, and can
+# resume from there without a gap even if the connection ends before its first message.
+_LIVE_FROM = 2 ** 63 - 1
+
+
+# ---- errors ------------------------------------------------------------------------------------------------
+
+class HeraldError(Exception):
+    """Base class of every error this module raises."""
+
+
+class ServerError(HeraldError):
+    """The node answered a request with {"status":"error"}. ``code`` is the protocol's error code."""
+
+    code = None
+    closes = False  # the node closes the connection after this error
+
+    def __init__(self, detail="", frame=None, code=None):
+        if code is not None:
+            self.code = code  # a code this client does not know yet
+        super().__init__("%s: %s" % (self.code, detail))
+        self.detail = detail
+        self.frame = frame
+
+
+# One class per code of the error table in docs/protocol.md; a test checks that the two lists are the same.
+class InvalidJsonError(ServerError): code = "invalid_json"
+class InvalidUtf8Error(ServerError): code = "invalid_utf8"
+class NotAnObjectError(ServerError): code = "not_an_object"
+class MissingActionError(ServerError): code = "missing_action"
+class UnknownActionError(ServerError): code = "unknown_action"
+class MissingTopicError(ServerError): code = "missing_topic"
+class InvalidTopicError(ServerError): code = "invalid_topic"
+class MissingMessageError(ServerError): code = "missing_message"
+class InvalidFieldError(ServerError): code = "invalid_field"
+class UnknownFieldError(ServerError): code = "unknown_field"
+class NotSubscribedError(ServerError): code = "not_subscribed"
+class UnavailableError(ServerError): code = "unavailable"
+class TooManySubscriptionsError(ServerError): code = "too_many_subscriptions"
+class TooManyTopicsError(ServerError): code = "too_many_topics"
+class FrameTooLargeError(ServerError): code, closes = "frame_too_large", True
+class SlowConsumerError(ServerError): code, closes = "slow_consumer", True
+class TooManyConnectionsError(ServerError): code, closes = "too_many_connections", True
+class IdleTimeoutError(ServerError): code, closes = "idle_timeout", True
+class ShuttingDownError(ServerError): code, closes = "shutting_down", True
+
+
+ERRORS = {cls.code: cls for cls in ServerError.__subclasses__()}
+
+
+def _server_error(frame):
+    code = frame.get("error")
+    cls = ERRORS.get(code)
+    detail = frame.get("detail", "")
+    return cls(detail, frame) if cls else ServerError(detail, frame, code=code)
+
+
+class ConnectError(HeraldError):
+    """No node of the list could be reached (each node's reason is in the message)."""
+
+
+class NotConnectedError(HeraldError):
+    """No connection came up within ``wait_connected`` seconds; the request was not sent."""
+
+
+class ConnectionLostError(HeraldError):
+    """The connection ended before the request was answered."""
+
+
+class OutcomeUnknownError(ConnectionLostError):
+    """A publish was sent but its connection ended before the reply: it may or may not have been stored.
+    Publishing it again may store it twice; put an id of your own in the message if duplicates matter."""
+
+
+class ClientClosedError(HeraldError):
+    """The client was closed."""
+
+
+class GapError(HeraldError):
+    """Messages ``expected`` to ``resumed - 1`` of ``topic`` are gone: retention dropped them before this
+    client read them, or the node no longer knows the topic's history (``resumed < expected``)."""
+
+    def __init__(self, topic, expected, resumed):
+        super().__init__("topic %s: expected seq %d, the node resumed at %d" % (topic, expected, resumed))
+        self.topic = topic
+        self.expected = expected
+        self.resumed = resumed
+
+
+Message = collections.namedtuple("Message", "topic data seq")
+Message.__doc__ = "A pushed message: ``data`` is the publisher's JSON value, ``seq`` its place in the topic."
+
+
+# ---- addresses ---------------------------------------------------------------------------------------------
+
+async def connect(addresses=None, **options):
+    """``await Client(addresses, **options).connect()``."""
+    return await Client(addresses, **options).connect()
+
+
+def parse_addresses(addresses=None):
+    """``[(host, port), ...]`` from a ``HERALD_URL``-style string, a list of ``"host:port"`` strings or
+    ``(host, port)`` pairs, or, given nothing, from ``$HERALD_URL``, else ``127.0.0.1:8888``."""
+    if addresses is None:
+        addresses = os.environ.get("HERALD_URL") or "%s:%d" % (DEFAULT_HOST, DEFAULT_PORT)
+    if isinstance(addresses, str):
+        spec = addresses.strip()
+        if spec.startswith("tcp://"):
+            spec = spec[len("tcp://"):]
+        addresses = spec.split(",")
+    result = []
+    for a in addresses:
+        if isinstance(a, tuple):
+            host, port = a
+        else:
+            node = a.strip()
+            if not node:
+                raise ValueError("empty node in addresses %r" % (addresses,))
+            host, sep, port = node.rpartition(":")
+            if not sep:
+                host, port = node, DEFAULT_PORT
+            try:
+                port = int(port)
+            except ValueError:
+                raise ValueError("bad port in %r (expected host:port)" % node) from None
+        if not host or not 1 <= int(port) <= 65535:
+            raise ValueError("bad node %r (expected host:port)" % (a,))
+        result.append((host, int(port)))
+    if not result:
+        raise ValueError("no node addresses given")
+    return result
+
+
+# ---- subscriptions -----------------------------------------------------------------------------------------
+
+_END = object()
+
+
+class Subscription:
+    """One topic this client subscribes to. Either it calls ``handler`` for each message (a function or a
+    coroutine function; the next message waits for it), or it is an async iterator of ``Message``::
+
+        async for message in subscription: ...
+
+    ``last_seq`` is the seq of the last message delivered; ``gaps`` lists every ``GapError`` seen. A gap is
+    passed to ``on_gap`` if given; otherwise an iterator raises it where it happened (iterate again to go
+    on), and a handler subscription logs it as a warning.
+    """
+
+    def __init__(self, client, topic, handler, from_, last, on_gap, max_buffered):
+        self.topic = topic
+        self.last_seq = None
+        self.gaps = []
+        self.duplicates_skipped = 0
+        self._client = client
+        self._handler = handler
+        self._from = from_
+        self._last = last
+        self._on_gap = on_gap
+        self._iterable = handler is None
+        self._max_buffered = max_buffered
+        self._buffer = collections.deque()
+        self._readable = asyncio.Event()
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._confirmed = asyncio.get_running_loop().create_future()
+
+    def _request(self):
+        """The subscribe frame for a (re)subscription, and the seq it expects the reply's ``from`` to be."""
+        frame = {"action": "subscribe", "topic": self.topic}
+        if self.last_seq is not None:
+            frame["from"] = self.last_seq + 1
+            return frame, self.last_seq + 1
+        if self._from == "earliest":
+            frame["from"] = "earliest"
+        elif self._from is not None:
+            frame["from"] = self._from
+            return frame, self._from
+        elif self._last:
+            frame["last"] = self._last
+        else:
+            frame["from"] = _LIVE_FROM
+        return frame, None
+
+    async def _subscribed(self, reply, expected):
+        start = reply.get("from")
+        if start is not None:
+            if expected is not None and start != expected:
+                await self._gap(expected, start)
+            self.last_seq = start - 1
+        if not self._confirmed.done():
+            self._confirmed.set_result(None)
+
+    async def _deliver(self, seq, data):
+        if self.last_seq is not None:
+            if seq <= self.last_seq:
+                self.duplicates_skipped += 1  # already delivered before a reconnect; never twice
+                return
+            if seq > self.last_seq + 1:
+                await self._gap(self.last_seq + 1, seq)
+        self.last_seq = seq
+        message = Message(self.topic, data, seq)
+        if self._iterable:
+            await self._put(message)
+            return
+        try:
+            result = self._handler(message)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # the handler's own failure must not end the connection
+            LOG.exception("herald: handler of topic %s failed on seq %d", self.topic, seq)
+
+    async def _gap(self, expected, resumed):
+        gap = GapError(self.topic, expected, resumed)
+        self.gaps.append(gap)
+        if self._on_gap is not None:
+            try:
+                result = self._on_gap(gap)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:  # the callback's own failure must not end the connection
+                LOG.exception("herald: on_gap of topic %s failed", self.topic)
+        elif self._iterable:
+            await self._put(gap)
+        else:
+            LOG.warning("herald: %s", gap)
+
+    async def _put(self, item):
+        # A full buffer stops the client reading its socket: the node then holds what follows, and cuts the
+        # connection if it holds too much (slow_consumer). The next connection resumes after ``last_seq``.
+        while len(self._buffer) >= self._max_buffered:
+            self._writable.clear()
+            await self._writable.wait()
+        self._buffer.append(item)
+        self._readable.set()
+
+    def _end(self, error=None):
+        if error is not None and self._iterable:
+            self._buffer.append(error)  # the reader learns why its subscription ended
+        self._buffer.append(_END)  # past the bound: the reader finds the end after what it has not read
+        self._readable.set()
+        if not self._confirmed.done():
+            self._confirmed.set_exception(ClientClosedError("subscription to %s ended" % self.topic))
+            self._confirmed.exception()  # retrieved: nobody may be waiting
+
+    def __aiter__(self):
+        if not self._iterable:
+            raise TypeError("subscription to %s has a handler; it is not iterable" % self.topic)
+        return self
+
+    async def __anext__(self):
+        if not self._iterable:
+            raise TypeError("subscription to %s has a handler; it is not iterable" % self.topic)
+        while not self._buffer:
+            self._readable.clear()
+            await self._readable.wait()
+        item = self._buffer[0]
+        if item is _END:
+            raise StopAsyncIteration  # left in place: every later call ends too
+        self._buffer.popleft()
+        self._writable.set()
+        if isinstance(item, HeraldError):  # a gap, or why the subscription ended
+            raise item
+        return item
+
+    async def get(self, timeout=None):
+        """The next message, waiting at most ``timeout`` seconds (``asyncio.TimeoutError``)."""
+        try:
+            return await asyncio.wait_for(self.__anext__(), timeout)
+        except StopAsyncIteration:
+            raise ClientClosedError("subscription to %s has ended" % self.topic) from None
+
+    async def unsubscribe(self):
+        await self._client.unsubscribe(self.topic)
+
+
+# ---- the client --------------------------------------------------------------------------------------------
+
+class _Pending:
+    """A request written to a connection and not yet answered. ``kind`` says what its loss means: a
+    ``publish`` may have been stored, a ``subscribe`` is made again on the next connection, any other
+    ``request`` just failed."""
+
+    __slots__ = ("id", "frame", "future", "kind", "on_reply")
+
+    def __init__(self, frame, future, kind="request", on_reply=None):
+        self.id = None
+        self.frame = frame
+        self.future = future
+        self.kind = kind
+        self.on_reply = on_reply
+
+
+class _Connection:
+    def __init__(self, address, reader, writer, greeting):
+        self.address = address
+        self.reader = reader
+        self.writer = writer
+        self.greeting = greeting
+        self.max_frame_bytes = greeting.get("limits", {}).get("max_frame_bytes", DEFAULT_MAX_FRAME_BYTES)
+        self.pending = collections.deque()
+        self.closing_error = None  # the error the node closed it with, if it said
+        self.delivering = False  # the reader waits for the application, not for the node
+        now = asyncio.get_running_loop().time()
+        self.last_rx = now
+        self.last_tx = now
+
+
+class Client:
+    """A connection to a Herald cluster (or one node) that survives the loss of nodes.
+
+    ``addresses``: see ``parse_addresses``. Options, in seconds where they are times:
+
+    * ``connect_timeout`` (5): per node, for TCP and the greeting;
+    * ``wait_connected`` (10): how long a request waits for a connection before ``NotConnectedError``;
+    * ``max_in_flight`` (512): unanswered requests at once; more wait. Below the node's 1,024, at which it
+      stops reading;
+    * ``heartbeat_interval`` (5): ping after this long without sending or receiving;
+    * ``heartbeat_timeout`` (15): a connection that receives nothing this long after a ping is dead. Longer
+      than a cluster failover (about 5 s), during which replies may legitimately wait;
+    * ``backoff_initial`` (0.05), ``backoff_max`` (2): reconnect delays, doubled per failed attempt;
+    * ``max_buffered`` (10000): messages an iterator subscription holds before reading pauses.
+    """
+
+    def __init__(self, addresses=None, *, connect_timeout=5.0, wait_connected=10.0, max_in_flight=512,
+                 heartbeat_interval=5.0, heartbeat_timeout=15.0, backoff_initial=0.05, backoff_max=2.0,
+                 max_buffered=10000):
+        self.addresses = parse_addresses(addresses)
+        self.connect_timeout = connect_timeout
+        self.wait_connected = wait_connected
+        self.max_in_flight = max_in_flight
+        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_timeout = heartbeat_timeout
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.max_buffered = max_buffered
+        self.reconnects = 0
+        self._subs = {}
+        self._ids = itertools.count(1)
+        self._conn = None
+        self._next_node = 0
+        self._closed = False
+        self._runner = None
+        self._connected = None
+        self._slots = None
+        self._resend = []  # publishes a node answered shutting_down instead of reading
+
+    # -- lifecycle
+
+    async def connect(self):
+        """Connects to the first node that answers; ``ConnectError`` if none does."""
+        self._connected = asyncio.Event()
+        self._slots = asyncio.Semaphore(self.max_in_flight)
+        failures = []
+        for _ in self.addresses:
+            conn = await self._open(failures)
+            if conn is not None:
+                self._attach(conn)
+                self._runner = asyncio.get_running_loop().create_task(self._run(conn))
+                return self
+        raise ConnectError("no node answered: " + "; ".join(failures))
+
+    async def close(self):
+        """Closes the connection; pending requests fail with ``ClientClosedError``, iterators end."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._runner is not None:
+            self._runner.cancel()
+            try:
+                await self._runner
+            except (asyncio.CancelledError, Exception):
+                pass
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            self._fail_pending(conn, ClientClosedError("the client was closed"))
+            conn.writer.close()
+        for p in self._resend:
+            _fail(p.future, ClientClosedError("the client was closed"))
+        self._resend = []
+        for sub in self._subs.values():
+            sub._end()
+        self._subs.clear()
+        if self._connected is not None:
+            self._connected.set()  # wake waiters, who then see the client is closed
+
+    async def __aenter__(self):
+        return await self.connect()
+
+    async def __aexit__(self, *exc):
+        await self.close()
+
+    @property
+    def node(self):
+        """The id of the node this client is connected to, or None while disconnected."""
+        return self._conn.greeting.get("node") if self._conn else None
+
+    @property
+    def address(self):
+        """``"host:port"`` of the node this client is connected to, or None while disconnected."""
+        return _names([self._conn.address]) if self._conn else None
+
+    @property
+    def connected(self):
+        return self._conn is not None
+
+    # -- requests
+
+    async def publish(self, topic, message):
+        """Stores ``message`` (any JSON value but None) in ``topic``; returns its seq."""
+        reply = await self._request({"action": "publish", "topic": topic, "message": message}, "publish")
+        return reply["seq"]
+
+    async def subscribe(self, topic, handler=None, *, from_=None, last=None, on_gap=None):
+        """Subscribes to ``topic``: ``from_`` is ``"earliest"`` or a seq to replay from, ``last`` a number of
+        stored messages to replay; neither means messages published from now on. Returns the
+        ``Subscription`` once the node has confirmed it (see ``Subscription`` for ``handler`` and
+        ``on_gap``)."""
+        if topic in self._subs:
+            raise ValueError("already subscribed to %s; unsubscribe first" % topic)
+        if from_ is not None and last is not None:
+            raise ValueError("use either from_ or last, not both")
+        self._check_open()
+        sub = Subscription(self, topic, handler, from_, last, on_gap, self.max_buffered)
+        try:
+            async with self._slots:
+                conn = await self._wait_for_connection()
+                if topic in self._subs:
+                    raise ValueError("already subscribed to %s; unsubscribe first" % topic)
+                # Registered only now, with no wait before the request is written: from here on every new
+                # connection subscribes to it again.
+                self._subs[topic] = sub
+                self._send_subscribe(conn, sub)
+                await self._drain(conn)
+                # Confirmed on this connection or, if it ends first, by the re-subscription on the next.
+                await sub._confirmed
+        except BaseException:
+            if self._subs.get(topic) is sub:
+                del self._subs[topic]
+            sub._end()
+            raise
+        return sub
+
+    async def unsubscribe(self, topic):
+        """Ends the subscription to ``topic``: no message of it is delivered after this returns."""
+        sub = self._subs.pop(topic, None)
+        if sub is None:
+            raise NotSubscribedError("this client does not subscribe to %s" % topic)
+        sub._end()
+        conn = self._conn
+        if conn is None:
+            return  # the next connection will simply not subscribe to it
+        try:
+            await self._send_and_wait(conn, {"action": "unsubscribe", "topic": topic})
+        except (ConnectionLostError, NotSubscribedError):
+            pass  # the connection that held it is gone, and the next one will not have it
+
+    async def ping(self):
+        """Round trip to the node, in seconds."""
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await self._request({"action": "ping"})
+        return loop.time() - start
+
+    async def stats(self):
+        """The connected node's view of itself (docs/protocol.md, stats), as a dict."""
+        return await self._request({"action": "stats"})
+
+    # -- internals: sending
+
+    def _check_open(self):
+        if self._closed:
+            raise ClientClosedError("the client is closed")
+        if self._connected is None:
+            raise HeraldError("call connect() first (or use 'async with Client(...)')")
+
+    async def _wait_for_connection(self):
+        self._check_open()
+        while True:
+            conn = self._conn
+            if conn is not None:
+                return conn
+            try:
+                await asyncio.wait_for(self._connected.wait(), self.wait_connected)
+            except asyncio.TimeoutError:
+                raise NotConnectedError("no connection to %s within %s s; the request was not sent"
+                                        % (_names(self.addresses), self.wait_connected)) from None
+            self._check_open()
+
+    async def _request(self, frame, kind="request"):
+        self._check_open()
+        async with self._slots:  # bounds what is in flight; waiting here is the pipeline's backpressure
+            conn = await self._wait_for_connection()
+            return await self._send_and_wait(conn, frame, kind)
+
+    async def _send_and_wait(self, conn, frame, kind="request"):
+        future = asyncio.get_running_loop().create_future()
+        self._write(conn, _Pending(frame, future, kind))
+        await self._drain(conn)
+        return await future
+
+    def _write(self, conn, pending):
+        pending.id = next(self._ids)
+        pending.frame["id"] = pending.id
+        data = (json.dumps(pending.frame, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+        if len(data) - 1 > conn.max_frame_bytes:
+            # The node would close the connection, failing every other request on it: refuse here instead.
+            raise FrameTooLargeError("the request is %d bytes; the node accepts at most %d (max_frame_bytes)"
+                                     % (len(data) - 1, conn.max_frame_bytes))
+        conn.pending.append(pending)
+        conn.writer.write(data)
+        conn.last_tx = asyncio.get_running_loop().time()
+
+    def _send_subscribe(self, conn, sub):
+        frame, expected = sub._request()
+
+        async def subscribed(reply):
+            if self._subs.get(sub.topic) is sub:
+                await sub._subscribed(reply, expected)
+
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_subscribe_failed(self, sub))
+        self._write(conn, _Pending(frame, future, "subscribe", subscribed))
+
+    def _resubscribe(self, sub):
+        conn = self._conn
+        if conn is not None and self._subs.get(sub.topic) is sub:
+            self._send_subscribe(conn, sub)  # else the next connection subscribes again anyway
+
+    @staticmethod
+    async def _drain(conn):
+        try:
+            await conn.writer.drain()
+        except (ConnectionError, OSError):
+            pass  # the reader sees the end too, and settles the pending requests
+
+    # -- internals: the connection's life
+
+    async def _open(self, failures):
+        """One attempt on the next node in turn; the connection, or None with the reason in ``failures``."""
+        host, port = self.addresses[self._next_node % len(self.addresses)]
+        self._next_node += 1
+        writer = None
+        try:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(host, port, limit=MAX_LINE_BYTES), self.connect_timeout)
+            line = await asyncio.wait_for(reader.readline(), self.connect_timeout)
+            greeting = json.loads(line) if line else {"status": "error", "error": "closed without a greeting"}
+            if not isinstance(greeting, dict) or greeting.get("status") != "connected":
+                error = greeting.get("error") if isinstance(greeting, dict) else "not a Herald greeting"
+                failures.append("%s:%d refused: %s" % (host, port, error))
+                writer.close()
+                return None
+            return _Connection((host, port), reader, writer, greeting)
+        except (OSError, asyncio.TimeoutError, ValueError) as e:
+            failures.append("%s:%d (%s)" % (host, port, str(e) or type(e).__name__))
+            if writer is not None:
+                writer.close()
+            return None
+
+    def _attach(self, conn):
+        self._conn = conn
+        for sub in list(self._subs.values()):
+            self._send_subscribe(conn, sub)  # from last_seq + 1, or as first asked if never confirmed
+        resend, self._resend = self._resend, []
+        for p in resend:
+            try:
+                self._write(conn, p)
+            except FrameTooLargeError as e:  # this node accepts less than the one that shut down
+                _fail(p.future, e)
+        self._connected.set()
+
+    async def _run(self, conn):
+        try:
+            await self._keep_connected(conn)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug here would leave the client silently disconnected: say so, and close
+            LOG.exception("herald: the client's connection task failed; closing the client")
+            asyncio.get_running_loop().create_task(self.close())
+
+    async def _keep_connected(self, conn):
+        while not self._closed:
+            reason = await self._serve(conn)
+            reason = conn.closing_error or reason  # e.g. shutting_down, then the reset that followed it
+            self._conn = None
+            self._connected.clear()
+            self._lost(conn, reason)
+            conn = await self._reconnect(reason)
+            if conn is None:
+                return
+            self.reconnects += 1
+            LOG.info("herald: reconnected to %s (node %s)", _names([conn.address]), conn.greeting.get("node"))
+            self._attach(conn)
+
+    async def _serve(self, conn):
+        """Reads until the connection ends; returns why it ended."""
+        heartbeat = asyncio.get_running_loop().create_task(self._heartbeat(conn))
+        try:
+            while True:
+                line = await conn.reader.readline()
+                if not line:
+                    return conn.closing_error or ConnectionLostError("the node closed the connection")
+                if not line.endswith(b"\n"):
+                    return ConnectionLostError("the connection ended in the middle of a frame")
+                conn.last_rx = asyncio.get_running_loop().time()
+                frame = json.loads(line)
+                if not isinstance(frame, dict):
+                    raise _DeadConnection("the node sent a line that is not a JSON object: %r" % line[:80])
+                await self._dispatch(conn, frame)
+        except asyncio.CancelledError:
+            raise
+        except _DeadConnection as e:
+            return ConnectionLostError(str(e))
+        except (OSError, ValueError, KeyError, TypeError, asyncio.IncompleteReadError) as e:
+            # Reset, bad JSON, or a frame not shaped as docs/protocol.md says: this connection cannot be trusted.
+            return ConnectionLostError("%s: %s" % (type(e).__name__, e))
+        finally:
+            heartbeat.cancel()
+            conn.writer.close()
+
+    async def _dispatch(self, conn, frame):
+        if frame.get("type") == "message":
+            sub = self._subs.get(frame.get("topic"))
+            if sub is not None:  # else: unsubscribed, and this was pushed before the node saw it
+                conn.delivering = True
+                try:
+                    await sub._deliver(frame["seq"], frame.get("data"))
+                finally:
+                    conn.delivering = False
+            return
+        status = frame.get("status")
+        if "id" not in frame:
+            if status == "error":
+                conn.closing_error = _server_error(frame)  # shutting_down, slow_consumer...: the node closes next
+                LOG.info("herald: %s says %s", _names([conn.address]), conn.closing_error)
+                return
+            raise _DeadConnection("the node sent a frame this client cannot place: %r" % (frame,))
+        if not conn.pending or conn.pending[0].id != frame["id"]:
+            raise _DeadConnection("reply out of order: %r" % (frame,))
+        pending = conn.pending.popleft()
+        if status == "error":
+            _fail(pending.future, _server_error(frame))
+        else:
+            if pending.on_reply is not None:
+                await pending.on_reply(frame)
+            _succeed(pending.future, frame)
+
+    async def _heartbeat(self, conn):
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.heartbeat_interval / 4)
+            now = loop.time()
+            # Either direction idle: the node's idle timeout counts only what the client sends, so a subscriber
+            # that only receives must still ping.
+            if conn.delivering or now - min(conn.last_rx, conn.last_tx) < self.heartbeat_interval:
+                continue
+            sent = now
+            pong = loop.create_future()
+            pong.add_done_callback(_ignore)  # liveness is any frame received; nobody awaits the pong itself
+            self._write(conn, _Pending({"action": "ping"}, pong))
+            while loop.time() - sent < self.heartbeat_timeout:
+                await asyncio.sleep(min(self.heartbeat_interval / 4, self.heartbeat_timeout / 4))
+                if conn.last_rx > sent or conn.delivering:
+                    break
+            else:
+                conn.closing_error = ConnectionLostError(
+                    "nothing received for %s s after a ping" % self.heartbeat_timeout)
+                LOG.warning("herald: %s: %s; reconnecting", _names([conn.address]), conn.closing_error)
+                conn.writer.transport.abort()
+                return
+
+    def _lost(self, conn, reason):
+        """Settles what the lost connection left unanswered."""
+        not_read = isinstance(reason, ShuttingDownError)
+        for p in conn.pending:
+            if p.kind == "publish" and not_read:
+                # The node answered every request it read before shutting_down: this one was never read,
+                # nothing was stored, and the protocol says to send it to another node.
+                self._resend.append(p)
+            elif p.kind == "publish":
+                _fail(p.future, OutcomeUnknownError(
+                    "the connection to %s ended before the publish was answered (%s); it may or may not have "
+                    "been stored" % (_names([conn.address]), reason)))
+            elif p.kind == "subscribe":
+                p.future.cancel()  # the next connection subscribes again
+            else:
+                _fail(p.future, ConnectionLostError("the connection to %s ended before the reply (%s)"
+                                                    % (_names([conn.address]), reason)))
+        conn.pending.clear()
+
+    def _fail_pending(self, conn, error):
+        for p in conn.pending:
+            _fail(p.future, error)
+        conn.pending.clear()
+
+    async def _reconnect(self, reason):
+        """Tries the next nodes, with backoff, until one answers or the client is closed."""
+        loop = asyncio.get_running_loop()
+        lost_at = loop.time()
+        delay = 0.0  # the next node is tried at once; only repeated failures back off
+        failures = []
+        LOG.info("herald: connection lost (%s); reconnecting", reason)
+        while not self._closed:
+            if delay:
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+            conn = await self._open(failures)
+            if conn is not None:
+                return conn
+            delay = min(self.backoff_max, max(self.backoff_initial, delay * 2))
+            if loop.time() - lost_at > self.wait_connected:
+                self._give_up_waiters("no connection to %s for %s s: %s"
+                                      % (_names(self.addresses), self.wait_connected, failures[-1]))
+            del failures[:-1]
+        return None
+
+    def _give_up_waiters(self, why):
+        """Fails what was waiting for this reconnection: the bound on waiting has passed."""
+        for p in self._resend:
+            _fail(p.future, NotConnectedError(why + "; the publish was not stored"))
+        self._resend = []
+        for topic, sub in list(self._subs.items()):
+            if not sub._confirmed.done():
+                del self._subs[topic]
+                sub._confirmed.set_exception(NotConnectedError(why))
+                sub._end()
+
+
+class _DeadConnection(Exception):
+    """The node broke the protocol; the connection is dropped and another one made."""
+
+
+def _subscribe_failed(client, sub):
+    def done(future):
+        if future.cancelled() or future.exception() is None:
+            return
+        error = future.exception()
+        if client._subs.get(sub.topic) is not sub:
+            return  # unsubscribed meanwhile
+        if sub._confirmed.done() and isinstance(error, UnavailableError):
+            # Re-subscribing during a failover: the topic's queue is moving to a surviving node. Nothing is
+            # lost by waiting; the subscription asks again from the same seq.
+            LOG.warning("herald: re-subscribing to %s: %s; retrying in %s s", sub.topic, error, client.backoff_max)
+            asyncio.get_running_loop().call_later(client.backoff_max, client._resubscribe, sub)
+            return
+        del client._subs[sub.topic]
+        if not sub._confirmed.done():
+            sub._confirmed.set_exception(error)
+        else:
+            LOG.error("herald: re-subscribing to %s failed, the subscription ends: %s", sub.topic, error)
+        sub._end(error)
+    return done
+
+
+def _ignore(future):
+    if not future.cancelled():
+        future.exception()
+
+
+def _succeed(future, value):
+    if not future.done():
+        future.set_result(value)
+
+
+def _fail(future, error):
+    if not future.done():
+        future.set_exception(error)
+
+
+def _names(addresses):
+    return ",".join("%s:%d" % a for a in addresses)
