@@ -1,6 +1,8 @@
 package herald;
 
 import herald.bench.BenchCommand;
+import herald.cli.PubCommand;
+import herald.cli.SubCommand;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import io.vertx.core.Vertx;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
 /** The {@code herald} command: {@code serve} (the default) runs a node; {@code bench} generates load. */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A JSON-over-TCP publish/subscribe broker.",
-    subcommands = {Main.Serve.class, BenchCommand.class})
+    subcommands = {Main.Serve.class, BenchCommand.class, PubCommand.class, SubCommand.class})
 public final class Main implements Callable<Integer> {
 
   private static final Logger LOG = Logger.getLogger("herald");
