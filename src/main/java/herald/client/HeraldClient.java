@@ -134,7 +134,7 @@ public final class HeraldClient {
         s.subscribed.fail(new IllegalStateException("already subscribed to '" + topic + "'; unsubscribe first"));
       } else {
         subscriptions.put(topic, s);
-        if (link != null) {
+        if (connected()) {
           send(Request.subscribe(s, from));
         } else {
           waitForNode(s);
@@ -151,7 +151,7 @@ public final class HeraldClient {
       Subscription s = subscriptions.get(topic);
       if (s == null || s.unsubscribing) {
         done.fail(HeraldException.of(ErrorCode.NOT_SUBSCRIBED, "this client holds no subscription to '" + topic + "'"));
-      } else if (link == null) {
+      } else if (!connected()) {
         // Nothing to tell a node: the next connection simply does not subscribe again.
         forget(s, null);
         s.subscribed.tryFail(new HeraldException.NotConnected("unsubscribed before any node confirmed", null));
@@ -272,12 +272,16 @@ public final class HeraldClient {
     LOG.fine(() -> "herald client: connected to node " + node + " at " + l.address());
     for (Subscription s : subscriptions.values()) {
       vertx.cancelTimer(s.waitTimer);
+      s.waitTimer = -1;
       if (s.resumesBlind()) {
         gap(new Gap(s.topic(), Gap.Kind.UNKNOWN, 0, 0));
       }
       send(Request.subscribe(s, s.resumeFrom()));
     }
-    waiting.forEach(r -> vertx.cancelTimer(r.waitTimer));
+    waiting.forEach(r -> {
+      vertx.cancelTimer(r.waitTimer);
+      r.waitTimer = -1;
+    });
     pump();
   }
 
@@ -286,7 +290,7 @@ public final class HeraldClient {
       r.fail(new HeraldException.ClientClosed("the client is closed"));
       return;
     }
-    if (r.kind == Request.Kind.PING && link != null) {
+    if (r.kind == Request.Kind.PING && connected()) {
       send(r); // a ping does not wait behind publishes waiting for a slot: it checks the connection
       return;
     }
@@ -298,7 +302,7 @@ public final class HeraldClient {
       waitingPublishes++;
     }
     waiting.add(r);
-    if (link == null) {
+    if (!connected()) {
       waitForNode(r);
     } else {
       pump();
@@ -307,7 +311,7 @@ public final class HeraldClient {
 
   /** Sends what waits, in order, while there are slots for publishes. */
   private void pump() {
-    while (link != null && !waiting.isEmpty()) {
+    while (connected() && !waiting.isEmpty()) {
       Request r = waiting.peek();
       if (r.kind == Request.Kind.PUBLISH) {
         if (link.publishesInFlight() >= options.maxInFlight()) {
@@ -330,7 +334,15 @@ public final class HeraldClient {
     link.send(r);
   }
 
+  /** True while there is a connection to send on (not one that is closing). */
+  private boolean connected() {
+    return link != null && link.usable();
+  }
+
   private void waitForNode(Request r) {
+    if (r.waitTimer != -1) {
+      return; // already waiting: it came while the connection was closing
+    }
     if (options.disconnectedWait().isZero()) {
       waiting.remove(r);
       dequeued(r);
@@ -338,6 +350,7 @@ public final class HeraldClient {
       return;
     }
     r.waitTimer = vertx.setTimer(options.disconnectedWait().toMillis(), t -> {
+      r.waitTimer = -1;
       if (waiting.remove(r)) {
         dequeued(r);
         r.fail(notConnected());
@@ -346,8 +359,12 @@ public final class HeraldClient {
   }
 
   private void waitForNode(Subscription s) {
+    if (s.waitTimer != -1) {
+      return;
+    }
     long wait = Math.max(1, options.disconnectedWait().toMillis());
     s.waitTimer = vertx.setTimer(wait, t -> {
+      s.waitTimer = -1;
       if (!s.confirmed() && subscriptions.get(s.topic()) == s) {
         forget(s, null);
         s.subscribed.tryFail(notConnected());
@@ -400,7 +417,7 @@ public final class HeraldClient {
       s.retry.failed();
       Link asked = link;
       vertx.setTimer(Math.max(1, s.retry.nextDelayMillis()), t -> {
-        if (link == asked && link != null && subscriptions.get(s.topic()) == s && !s.unsubscribing) {
+        if (link == asked && connected() && subscriptions.get(s.topic()) == s && !s.unsubscribing) {
           send(Request.subscribe(s, s.resumeFrom()));
         }
       });

@@ -113,6 +113,11 @@ final class Link {
     return maxFrameBytes;
   }
 
+  /** False once the connection is closing: nothing more is sent on it. */
+  boolean usable() {
+    return reason == null && !closeWhenAnswered;
+  }
+
   int publishesInFlight() {
     return publishesInFlight;
   }
