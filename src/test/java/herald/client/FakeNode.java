@@ -56,6 +56,11 @@ final class FakeNode implements AutoCloseable {
     socket.write(Buffer.buffer(json.replace('\'', '"') + "\n"));
   }
 
+  /** Ends the client's connection, as a node that crashed would. */
+  void dropConnection() {
+    socket.close().await();
+  }
+
   @Override
   public void close() {
     server.close().await();

@@ -70,6 +70,40 @@ class ReconnectTest {
   }
 
   @Test
+  void beyond_the_waiting_bound_a_publish_fails_at_once() {
+    try (FakeNode fake = FakeNode.start(vertx)) {
+      HeraldClient client = connect(ClientOptions.of(nodes(fake.port())).maxInFlight(1).maxQueuedPublishes(1));
+      Future<Long> onTheWire = client.publish("t", 1);
+      Future<Long> waiting = client.publish("t", 2);
+      assertThatThrownBy(() -> client.publish("t", 3).await()).isInstanceOf(HeraldException.PublishQueueFull.class);
+      assertThat(fake.nextLine()).contains("\"message\":1");
+      fake.send("{'status':'published','topic':'t','seq':1}");
+      assertThat(fake.nextLine()).contains("\"message\":2");
+      fake.send("{'status':'published','topic':'t','seq':2}");
+      assertThat(List.of(onTheWire.await(), waiting.await())).containsExactly(1L, 2L);
+      client.close().await();
+    }
+  }
+
+  @Test
+  void a_publish_whose_connection_dies_before_its_reply_fails_as_outcome_unknown_and_is_not_resent() {
+    try (FakeNode crashing = FakeNode.start(vertx); FakeNode next = FakeNode.start(vertx)) {
+      HeraldClient client = connect(ClientOptions.of(nodes(crashing.port(), next.port())));
+      Future<Long> published = client.publish("t", "maybe");
+      assertThat(crashing.nextLine()).contains("\"message\":\"maybe\"");
+      crashing.dropConnection();
+      assertThatThrownBy(published::await)
+          .isInstanceOf(HeraldException.OutcomeUnknown.class)
+          .hasMessageContaining("it may or may not be stored");
+      Future<Duration> pong = client.ping();
+      assertThat(next.nextLine()).isEqualTo("{\"action\":\"ping\"}"); // the first line there: nothing resent
+      next.send("{'status':'pong'}");
+      assertThat(pong.await()).isPositive();
+      client.close().await();
+    }
+  }
+
+  @Test
   void a_node_that_stops_answering_is_left_for_the_next_one() {
     try (FakeNode silent = FakeNode.start(vertx);
         Node broker = Node.start(new JsonObject().put("node_id", "real"))) {
