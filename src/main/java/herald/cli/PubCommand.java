@@ -3,6 +3,7 @@ package herald.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import herald.client.BlockingHerald;
 import herald.client.ClientOptions;
 import herald.client.HeraldClient;
 import io.vertx.core.Future;
@@ -74,13 +75,13 @@ public final class PubCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (ClientSession session = ClientSession.open(target)) {
+    try (BlockingHerald session = BlockingHerald.connect(ClientOptions.of(target.addresses()))) {
       if (message != null) {
-        return report(publish(session.client, message), 1, out, err);
+        return report(publish(session.async(), message), 1, out, err);
       }
-      return publishLines(session.client, out, err);
+      return publishLines(session.async(), out, err);
     } catch (RuntimeException e) {
-      return ClientSession.fail(err, "pub", e);
+      return ClientErrors.report(err, "pub", e);
     }
   }
 
@@ -123,7 +124,7 @@ public final class PubCommand implements Callable<Integer> {
       }
       return 0;
     } catch (RuntimeException e) {
-      return ClientSession.fail(err, "pub", new IllegalStateException(
+      return ClientErrors.report(err, "pub", new IllegalStateException(
           (message == null ? "line " + line + ": " : "") + e.getMessage(), e));
     }
   }

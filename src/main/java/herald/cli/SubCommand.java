@@ -1,5 +1,7 @@
 package herald.cli;
 
+import herald.client.BlockingHerald;
+import herald.client.ClientOptions;
 import herald.client.From;
 import herald.client.Subscription;
 import java.io.PrintWriter;
@@ -12,8 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code herald sub TOPIC}: prints each message pushed on the topic as one JSON line. */
@@ -67,13 +69,13 @@ public final class SubCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     CompletableFuture<Integer> done = new CompletableFuture<>();
     AtomicLong printed = new AtomicLong();
-    try (ClientSession session = ClientSession.open(target)) {
-      session.client.gapHandler(gap -> {
+    try (BlockingHerald session = BlockingHerald.connect(ClientOptions.of(target.addresses()))) {
+      session.async().gapHandler(gap -> {
         err.println("herald sub: " + gap);
         err.flush();
       });
       // The handler runs on the client's event loop, one message at a time.
-      Subscription sub = session.client.subscribe(topic, from, m -> {
+      Subscription sub = session.async().subscribe(topic, from, m -> {
         if (count != null && printed.get() >= count) {
           return; // arrived before the unsubscribe below: not asked for
         }
@@ -83,12 +85,12 @@ public final class SubCommand implements Callable<Integer> {
           done.complete(0);
         }
       }).await();
-      sub.ended().onFailure(e -> done.complete(ClientSession.fail(err, "sub", e)));
+      sub.ended().onFailure(e -> done.complete(ClientErrors.report(err, "sub", e)));
       return done.get();
     } catch (RuntimeException e) {
-      return ClientSession.fail(err, "sub", e);
+      return ClientErrors.report(err, "sub", e);
     } catch (ExecutionException e) {
-      return ClientSession.fail(err, "sub", e.getCause());
+      return ClientErrors.report(err, "sub", e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 1;
