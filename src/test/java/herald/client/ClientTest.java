@@ -4,40 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import herald.wire.TestBroker;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The client against one real node: publish, subscribe, replay, unsubscribe, ping, and the broker's errors. */
 class ClientTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(10);
-  private static Vertx vertx;
 
-  @BeforeAll
-  static void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stop() {
-    vertx.close().await();
-  }
-
-  private static BlockingHerald connect(TestBroker broker) {
+  private static BlockingHerald connect(Node broker) {
     return BlockingHerald.connect("127.0.0.1:" + broker.port());
   }
 
   @Test
   void published_messages_reach_a_late_subscriber_exactly_as_sent() {
-    try (TestBroker broker = TestBroker.start(vertx); BlockingHerald herald = connect(broker)) {
+    try (Node broker = Node.start(); BlockingHerald herald = connect(broker)) {
       assertThat(herald.publish("news", "Hello World!")).isEqualTo(1);
       assertThat(herald.publish("news", new JsonObject().put("headline", "Rates cut"))).isEqualTo(2);
       assertThat(herald.publishJson("news", "{ \"spaced\" :  [1, 2] }")).isEqualTo(3);
@@ -61,7 +46,7 @@ class ClientTest {
 
   @Test
   void replay_starts_where_asked() {
-    try (TestBroker broker = TestBroker.start(vertx); BlockingHerald herald = connect(broker)) {
+    try (Node broker = Node.start(); BlockingHerald herald = connect(broker)) {
       for (int i = 1; i <= 5; i++) {
         herald.publish("t", i);
       }
@@ -83,7 +68,7 @@ class ClientTest {
 
   @Test
   void unsubscribe_stops_delivery() {
-    try (TestBroker broker = TestBroker.start(vertx); BlockingHerald herald = connect(broker)) {
+    try (Node broker = Node.start(); BlockingHerald herald = connect(broker)) {
       List<Long> got = new CopyOnWriteArrayList<>();
       Subscription sub = herald.subscribe("t", From.now(), m -> got.add(m.seq()));
       herald.publish("t", 1);
@@ -99,7 +84,7 @@ class ClientTest {
 
   @Test
   void errors_the_broker_returns_arrive_as_typed_exceptions_and_the_connection_carries_on() {
-    try (TestBroker broker = TestBroker.start(vertx, new JsonObject().put("max_subscriptions_per_connection", 1));
+    try (Node broker = Node.start(new JsonObject().put("max_subscriptions_per_connection", 1));
         BlockingHerald herald = connect(broker)) {
       assertThatThrownBy(() -> herald.publish("bad..topic", "x"))
           .isInstanceOf(HeraldException.InvalidTopic.class)
@@ -119,7 +104,7 @@ class ClientTest {
 
   @Test
   void a_publish_longer_than_the_node_accepts_fails_before_it_is_sent() {
-    try (TestBroker broker = TestBroker.start(vertx, new JsonObject().put("max_frame_bytes", 1024));
+    try (Node broker = Node.start(new JsonObject().put("max_frame_bytes", 1024));
         BlockingHerald herald = connect(broker)) {
       String node = herald.async().node();
       assertThatThrownBy(() -> herald.publish("t", "x".repeat(2_000)))
@@ -133,7 +118,7 @@ class ClientTest {
 
   @Test
   void subscribing_twice_to_one_topic_is_refused_rather_than_ignored() {
-    try (TestBroker broker = TestBroker.start(vertx); BlockingHerald herald = connect(broker)) {
+    try (Node broker = Node.start(); BlockingHerald herald = connect(broker)) {
       herald.subscribe("t", From.now(), m -> { });
       assertThatThrownBy(() -> herald.subscribe("t", From.earliest(), m -> { }))
           .isInstanceOf(IllegalStateException.class)
@@ -143,7 +128,7 @@ class ClientTest {
 
   @Test
   void no_reachable_node_fails_the_connect_naming_each_node() {
-    TestBroker broker = TestBroker.start(vertx);
+    Node broker = Node.start();
     int port = broker.port();
     broker.close();
     assertThatThrownBy(() -> BlockingHerald.connect("127.0.0.1:" + port + ",127.0.0.1:" + port))
