@@ -1,7 +1,9 @@
 package herald;
 
 import herald.bench.BenchCommand;
+import herald.cli.PubCommand;
 import herald.cli.StatsCommand;
+import herald.cli.SubCommand;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import io.vertx.core.Vertx;
@@ -12,12 +14,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code herald} command: {@code serve} (the default) runs a node; {@code bench} generates load;
- * {@code stats} shows a node's view of itself.
+ * The {@code herald} command: {@code serve} (the default) runs a node; {@code pub}, {@code sub} and
+ * {@code stats} talk to one; {@code bench} generates load.
  */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A JSON-over-TCP publish/subscribe broker.",
-    subcommands = {Main.Serve.class, BenchCommand.class, StatsCommand.class})
+    subcommands = {Main.Serve.class, PubCommand.class, SubCommand.class, StatsCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
   private static final Logger LOG = Logger.getLogger("herald");

@@ -1,0 +1,556 @@
+package herald.client;
+
+import herald.cli.Target.Address;
+import herald.codec.ErrorCode;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A Herald client on Vert.x futures: publish, subscribe, unsubscribe, ping, over one connection to one node
+ * at a time, moving to the next node of its list when that connection is lost.
+ *
+ * <p><b>Threading.</b> All state belongs to one event loop (the context the client was connected from, or a
+ * new one). Methods may be called from any thread; they hand their work to that loop. Message and gap
+ * handlers run on it, so they must not block.
+ *
+ * <p><b>Publishing.</b> At most {@link ClientOptions#maxInFlight()} publishes are on the wire unanswered;
+ * more wait, in order, up to {@link ClientOptions#maxQueuedPublishes()}, beyond which a publish fails at
+ * once. While no node is connected, requests wait up to {@link ClientOptions#disconnectedWait()}, then fail
+ * as {@link HeraldException.NotConnected}. A publish whose connection ended before its reply fails as
+ * {@link HeraldException.OutcomeUnknown} (it may be stored), except when the node said
+ * {@code shutting_down} first: it had answered all it read, so the rest are sent again on the next node.
+ *
+ * <p><b>Subscriptions</b> survive reconnects: on each new connection the client subscribes again from the
+ * last seq it delivered + 1, so there is no gap and no duplicate while the topic still holds the messages.
+ * When it does not, the gap goes to {@link #gapHandler}.
+ */
+public final class HeraldClient {
+
+  private static final Logger LOG = Logger.getLogger("herald.client");
+
+  private final Vertx vertx;
+  private final Context context;
+  private final ClientOptions options;
+  private final List<Address> nodes;
+  private final NetClient net;
+  private final Backoff backoff;
+  private final Link.Events events = new LinkEvents();
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  /** Publishes waiting for a slot or a connection, and pings waiting for a connection, in call order. */
+  private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+  private int waitingPublishes;
+  private Link link;
+  private volatile String node;
+  private int next;
+  private boolean closed;
+  private long reconnectTimer = -1;
+  private Future<Void> closing;
+  private Thread loop;
+  private volatile Handler<Gap> gapHandler = gap -> LOG.warning("herald client: " + gap);
+
+  private HeraldClient(Vertx vertx, ClientOptions options) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.options = options;
+    this.nodes = options.nodes();
+    this.net = vertx.createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) options.connectTimeout().toMillis())
+        .setTcpNoDelay(true));
+    this.backoff = new Backoff(options.reconnectMin(), options.reconnectMax());
+  }
+
+  /**
+   * Connects to the first node of {@code options} that answers, trying each once in order; fails as
+   * {@link HeraldException.NotConnected}, naming each node's error, when none does.
+   */
+  public static Future<HeraldClient> connect(Vertx vertx, ClientOptions options) {
+    HeraldClient client = new HeraldClient(vertx, options);
+    Promise<HeraldClient> done = Promise.promise();
+    client.onLoop(() -> client.firstConnect(0, new ArrayList<>(), done));
+    return done.future();
+  }
+
+  /** The id of the node this client is connected to, or null while it is not connected. */
+  public String node() {
+    return node;
+  }
+
+  /** Receives every gap in a subscription's messages; the default logs a warning. */
+  public HeraldClient gapHandler(Handler<Gap> handler) {
+    this.gapHandler = Objects.requireNonNull(handler);
+    return this;
+  }
+
+  /** Publishes any JSON value (String, Number, Boolean, JsonObject, JsonArray, Map, List); the seq it got. */
+  public Future<Long> publish(String topic, Object message) {
+    return publishText(topic, Json.encode(message));
+  }
+
+  /**
+   * Publishes JSON text as it is (the broker checks it), so that subscribers receive exactly these bytes. Line
+   * breaks, which can only be whitespace in valid JSON, become spaces: a line break ends a frame on the wire.
+   */
+  public Future<Long> publishJson(String topic, String json) {
+    return publishText(topic, json.replace('\n', ' ').replace('\r', ' '));
+  }
+
+  private Future<Long> publishText(String topic, String json) {
+    Objects.requireNonNull(topic, "topic");
+    Buffer frame = Buffer.buffer("{\"action\":\"publish\",\"topic\":" + Json.encode(topic) + ",\"message\":" + json + "}\n");
+    Request r = Request.publish(topic, frame);
+    onLoop(() -> enqueue(r));
+    return r.published.future();
+  }
+
+  /**
+   * Subscribes {@code handler} to {@code topic} from {@code from}; completes when the node confirms. The
+   * subscription lasts until unsubscribed or the client is closed, across reconnects.
+   */
+  public Future<Subscription> subscribe(String topic, From from, Handler<Message> handler) {
+    Subscription s = new Subscription(this, Objects.requireNonNull(topic, "topic"), Objects.requireNonNull(from),
+        Objects.requireNonNull(handler));
+    onLoop(() -> {
+      if (closed) {
+        s.subscribed.fail(new HeraldException.ClientClosed("the client is closed"));
+      } else if (subscriptions.containsKey(topic)) {
+        // The broker would confirm a second subscribe and ignore its start: say so instead.
+        s.subscribed.fail(new IllegalStateException("already subscribed to '" + topic + "'; unsubscribe first"));
+      } else {
+        subscriptions.put(topic, s);
+        if (connected()) {
+          send(Request.subscribe(s, from));
+        } else {
+          waitForNode(s);
+        }
+      }
+    });
+    return s.subscribed.future();
+  }
+
+  /** Ends the subscription to {@code topic}; after it completes, its handler receives nothing more. */
+  public Future<Void> unsubscribe(String topic) {
+    Promise<Void> done = Promise.promise();
+    onLoop(() -> {
+      Subscription s = subscriptions.get(topic);
+      if (s == null || s.unsubscribing) {
+        done.fail(HeraldException.of(ErrorCode.NOT_SUBSCRIBED, "this client holds no subscription to '" + topic + "'"));
+      } else if (!connected()) {
+        // Nothing to tell a node: the next connection simply does not subscribe again.
+        forget(s, null);
+        s.subscribed.tryFail(new HeraldException.NotConnected("unsubscribed before any node confirmed", null));
+        done.complete();
+      } else {
+        s.unsubscribing = true;
+        send(Request.unsubscribe(s, done));
+      }
+    });
+    return done.future();
+  }
+
+  /** A ping to the node; the round trip. */
+  public Future<Duration> ping() {
+    Request r = Request.ping();
+    onLoop(() -> enqueue(r));
+    return r.pong.future();
+  }
+
+  /**
+   * Stops reconnecting, fails whatever waits to be sent, waits (up to the pong timeout) for the replies to
+   * what was sent, then closes the connection.
+   */
+  public Future<Void> close() {
+    Promise<Void> done = Promise.promise();
+    onLoop(() -> {
+      if (closing == null) {
+        closed = true;
+        vertx.cancelTimer(reconnectTimer);
+        HeraldException e = new HeraldException.ClientClosed("the client was closed before this was sent");
+        waiting.forEach(r -> {
+          vertx.cancelTimer(r.waitTimer);
+          r.fail(e);
+        });
+        waiting.clear();
+        waitingPublishes = 0;
+        Future<Void> linkClosed = link != null ? link.closeWhenAnswered(options.pongTimeout()) : Future.succeededFuture();
+        closing = linkClosed.eventually(net::close).andThen(ar -> {
+          for (Subscription s : subscriptions.values()) {
+            vertx.cancelTimer(s.waitTimer);
+            s.subscribed.tryFail(new HeraldException.ClientClosed("the client was closed before the node confirmed"));
+            s.end(null);
+          }
+          subscriptions.clear();
+        });
+      }
+      closing.onComplete(done);
+    });
+    return done.future();
+  }
+
+  // ---- everything below runs on the client's event loop
+
+  private void onLoop(Runnable task) {
+    if (Thread.currentThread() == loop) {
+      task.run();
+    } else {
+      context.runOnContext(v -> {
+        loop = Thread.currentThread();
+        task.run();
+      });
+    }
+  }
+
+  private void firstConnect(int i, List<String> failures, Promise<HeraldClient> done) {
+    if (i == nodes.size()) {
+      closed = true;
+      net.close();
+      done.fail(new HeraldException.NotConnected("cannot connect to " + String.join("; ", failures), null));
+      return;
+    }
+    Link.open(vertx, net, nodes.get(i), options, events).onComplete(ar -> {
+      if (ar.succeeded()) {
+        next = (i + 1) % nodes.size();
+        connected(ar.result());
+        done.complete(this);
+      } else {
+        failures.add(nodes.get(i) + ": " + ar.cause().getMessage());
+        firstConnect(i + 1, failures, done);
+      }
+    });
+  }
+
+  private void reconnect() {
+    long delay = backoff.nextDelayMillis();
+    if (delay == 0) {
+      attempt();
+    } else {
+      reconnectTimer = vertx.setTimer(delay, t -> attempt());
+    }
+  }
+
+  private void attempt() {
+    if (closed) {
+      return;
+    }
+    Address address = nodes.get(next);
+    next = (next + 1) % nodes.size();
+    Link.open(vertx, net, address, options, events).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.fine(() -> "herald client: " + address + " refused: " + ar.cause().getMessage());
+        backoff.failed();
+        if (!closed) {
+          reconnect();
+        }
+      } else if (closed) {
+        ar.result().fail(new HeraldException.ClientClosed("closed while connecting"));
+      } else {
+        connected(ar.result());
+      }
+    });
+  }
+
+  private void connected(Link l) {
+    link = l;
+    node = l.node();
+    backoff.succeeded();
+    LOG.fine(() -> "herald client: connected to node " + node + " at " + l.address());
+    for (Subscription s : subscriptions.values()) {
+      vertx.cancelTimer(s.waitTimer);
+      s.waitTimer = -1;
+      if (s.resumesBlind()) {
+        gap(new Gap(s.topic(), Gap.Kind.UNKNOWN, 0, 0));
+      }
+      send(Request.subscribe(s, s.resumeFrom()));
+    }
+    waiting.forEach(r -> {
+      vertx.cancelTimer(r.waitTimer);
+      r.waitTimer = -1;
+    });
+    pump();
+  }
+
+  private void enqueue(Request r) {
+    if (closed) {
+      r.fail(new HeraldException.ClientClosed("the client is closed"));
+      return;
+    }
+    if (r.kind == Request.Kind.PING && connected()) {
+      send(r); // a ping does not wait behind publishes waiting for a slot: it checks the connection
+      return;
+    }
+    if (r.kind == Request.Kind.PUBLISH) {
+      if (waitingPublishes >= options.maxQueuedPublishes()) {
+        r.fail(new HeraldException.PublishQueueFull(waitingPublishes + " publishes already wait (maxQueuedPublishes)"));
+        return;
+      }
+      waitingPublishes++;
+    }
+    waiting.add(r);
+    if (!connected()) {
+      waitForNode(r);
+    } else {
+      pump();
+    }
+  }
+
+  /** Sends what waits, in order, while there are slots for publishes. */
+  private void pump() {
+    while (connected() && !waiting.isEmpty()) {
+      Request r = waiting.peek();
+      if (r.kind == Request.Kind.PUBLISH) {
+        if (link.publishesInFlight() >= options.maxInFlight()) {
+          return;
+        }
+        waitingPublishes--;
+      }
+      waiting.poll();
+      send(r);
+    }
+  }
+
+  private void send(Request r) {
+    if (r.kind == Request.Kind.PUBLISH && r.frame.length() - 1 > link.maxFrameBytes()) {
+      // The node would close the connection (frame_too_large) and take the other requests in flight with it.
+      r.fail(HeraldException.of(ErrorCode.FRAME_TOO_LARGE, "the publish frame is " + (r.frame.length() - 1)
+          + " bytes; node " + link.node() + " accepts at most " + link.maxFrameBytes() + " (max_frame_bytes)"));
+      return;
+    }
+    link.send(r);
+  }
+
+  /** True while there is a connection to send on (not one that is closing). */
+  private boolean connected() {
+    return link != null && link.usable();
+  }
+
+  private void waitForNode(Request r) {
+    if (r.waitTimer != -1) {
+      return; // already waiting: it came while the connection was closing
+    }
+    if (options.disconnectedWait().isZero()) {
+      waiting.remove(r);
+      dequeued(r);
+      r.fail(notConnected());
+      return;
+    }
+    r.waitTimer = vertx.setTimer(options.disconnectedWait().toMillis(), t -> {
+      r.waitTimer = -1;
+      if (waiting.remove(r)) {
+        dequeued(r);
+        r.fail(notConnected());
+      }
+    });
+  }
+
+  private void waitForNode(Subscription s) {
+    if (s.waitTimer != -1) {
+      return;
+    }
+    long wait = Math.max(1, options.disconnectedWait().toMillis());
+    s.waitTimer = vertx.setTimer(wait, t -> {
+      s.waitTimer = -1;
+      if (!s.confirmed() && subscriptions.get(s.topic()) == s) {
+        forget(s, null);
+        s.subscribed.tryFail(notConnected());
+      }
+    });
+  }
+
+  private void dequeued(Request r) {
+    if (r.kind == Request.Kind.PUBLISH) {
+      waitingPublishes--;
+    }
+  }
+
+  private HeraldException notConnected() {
+    return new HeraldException.NotConnected("no node of " + nodes + " was reachable within "
+        + options.disconnectedWait() + " (disconnectedWait)", null);
+  }
+
+  private void forget(Subscription s, Throwable reason) {
+    if (subscriptions.get(s.topic()) == s) {
+      subscriptions.remove(s.topic());
+    }
+    vertx.cancelTimer(s.waitTimer);
+    s.end(reason);
+  }
+
+  private void gap(Gap g) {
+    try {
+      gapHandler.handle(g);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "herald client: the gap handler threw on " + g, e);
+    }
+  }
+
+  private void subscribed(Request r, JsonObject reply, HeraldException error) {
+    Subscription s = r.subscription;
+    if (error == null) {
+      Gap g = s.confirm(r.from, reply.getLong("from"));
+      if (g != null) {
+        gap(g);
+      }
+      s.subscribed.tryComplete(s);
+      return;
+    }
+    if (error instanceof HeraldException.Unavailable && s.confirmed() && !s.unsubscribing) {
+      // A resubscription during a cluster failover: nothing was changed, so it is safe to ask again.
+      if (s.retry == null) {
+        s.retry = new Backoff(options.reconnectMin(), options.reconnectMax());
+      }
+      s.retry.failed();
+      Link asked = link;
+      vertx.setTimer(Math.max(1, s.retry.nextDelayMillis()), t -> {
+        if (link == asked && connected() && subscriptions.get(s.topic()) == s && !s.unsubscribing) {
+          send(Request.subscribe(s, s.resumeFrom()));
+        }
+      });
+      return;
+    }
+    forget(s, error);
+    s.subscribed.tryFail(error);
+  }
+
+  /** Reply handling and connection loss, as the current link reports them. */
+  private final class LinkEvents implements Link.Events {
+
+    @Override
+    public void message(JsonObject frame, String line) {
+      String topic = frame.getString("topic");
+      Long seq = frame.getLong("seq");
+      Subscription s = topic == null ? null : subscriptions.get(topic);
+      if (s == null || seq == null) {
+        LOG.warning("herald client: a pushed message this client has no subscription for: " + line);
+        return;
+      }
+      Message m = new Message(topic, seq, frame.getValue("data"), line);
+      Gap g = s.arrived(m);
+      if (g != null) {
+        gap(g);
+      }
+      try {
+        s.handle(m);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "herald client: the handler of '" + topic + "' threw on seq " + seq, e);
+      }
+    }
+
+    @Override
+    public void reply(Request r, JsonObject frame) {
+      String status = frame.getString("status");
+      HeraldException error = "error".equals(status)
+          ? HeraldException.fromWire(frame.getString("error"), frame.getString("detail")) : null;
+      String expected = switch (r.kind) {
+        case PUBLISH -> "published";
+        case SUBSCRIBE -> "subscribed";
+        case UNSUBSCRIBE -> "unsubscribed";
+        case PING, HEARTBEAT -> "pong";
+      };
+      if (error == null && !expected.equals(status)) {
+        link.fail(new IllegalStateException("node " + node + " answered " + r.describe() + " with " + frame));
+        r.fail(new HeraldException.OutcomeUnknown("node " + node + " answered " + r.describe() + " with " + frame, null));
+        return;
+      }
+      switch (r.kind) {
+        case PUBLISH -> {
+          if (error == null) {
+            r.published.complete(frame.getLong("seq"));
+          } else {
+            r.published.fail(error);
+          }
+          pump();
+        }
+        case SUBSCRIBE -> subscribed(r, frame, error);
+        case UNSUBSCRIBE -> {
+          if (error == null) {
+            forget(r.subscription, null);
+            r.unsubscribed.complete();
+          } else {
+            r.subscription.unsubscribing = false;
+            r.unsubscribed.fail(error);
+          }
+        }
+        case PING -> {
+          if (error == null) {
+            r.pong.complete(Duration.ofNanos(System.nanoTime() - r.sentNanos));
+          } else {
+            r.pong.fail(error);
+          }
+        }
+        case HEARTBEAT -> {
+          if (error != null) {
+            LOG.warning("herald client: node " + node + " refused a heartbeat ping: " + error.getMessage());
+          }
+        }
+      }
+    }
+
+    @Override
+    public void closed(Link l, List<Request> unanswered, boolean shuttingDown, Throwable reason) {
+      if (l != link) {
+        return;
+      }
+      link = null;
+      node = null;
+      List<Request> again = new ArrayList<>();
+      for (Request r : unanswered) {
+        switch (r.kind) {
+          case PUBLISH -> {
+            if (shuttingDown) {
+              again.add(r); // never read by the node, so certainly not stored (docs/protocol.md)
+            } else {
+              r.fail(new HeraldException.OutcomeUnknown(r.describe() + " was sent to node " + l.node() + " at "
+                  + l.address() + ", and the connection ended before its reply: it may or may not be stored",
+                  reason));
+            }
+          }
+          case PING -> again.add(r);
+          case UNSUBSCRIBE -> {
+            forget(r.subscription, null); // the next connection does not subscribe again: done
+            r.unsubscribed.complete();
+          }
+          case SUBSCRIBE, HEARTBEAT -> { } // subscriptions are all sent again on the next connection
+        }
+      }
+      for (int i = again.size() - 1; i >= 0; i--) {
+        Request r = again.get(i);
+        waiting.addFirst(r);
+        if (r.kind == Request.Kind.PUBLISH) {
+          waitingPublishes++;
+        }
+      }
+      if (closed) {
+        HeraldException e = new HeraldException.ClientClosed("the client was closed before this was sent");
+        waiting.forEach(r -> r.fail(e));
+        waiting.clear();
+        waitingPublishes = 0;
+        return;
+      }
+      LOG.info("herald client: connection to node " + l.node() + " at " + l.address() + " lost ("
+          + reason.getMessage() + "); reconnecting");
+      new ArrayList<>(waiting).forEach(HeraldClient.this::waitForNode);
+      for (Subscription s : new ArrayList<>(subscriptions.values())) {
+        if (!s.confirmed()) {
+          waitForNode(s);
+        }
+      }
+      reconnect();
+    }
+  }
+}

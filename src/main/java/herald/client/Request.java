@@ -1,0 +1,82 @@
+package herald.client;
+
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+
+/** One request of the client's, waiting to be sent or for its reply; touched only on the client's event loop. */
+final class Request {
+
+  enum Kind { PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PING, HEARTBEAT }
+
+  private static final Buffer PING_FRAME = Buffer.buffer("{\"action\":\"ping\"}\n");
+
+  final Kind kind;
+  /** The line sent, newline included. */
+  final Buffer frame;
+  final String topic;
+  final Promise<Long> published;
+  final Promise<Duration> pong;
+  final Promise<Void> unsubscribed;
+  final Subscription subscription;
+  /** For a subscribe: the start asked for on this connection. */
+  final From from;
+  long sentNanos;
+  /** The timer that fails the request if no node is reached in time; -1 when none runs. */
+  long waitTimer = -1;
+
+  private Request(Kind kind, Buffer frame, String topic, Promise<Long> published, Promise<Duration> pong,
+      Promise<Void> unsubscribed, Subscription subscription, From from) {
+    this.kind = kind;
+    this.frame = frame;
+    this.topic = topic;
+    this.published = published;
+    this.pong = pong;
+    this.unsubscribed = unsubscribed;
+    this.subscription = subscription;
+    this.from = from;
+  }
+
+  static Request publish(String topic, Buffer frame) {
+    return new Request(Kind.PUBLISH, frame, topic, Promise.promise(), null, null, null, null);
+  }
+
+  static Request ping() {
+    return new Request(Kind.PING, PING_FRAME, null, null, Promise.promise(), null, null, null);
+  }
+
+  static Request heartbeat() {
+    return new Request(Kind.HEARTBEAT, PING_FRAME, null, null, null, null, null, null);
+  }
+
+  static Request subscribe(Subscription s, From from) {
+    JsonObject f = new JsonObject().put("action", "subscribe").put("topic", s.topic());
+    from.writeTo(f);
+    return new Request(Kind.SUBSCRIBE, f.toBuffer().appendByte((byte) '\n'), s.topic(), null, null, null, s, from);
+  }
+
+  static Request unsubscribe(Subscription s, Promise<Void> done) {
+    JsonObject f = new JsonObject().put("action", "unsubscribe").put("topic", s.topic());
+    return new Request(Kind.UNSUBSCRIBE, f.toBuffer().appendByte((byte) '\n'), s.topic(), null, null, done, s, null);
+  }
+
+  /** Fails whoever waits for this request's outcome. */
+  void fail(Throwable e) {
+    switch (kind) {
+      case PUBLISH -> published.tryFail(e);
+      case PING -> pong.tryFail(e);
+      case UNSUBSCRIBE -> unsubscribed.tryFail(e);
+      case SUBSCRIBE, HEARTBEAT -> { } // a subscription's waiter is the Subscription's own promise
+    }
+  }
+
+  String describe() {
+    return switch (kind) {
+      case PUBLISH -> "publish to '" + topic + "'";
+      case SUBSCRIBE -> "subscribe to '" + topic + "'";
+      case UNSUBSCRIBE -> "unsubscribe from '" + topic + "'";
+      case PING, HEARTBEAT -> "ping";
+    };
+  }
+}
