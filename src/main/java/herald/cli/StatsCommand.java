@@ -1,6 +1,6 @@
 package herald.cli;
 
-import herald.cli.Target.Address;
+import herald.client.Address;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;

@@ -1,7 +1,6 @@
 package herald.client;
 
-import herald.cli.Target;
-import herald.cli.Target.Address;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -75,7 +74,7 @@ public final class ClientOptions {
 
   /** {@code [tcp://]host:port[,host:port...]}, the form of {@code HERALD_URL}: the nodes, tried in order. */
   public static ClientOptions of(String nodes) {
-    return new ClientOptions(Target.parse(nodes));
+    return new ClientOptions(Address.parseList(nodes));
   }
 
   public static ClientOptions of(List<Address> nodes) {

@@ -1,6 +1,6 @@
 package herald.client;
 
-import herald.cli.Target.Address;
+
 import herald.codec.ErrorCode;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -3,7 +3,7 @@ package herald.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import herald.cli.Target.Address;
+import herald.client.Address;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
