@@ -1,5 +1,8 @@
 package herald.cluster;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
 import herald.bus.LocalCodec;
@@ -7,9 +10,11 @@ import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
+import herald.codec.Replay;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
 import herald.topic.Outboxes;
+import herald.topic.Retention;
 import herald.topic.SubscribeRules;
 import herald.topic.Subscription;
 import herald.topic.SubscriptionIndex;
@@ -26,23 +31,31 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.logging.Logger;
 
 /**
- * The TopicVerticle of a clustered node. Topic queues live in Hazelcast ringbuffers ({@link RingbufferLog});
- * this verticle owns only its node's subscriptions and the position of each.
+ * The TopicVerticle of a clustered node. Topic queues live in Hazelcast ({@link ClusterLog}: one bounded
+ * {@link TopicLog} per topic in a map); this verticle owns only its node's subscriptions and the position
+ * of each.
  *
- * <p><b>Publishing</b> appends to the topic's ringbuffer, batching every publish that is waiting for the
- * same topic into one append (group commit, one append in flight per topic), and replies {@code published}
- * once the append, and its synchronous backups, have completed.
+ * <p><b>Publishing</b> appends to the topic's log, batching every publish that is waiting for the same topic
+ * into one append (group commit, one append in flight per topic), and replies {@code published} once the
+ * append, and its synchronous backups, have completed. A publish to a topic that does not exist first
+ * passes the cluster-wide {@code max_topics} check ({@link #admitNewTopics()}).
  *
  * <p><b>Delivering.</b> A node reads a topic only while one of its clients subscribes to it: a {@link Feed}
- * long-polls the ringbuffer from the next seq it has not seen and hands each message to the node's live
- * subscribers. Every node therefore sees a topic in the ringbuffer's one order, with no gap and no
- * duplicate, and a node with no subscriber of a topic receives none of its traffic.
+ * marks the node as a reader in the topic's log (so the topic is not reclaimed), listens for changes to that
+ * one key, and on each change reads from the next seq it has not seen and hands the frames to the node's
+ * live subscribers. Every node therefore sees a topic in the log's one order, with no gap and no duplicate,
+ * and a node with no subscriber of a topic receives none of its traffic.
+ *
+ * <p><b>Retention and reclaiming.</b> Appends apply the per-topic limits (count, bytes, age). Each second
+ * the node sweeps the topics whose partitions it owns: messages past the age limit are dropped, and topics
+ * that are empty and read by no node are forgotten.
  *
  * <p><b>Concurrency.</b> As for the single-node TopicVerticle: all state is confined to this verticle's
- * event loop; Hazelcast's completions are brought back onto it by {@link RingbufferLog}.
+ * event loop; Hazelcast's completions and notices are brought back onto it by {@link ClusterLog}.
  */
 public final class ClusterTopicVerticle extends VerticleBase {
 
@@ -54,15 +67,35 @@ public final class ClusterTopicVerticle extends VerticleBase {
   /** Most messages one feed read brings. */
   static final int FEED_BATCH = 1_000;
 
+  /** Most bytes of frames one feed read brings: bounds the message a read costs the owner and the reader. */
+  static final int FEED_BATCH_BYTES = 1024 * 1024;
+
   /** Replays send about this many bytes, then wait for the client to write them (as on a single node). */
   static final int REPLAY_CHUNK_BYTES = 64 * 1024;
 
-  /** Messages read per replay step; the chunk is cut to {@link #REPLAY_CHUNK_BYTES}. */
+  /** Messages read per replay step; the chunk is also cut at {@link #REPLAY_CHUNK_BYTES}. */
   static final int REPLAY_READ = 256;
 
   /** Pause before retrying a failed read, e.g. while partitions migrate after a node loss. */
   static final long RETRY_MS = 200;
 
+  /** How often age retention, reclaiming, and the closing of feeds no client needs any more run. */
+  static final long SWEEP_INTERVAL_MS = 1_000;
+
+  /**
+   * A feed that heard of no change for this long reads anyway. Change notices are not guaranteed (Hazelcast
+   * drops those in flight when a member dies), so this bounds how long a lost one can delay delivery.
+   */
+  static final long FEED_RECHECK_MS = 5_000;
+
+  /**
+   * New topics admitted per topic count: a node checks the count, then creates at most this many. Nodes
+   * check concurrently, so the cluster may exceed {@code max_topics} by at most (nodes - 1) x this.
+   */
+  static final int CREATE_BATCH = 64;
+
+  private final Retention retention;
+  private final LogOps.Limits limits;
   private final int maxSubscriptionsPerConnection;
   private final NodeMetrics metrics;
   private final LoopCounters counters;
@@ -72,15 +105,29 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private final Map<String, Feed> feeds = new HashMap<>();
   private final Map<String, Appends> appends = new HashMap<>();
   private final Set<Appends> toCommit = new LinkedHashSet<>();
+  /** Topics whose first publish found no topic: waiting for the {@code max_topics} check. */
+  private final ArrayDeque<Appends> newTopics = new ArrayDeque<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private RingbufferLog log;
+  private HazelcastInstance hz;
+  private ClusterLog log;
   private Outboxes outboxes;
+  private UUID membershipListener;
+  private long timer;
+  private long feedEpochs;
+  private boolean counting;
+  private boolean sweeping;
+  /** This node's share of the cluster's topics (those whose partitions it owns), at the last sweep. */
+  private ClusterLog.Usage usage = new ClusterLog.Usage(0, 0, 0, 0);
+  private long reclaimed;
   private long published;
   private long delivered;
   private long received;
   private boolean stopped;
 
-  public ClusterTopicVerticle(int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+  public ClusterTopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+    this.retention = retention;
+    this.limits = new LogOps.Limits(retention.maxMessagesPerTopic(), retention.maxBytesPerTopic(),
+        retention.maxAgeMillis());
     this.metrics = metrics;
     this.counters = metrics.topicCounters();
     this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
@@ -89,16 +136,35 @@ public final class ClusterTopicVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx.eventBus());
-    log = new RingbufferLog(ClusterSetup.manager(vertx).getHazelcastInstance(), context);
+    hz = ClusterSetup.manager(vertx).getHazelcastInstance();
+    log = new ClusterLog(hz, context, limits);
     outboxes = new Outboxes(vertx);
     consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+    membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {}
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        // Notices from the lost member may be lost with it: every feed reads once more.
+        context.runOnContext(v -> feeds.values().forEach(f -> pump(f, true)));
+      }
+    });
+    timer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> tick());
     return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
+    vertx.cancelTimer(timer);
+    try {
+      hz.getCluster().removeMembershipListener(membershipListener);
+    } catch (RuntimeException notActive) {
+      // the member has already left
+    }
+    new ArrayList<>(feeds.values()).forEach(this::close); // this node reads nothing more: let its topics go
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
   }
 
@@ -127,7 +193,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private void publishCounters() {
     counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
     counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, index.subscriptionCount());
-    counters.set(NodeMetrics.TOPIC_TOPICS, feeds.size());
+    counters.set(NodeMetrics.TOPIC_TOPICS, usage.topics());
   }
 
   private void handleRequest(ConnRef conn, ToTopics.Request request) {
@@ -151,7 +217,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   }
 
   private void commit(Appends a) {
-    if (a.inFlight || a.queued.isEmpty()) {
+    if (a.inFlight || a.waitingForCount || a.queued.isEmpty()) {
       return;
     }
     List<PendingPublish> batch = new ArrayList<>(Math.min(a.queued.size(), APPEND_BATCH));
@@ -159,8 +225,19 @@ public final class ClusterTopicVerticle extends VerticleBase {
       batch.add(a.queued.poll());
     }
     a.inFlight = true;
-    log.append(a.topic, batch.stream().map(pp -> pp.frame.message()).toList()).onComplete(ar -> {
+    boolean create = a.admitted;
+    a.admitted = false; // admission is for this append only: a topic reclaimed later is checked again
+    log.append(a.topic, batch.stream().map(pp -> pp.frame.message()).toList(), create).onComplete(ar -> {
       a.inFlight = false;
+      if (ar.succeeded() && ar.result() == LogOps.ABSENT) {
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          a.queued.addFirst(batch.get(i)); // nothing was stored: the batch waits for the topic count
+        }
+        a.waitingForCount = true;
+        newTopics.add(a);
+        admitNewTopics();
+        return;
+      }
       for (int i = 0; i < batch.size(); i++) {
         PendingPublish pp = batch.get(i);
         pp.out.reply(pp.conn, pp.slot, ar.succeeded()
@@ -179,16 +256,63 @@ public final class ClusterTopicVerticle extends VerticleBase {
         }
         publishCounters();
       }
-      if (a.queued.isEmpty()) {
-        appends.remove(a.topic);
-      } else {
-        commit(a);
-      }
+      next(a);
       outboxes.flush();
     });
   }
 
-  // ---- subscribe / unsubscribe -----------------------------------------------------------------------
+  /** Commits what else is queued for the topic, or forgets the topic's appends when nothing is. */
+  private void next(Appends a) {
+    if (a.queued.isEmpty()) {
+      appends.remove(a.topic);
+    } else {
+      commit(a);
+    }
+  }
+
+  /**
+   * Admits new topics while the cluster holds fewer than {@code max_topics}: one count in flight per node,
+   * then at most {@link #CREATE_BATCH} creations; publishes to new topics beyond the limit are refused.
+   */
+  private void admitNewTopics() {
+    if (counting || newTopics.isEmpty() || stopped) {
+      return;
+    }
+    counting = true;
+    log.topicCount().onComplete(ar -> {
+      counting = false;
+      long room = ar.succeeded() ? retention.maxTopics() - ar.result() : 0;
+      if (room > 0) {
+        for (int admitted = 0; admitted < Math.min(room, CREATE_BATCH) && !newTopics.isEmpty(); admitted++) {
+          Appends a = newTopics.poll();
+          a.waitingForCount = false;
+          a.admitted = true;
+          commit(a);
+        }
+      } else {
+        while (!newTopics.isEmpty()) {
+          refuse(newTopics.poll(), ar.cause());
+        }
+      }
+      outboxes.flush();
+      admitNewTopics();
+    });
+  }
+
+  /** Answers every publish waiting for a new topic: the limit is reached, or the count failed ({@code cause}). */
+  private void refuse(Appends a, Throwable cause) {
+    a.waitingForCount = false;
+    for (PendingPublish pp : a.queued) {
+      pp.out.reply(pp.conn, pp.slot, cause == null
+          ? FrameEncoder.error(pp.frame.id(), ErrorCode.TOO_MANY_TOPICS,
+              "the cluster holds its maximum of " + retention.maxTopics() + " topics (HERALD_MAX_TOPICS)")
+          : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE, "the message was not stored, retry: " + cause.getMessage()));
+    }
+    a.queued.clear();
+    next(a);
+  }
+
+  // ---- subscribe -------------------------------------------------------------------------------------
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
     Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
@@ -199,22 +323,24 @@ public final class ClusterTopicVerticle extends VerticleBase {
     Subscription sub = new Subscription(conn, s.topic(), out, Long.MAX_VALUE);
     sub.live = false; // receives nothing until its start is known
     index.add(conn, s.topic(), sub);
-    log.bounds(s.topic()).onComplete(ar -> {
+    // The feed is open (this node marked as a reader, listening) before the bounds are read, so every
+    // message after those bounds reaches the feed.
+    feed(s.topic()).compose(feed -> log.bounds(s.topic())).onComplete(ar -> {
       if (ar.failed()) {
-        index.remove(conn, s.topic());
+        if (index.get(conn, s.topic()) == sub) {
+          index.remove(conn, s.topic());
+        }
         out.reply(conn, slot, FrameEncoder.error(s.id(), ErrorCode.UNAVAILABLE,
             "the topic queue cannot be read now, retry: " + ar.cause().getMessage()));
         outboxes.flush();
         return;
       }
-      RingbufferLog.Bounds b = ar.result();
-      long start = s.replay().startSeq(b.first(), b.next());
-      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(),
-          s.replay() instanceof herald.codec.Replay.Live ? 0 : start));
-      if (index.get(conn, s.topic()) == sub) { // not unsubscribed or gone meanwhile
+      LogOps.Slice bounds = ar.result();
+      long start = s.replay().startSeq(bounds.start, bounds.end);
+      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), s.replay() instanceof Replay.Live ? 0 : start));
+      Feed feed = feeds.get(s.topic());
+      if (index.get(conn, s.topic()) == sub && feed != null) { // not unsubscribed or gone meanwhile
         sub.next = start;
-        Feed feed = feeds.computeIfAbsent(s.topic(), t -> new Feed(t, b.next()));
-        pump(feed);
         if (start >= feed.next) {
           sub.live = true; // the feed delivers from here; seqs below sub.next are skipped
         } else {
@@ -227,31 +353,68 @@ public final class ClusterTopicVerticle extends VerticleBase {
 
   // ---- delivery --------------------------------------------------------------------------------------
 
-  /** Keeps one long-poll read going for {@code feed} while the node has subscribers of its topic. */
-  private void pump(Feed feed) {
-    if (feed.reading || stopped) {
-      return;
+  /** The node's feed of {@code topic}, opened if need be; completes once it is open. */
+  private Future<Feed> feed(String topic) {
+    Feed existing = feeds.get(topic);
+    if (existing != null) {
+      return existing.opened;
     }
-    if (!index.hasSubscribers(feed.topic)) {
-      feeds.remove(feed.topic);
+    Feed feed = new Feed(topic, ++feedEpochs);
+    feeds.put(topic, feed);
+    feed.opened = log.listen(topic, () -> pump(feed, true))
+        .compose(registration -> {
+          feed.registration = registration;
+          return log.watch(topic, feed.epoch, true);
+        })
+        .map(end -> {
+          feed.next = end;
+          feed.open = true;
+          pump(feed, true);
+          return feed;
+        });
+    feed.opened.onFailure(e -> {
+      if (feeds.get(topic) == feed) {
+        close(feed);
+      }
+    });
+    return feed.opened;
+  }
+
+  /** Stops reading a topic: no more notices, and the topic's log no longer counts this node as a reader. */
+  private void close(Feed feed) {
+    feeds.remove(feed.topic);
+    if (feed.registration != null) {
+      log.unlisten(feed.registration).onFailure(e -> LOG.fine("unlisten " + feed.topic + ": " + e));
+    }
+    log.watch(feed.topic, feed.epoch, false).onFailure(e -> LOG.fine("unwatch " + feed.topic + ": " + e));
+  }
+
+  /**
+   * Reads {@code feed}'s topic from the next seq this node has not seen, and delivers it; one read in flight
+   * per feed, repeated while the log has more or changed meanwhile.
+   */
+  private void pump(Feed feed, boolean changed) {
+    feed.changed |= changed;
+    if (!feed.open || feed.reading || stopped || feeds.get(feed.topic) != feed) {
       return;
     }
     feed.reading = true;
-    log.read(feed.topic, feed.next, 1, FEED_BATCH).onComplete(ar -> {
+    feed.changed = false;
+    feed.lastRead = System.nanoTime();
+    log.read(feed.topic, feed.next, FEED_BATCH, FEED_BATCH_BYTES).onComplete(ar -> {
       feed.reading = false;
-      if (ar.failed()) {
-        if (stopped) {
-          return;
-        }
-        LOG.warning("reading topic " + feed.topic + " failed, retrying: " + ar.cause());
-        vertx.setTimer(RETRY_MS, t -> pump(feed));
+      if (stopped || feeds.get(feed.topic) != feed) {
         return;
       }
-      RingbufferLog.Slice slice = ar.result();
-      long seq = slice.firstSeq();
-      for (Buffer data : slice.data()) {
+      if (ar.failed()) {
+        LOG.warning("reading topic " + feed.topic + " failed, retrying: " + ar.cause());
+        vertx.setTimer(RETRY_MS, t -> pump(feed, true));
+        return;
+      }
+      LogOps.Slice slice = ar.result();
+      long seq = slice.start;
+      for (Buffer frame : slice.frames) {
         if (seq >= feed.next) {
-          Buffer frame = FrameEncoder.message(feed.topic, data, seq);
           received++;
           for (Subscription sub : index.subscribers(feed.topic)) {
             if (sub.live && seq >= sub.next) {
@@ -265,13 +428,15 @@ public final class ClusterTopicVerticle extends VerticleBase {
       }
       feed.next = Math.max(feed.next, slice.next());
       outboxes.flush();
-      pump(feed);
+      if (feed.changed || slice.next() < slice.end) {
+        pump(feed, false);
+      }
     });
   }
 
   /** Sends a replaying subscriber its next chunk; it turns live once it reaches its node's feed. */
   private void catchUp(Subscription sub) {
-    log.read(sub.topic, sub.next, 0, REPLAY_READ).onComplete(ar -> {
+    log.read(sub.topic, sub.next, REPLAY_READ, REPLAY_CHUNK_BYTES).onComplete(ar -> {
       if (stopped || index.get(sub.conn, sub.topic) != sub) {
         return;
       }
@@ -279,18 +444,12 @@ public final class ClusterTopicVerticle extends VerticleBase {
         vertx.setTimer(RETRY_MS, t -> catchUp(sub));
         return;
       }
-      RingbufferLog.Slice slice = ar.result();
-      sub.next = Math.max(sub.next, slice.firstSeq()); // retention dropped what lay before: the seq jumps
-      long seq = slice.firstSeq();
-      int bytes = 0;
-      for (Buffer data : slice.data()) {
+      LogOps.Slice slice = ar.result();
+      sub.next = Math.max(sub.next, slice.start); // retention dropped what lay before: the seq jumps
+      long seq = slice.start;
+      for (Buffer frame : slice.frames) {
         if (seq >= sub.next) {
-          if (bytes >= REPLAY_CHUNK_BYTES) {
-            break;
-          }
-          Buffer frame = FrameEncoder.message(sub.topic, data, seq);
           sub.outbox.push(sub.conn, frame);
-          bytes += frame.length();
           sub.next = seq + 1;
         }
         seq++;
@@ -305,8 +464,38 @@ public final class ClusterTopicVerticle extends VerticleBase {
     });
   }
 
+  // ---- once a second ---------------------------------------------------------------------------------
+
+  private void tick() {
+    long now = System.nanoTime();
+    for (Feed feed : new ArrayList<>(feeds.values())) {
+      if (feed.open && !index.hasSubscribers(feed.topic)) {
+        close(feed);
+      } else if (feed.open && now - feed.lastRead > FEED_RECHECK_MS * 1_000_000) {
+        pump(feed, true);
+      }
+    }
+    if (!sweeping) {
+      sweeping = true;
+      log.sweep(System.currentTimeMillis() - retention.maxAgeMillis()).onComplete(ar -> {
+        sweeping = false;
+        if (ar.succeeded()) {
+          usage = ar.result();
+          reclaimed += usage.reclaimed();
+          publishCounters();
+        } else if (!stopped) {
+          LOG.warning("sweeping topics failed, next in " + SWEEP_INTERVAL_MS + " ms: " + ar.cause());
+        }
+      });
+    }
+  }
+
   private JsonObject stats() {
     return new JsonObject()
+        .put("topics", usage.topics())
+        .put("messages", usage.messages())
+        .put("bytes", usage.bytes())
+        .put("reclaimed", reclaimed)
         .put("subscriptions", index.subscriptionCount())
         .put("subscribers", index.subscriberCount())
         .put("subscribed_topics", index.topicCount())
@@ -319,13 +508,21 @@ public final class ClusterTopicVerticle extends VerticleBase {
   /** A topic this node reads because some of its clients subscribe to it. */
   private static final class Feed {
     final String topic;
+    /** Tells this feed's mark in the topic's log from an earlier or later feed of this node. */
+    final long epoch;
+    Future<Feed> opened;
+    UUID registration;
+    boolean open;
     /** The next seq this node has not yet read. */
     long next;
     boolean reading;
+    /** A change was heard while a read was in flight: read again. */
+    boolean changed;
+    long lastRead;
 
-    Feed(String topic, long next) {
+    Feed(String topic, long epoch) {
       this.topic = topic;
-      this.next = next;
+      this.epoch = epoch;
     }
   }
 
@@ -334,6 +531,10 @@ public final class ClusterTopicVerticle extends VerticleBase {
     final String topic;
     final ArrayDeque<PendingPublish> queued = new ArrayDeque<>();
     boolean inFlight;
+    /** The topic did not exist: waiting for {@link #admitNewTopics()}. */
+    boolean waitingForCount;
+    /** Passed the {@code max_topics} check: the next append may create the topic. */
+    boolean admitted;
 
     Appends(String topic) {
       this.topic = topic;
