@@ -91,40 +91,105 @@ final class ClusterLog {
     return context.executeBlocking(map::size, false);
   }
 
-  /** What a sweep found in the topics this member owns, after age retention and reclaiming. */
-  record Usage(int topics, long messages, long bytes, int reclaimed) {}
+  /**
+   * What a sweep left in the topics this member owns: their number, messages and bytes; and what it took:
+   * topics reclaimed, bytes dropped for {@code max_total_bytes}.
+   */
+  record Usage(int topics, long messages, long bytes, int reclaimed, long trimmed) {
+    static final Usage NONE = new Usage(0, 0, 0, 0, 0);
+  }
 
   /**
-   * Age retention and reclaiming for the topics whose partitions this member owns: drops expired messages
-   * (one operation per partition), then forgets each idle topic ({@link LogOps.Reclaim}, which checks
-   * again on the partition thread).
+   * Retention across the topics whose partitions this member owns: drops messages stored before
+   * {@code cutoffMillis} (one operation per partition), forgets each idle topic ({@link LogOps.Reclaim},
+   * which checks again on the partition thread), then, if the member holds more than its share of
+   * {@code maxTotalBytes}, drops its oldest messages until it does not ({@link #trim}).
    */
-  Future<Usage> sweep(long cutoffMillis) {
+  Future<Usage> sweep(long cutoffMillis, long maxTotalBytes) {
     return context.executeBlocking(() -> {
       Set<String> owned = map.localKeySet();
       if (owned.isEmpty()) {
-        return new Usage(0, 0, 0, 0);
+        return Usage.NONE;
       }
-      Map<String, long[]> found = map.executeOnKeys(owned, new LogOps.Expire(cutoffMillis, LogOps.liveMembers(hz)));
-      int topics = 0;
+      Set<UUID> live = LogOps.liveMembers(hz);
+      Map<String, long[]> found = map.executeOnKeys(owned, new LogOps.Expire(cutoffMillis, live));
       int reclaimed = 0;
-      long messages = 0;
-      long bytes = 0;
       for (Map.Entry<String, long[]> e : found.entrySet()) {
-        long[] usage = e.getValue();
-        if (usage == null) {
-          continue;
-        }
-        if (usage[2] == 1 && map.executeOnKey(e.getKey(), new LogOps.Reclaim())) {
+        if (e.getValue() != null && e.getValue()[2] == 1 && map.executeOnKey(e.getKey(), new LogOps.Reclaim())) {
+          e.setValue(null);
           reclaimed++;
-          continue;
         }
-        topics++;
-        messages += usage[0];
-        bytes += usage[1];
       }
-      return new Usage(topics, messages, bytes, reclaimed);
+      Usage usage = usage(found, reclaimed, 0);
+      long share = maxTotalBytes * ownedPartitions() / hz.getPartitionService().getPartitions().size();
+      if (usage.bytes() <= share) {
+        return usage;
+      }
+      long cutoff = trimCutoff(found, usage.bytes() - share);
+      Map<String, long[]> trimmed = map.executeOnKeys(found.keySet(), new LogOps.Expire(cutoff, live));
+      Usage after = usage(trimmed, reclaimed, 0);
+      return usage(trimmed, reclaimed, usage.bytes() - after.bytes());
     }, false);
+  }
+
+  /**
+   * The time before which dropping every message of {@code logs} frees at least {@code excess} bytes, and
+   * not much more: found in {@link #TRIM_PASSES} read-only passes, each narrowing the span between the
+   * oldest message and now to one of {@link #TRIM_CUTOFFS} steps.
+   */
+  private long trimCutoff(Map<String, long[]> logs, long excess) {
+    long lo = logs.values().stream().filter(u -> u != null).mapToLong(u -> u[3]).min().orElse(0);
+    long hi = System.currentTimeMillis() + 1;
+    Set<String> keys = new java.util.HashSet<>();
+    logs.forEach((k, u) -> {
+      if (u != null && u[0] > 0) {
+        keys.add(k);
+      }
+    });
+    for (int pass = 0; pass < TRIM_PASSES && hi - lo > 1; pass++) {
+      long[] cutoffs = new long[TRIM_CUTOFFS];
+      for (int i = 0; i < TRIM_CUTOFFS; i++) {
+        cutoffs[i] = lo + (hi - lo) * (i + 1) / TRIM_CUTOFFS;
+      }
+      long[] older = new long[TRIM_CUTOFFS];
+      for (long[] profile : map.executeOnKeys(keys, new LogOps.Profile(cutoffs)).values()) {
+        for (int i = 0; i < TRIM_CUTOFFS; i++) {
+          older[i] += profile[i];
+        }
+      }
+      int i = 0;
+      while (i < TRIM_CUTOFFS - 1 && older[i] < excess) {
+        i++;
+      }
+      lo = i == 0 ? lo : cutoffs[i - 1];
+      hi = cutoffs[i];
+    }
+    return hi;
+  }
+
+  /** Cutoff times tried per pass of {@link #trimCutoff}. */
+  static final int TRIM_CUTOFFS = 16;
+
+  /** Passes of {@link #trimCutoff}: the cutoff falls within 1/256 of the span of stored times. */
+  static final int TRIM_PASSES = 2;
+
+  private static Usage usage(Map<String, long[]> logs, int reclaimed, long trimmed) {
+    int topics = 0;
+    long messages = 0;
+    long bytes = 0;
+    for (long[] u : logs.values()) {
+      if (u != null) {
+        topics++;
+        messages += u[0];
+        bytes += u[1];
+      }
+    }
+    return new Usage(topics, messages, bytes, reclaimed, trimmed);
+  }
+
+  private long ownedPartitions() {
+    return hz.getPartitionService().getPartitions().stream()
+        .filter(p -> p.getOwner() != null && p.getOwner().localMember()).count();
   }
 
   /**

@@ -117,8 +117,9 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private boolean counting;
   private boolean sweeping;
   /** This node's share of the cluster's topics (those whose partitions it owns), at the last sweep. */
-  private ClusterLog.Usage usage = new ClusterLog.Usage(0, 0, 0, 0);
+  private ClusterLog.Usage usage = ClusterLog.Usage.NONE;
   private long reclaimed;
+  private long trimmed;
   private long published;
   private long delivered;
   private long received;
@@ -477,11 +478,12 @@ public final class ClusterTopicVerticle extends VerticleBase {
     }
     if (!sweeping) {
       sweeping = true;
-      log.sweep(System.currentTimeMillis() - retention.maxAgeMillis()).onComplete(ar -> {
+      log.sweep(System.currentTimeMillis() - retention.maxAgeMillis(), retention.maxTotalBytes()).onComplete(ar -> {
         sweeping = false;
         if (ar.succeeded()) {
           usage = ar.result();
           reclaimed += usage.reclaimed();
+          trimmed += usage.trimmed();
           publishCounters();
         } else if (!stopped) {
           LOG.warning("sweeping topics failed, next in " + SWEEP_INTERVAL_MS + " ms: " + ar.cause());
@@ -496,6 +498,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
         .put("messages", usage.messages())
         .put("bytes", usage.bytes())
         .put("reclaimed", reclaimed)
+        .put("trimmed_bytes", trimmed)
         .put("subscriptions", index.subscriptionCount())
         .put("subscribers", index.subscriberCount())
         .put("subscribed_topics", index.topicCount())

@@ -290,8 +290,9 @@ final class LogOps {
 
   /**
    * Age retention for many topics at once (one operation per partition): drops messages stored before
-   * {@code cutoffMillis}. Returns {messages, bytes, idle} of the log, where idle (1) means it is empty and
-   * none of the {@code live} members read it: a candidate for {@link Reclaim}. The backups run it as it is.
+   * {@code cutoffMillis}. Returns {messages, bytes, idle, oldest} of the log, where idle (1) means it is
+   * empty and none of the {@code live} members read it (a candidate for {@link Reclaim}), and oldest is when
+   * its oldest message was stored. The backups run it as it is. Also trims for {@code max_total_bytes}.
    */
   static final class Expire implements EntryProcessor<String, TopicLog, long[]>, DataSerializable {
     private long cutoffMillis;
@@ -313,7 +314,7 @@ final class LogOps {
       if (log.expire(cutoffMillis)) {
         entry.setValue(log);
       }
-      return new long[] {log.messages(), log.bytes(), log.idle(live) ? 1 : 0};
+      return new long[] {log.messages(), log.bytes(), log.idle(live) ? 1 : 0, log.oldestMillis()};
     }
 
     @Override
@@ -326,6 +327,44 @@ final class LogOps {
     public void readData(ObjectDataInput in) throws IOException {
       cutoffMillis = in.readLong();
       live = readMembers(in);
+    }
+  }
+
+  /**
+   * For {@code max_total_bytes}: how many bytes of the log were stored before each of {@code cutoffs}
+   * (ascending), so a node can find the time before which dropping everything frees what it must.
+   */
+  static final class Profile implements EntryProcessor<String, TopicLog, long[]>, ReadOnly, DataSerializable {
+    private long[] cutoffs;
+
+    public Profile() {}
+
+    Profile(long[] cutoffs) {
+      this.cutoffs = cutoffs;
+    }
+
+    @Override
+    public long[] process(Map.Entry<String, TopicLog> entry) {
+      long[] older = new long[cutoffs.length];
+      if (entry.getValue() != null) {
+        entry.getValue().bytesOlderThan(cutoffs, older);
+      }
+      return older;
+    }
+
+    @Override
+    public EntryProcessor<String, TopicLog, long[]> getBackupProcessor() {
+      return null;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeLongArray(cutoffs);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      cutoffs = in.readLongArray();
     }
   }
 

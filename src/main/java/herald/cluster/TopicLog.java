@@ -94,6 +94,28 @@ public final class TopicLog implements DataSerializable {
     dropBelow(keepFrom);
   }
 
+  /** When the oldest message held was stored; {@link Long#MAX_VALUE} when none is. */
+  long oldestMillis() {
+    StoredMessage m = ring.first();
+    return m == null ? Long.MAX_VALUE : m.storedAtMillis();
+  }
+
+  /** Adds to {@code older[i]} the bytes of the messages stored before {@code cutoffs[i]} (ascending). */
+  void bytesOlderThan(long[] cutoffs, long[] older) {
+    int c = 0;
+    long below = 0;
+    for (int i = 0; i < ring.size() && c < cutoffs.length; i++) {
+      StoredMessage m = ring.get(i);
+      while (c < cutoffs.length && m.storedAtMillis() >= cutoffs[c]) {
+        older[c++] += below;
+      }
+      below += cost(m);
+    }
+    while (c < cutoffs.length) {
+      older[c++] += below;
+    }
+  }
+
   /** Drops messages stored before {@code cutoffMillis}; returns whether any was. */
   boolean expire(long cutoffMillis) {
     boolean dropped = false;
