@@ -9,7 +9,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +27,12 @@ import java.util.concurrent.RejectedExecutionException;
  * calls that block (listener registration, counting, the sweep) run on worker threads.
  */
 final class ClusterLog {
+
+  /** Cutoff times tried per pass of {@link #trimCutoff}. */
+  static final int TRIM_CUTOFFS = 16;
+
+  /** Passes of {@link #trimCutoff}: the cutoff falls within 1/256 of the span of stored times. */
+  static final int TRIM_PASSES = 2;
 
   private final HazelcastInstance hz;
   private final IMap<String, TopicLog> map;
@@ -50,11 +56,7 @@ final class ClusterLog {
    * when the topic does not exist and {@code create} is false.
    */
   Future<Long> append(String topic, List<Buffer> messages, boolean create) {
-    List<byte[]> items = new ArrayList<>(messages.size());
-    for (Buffer m : messages) {
-      items.add(m.getBytes());
-    }
-    return onContext(map.submitToKey(topic, new LogOps.Append(items, create, limits)));
+    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits)));
   }
 
   /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */
@@ -121,7 +123,7 @@ final class ClusterLog {
         }
       }
       Usage usage = usage(found, reclaimed, 0);
-      long share = maxTotalBytes * ownedPartitions() / hz.getPartitionService().getPartitions().size();
+      long share = share(maxTotalBytes);
       if (usage.bytes() <= share) {
         return usage;
       }
@@ -140,7 +142,7 @@ final class ClusterLog {
   private long trimCutoff(Map<String, long[]> logs, long excess) {
     long lo = logs.values().stream().filter(u -> u != null).mapToLong(u -> u[3]).min().orElse(0);
     long hi = System.currentTimeMillis() + 1;
-    Set<String> keys = new java.util.HashSet<>();
+    Set<String> keys = new HashSet<>();
     logs.forEach((k, u) -> {
       if (u != null && u[0] > 0) {
         keys.add(k);
@@ -167,12 +169,6 @@ final class ClusterLog {
     return hi;
   }
 
-  /** Cutoff times tried per pass of {@link #trimCutoff}. */
-  static final int TRIM_CUTOFFS = 16;
-
-  /** Passes of {@link #trimCutoff}: the cutoff falls within 1/256 of the span of stored times. */
-  static final int TRIM_PASSES = 2;
-
   private static Usage usage(Map<String, long[]> logs, int reclaimed, long trimmed) {
     int topics = 0;
     long messages = 0;
@@ -187,9 +183,12 @@ final class ClusterLog {
     return new Usage(topics, messages, bytes, reclaimed, trimmed);
   }
 
-  private long ownedPartitions() {
-    return hz.getPartitionService().getPartitions().stream()
+  /** This member's part of {@code total}: in proportion to the partitions it owns, so the parts add up to it. */
+  private long share(long total) {
+    long partitions = hz.getPartitionService().getPartitions().size();
+    long owned = hz.getPartitionService().getPartitions().stream()
         .filter(p -> p.getOwner() != null && p.getOwner().localMember()).count();
+    return total / partitions * owned + total % partitions * owned / partitions; // no overflow near Long.MAX_VALUE
   }
 
   /**

@@ -24,13 +24,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Logger;
 
@@ -40,9 +37,9 @@ import java.util.logging.Logger;
  * of each.
  *
  * <p><b>Publishing</b> appends to the topic's log, batching every publish that is waiting for the same topic
- * into one append (group commit, one append in flight per topic), and replies {@code published} once the
- * append, and its synchronous backups, have completed. A publish to a topic that does not exist first
- * passes the cluster-wide {@code max_topics} check ({@link #admitNewTopics()}).
+ * into one append, and replies {@code published} once the append, and its synchronous backups, have
+ * completed; a publish to a new topic first passes the cluster-wide {@code max_topics} check
+ * ({@link GroupCommit}).
  *
  * <p><b>Delivering.</b> A node reads a topic only while one of its clients subscribes to it: a {@link Feed}
  * marks the node as a reader in the topic's log (so the topic is not reclaimed), listens for changes to that
@@ -60,9 +57,6 @@ import java.util.logging.Logger;
 public final class ClusterTopicVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(ClusterTopicVerticle.class.getName());
-
-  /** Most publishes one append carries: large enough to amortise the round trip, small enough to stay prompt. */
-  static final int APPEND_BATCH = 1_000;
 
   /** Most messages one feed read brings. */
   static final int FEED_BATCH = 1_000;
@@ -88,12 +82,6 @@ public final class ClusterTopicVerticle extends VerticleBase {
    */
   static final long FEED_RECHECK_MS = 5_000;
 
-  /**
-   * New topics admitted per topic count: a node checks the count, then creates at most this many. Nodes
-   * check concurrently, so the cluster may exceed {@code max_topics} by at most (nodes - 1) x this.
-   */
-  static final int CREATE_BATCH = 64;
-
   private final Retention retention;
   private final LogOps.Limits limits;
   private final int maxSubscriptionsPerConnection;
@@ -103,18 +91,14 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private long readNanos;
   private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
   private final Map<String, Feed> feeds = new HashMap<>();
-  private final Map<String, Appends> appends = new HashMap<>();
-  private final Set<Appends> toCommit = new LinkedHashSet<>();
-  /** Topics whose first publish found no topic: waiting for the {@code max_topics} check. */
-  private final ArrayDeque<Appends> newTopics = new ArrayDeque<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private HazelcastInstance hz;
   private ClusterLog log;
   private Outboxes outboxes;
+  private GroupCommit appends;
   private UUID membershipListener;
   private long timer;
   private long feedEpochs;
-  private boolean counting;
   private boolean sweeping;
   /** This node's share of the cluster's topics (those whose partitions it owns), at the last sweep. */
   private ClusterLog.Usage usage = ClusterLog.Usage.NONE;
@@ -140,6 +124,10 @@ public final class ClusterTopicVerticle extends VerticleBase {
     hz = ClusterSetup.manager(vertx).getHazelcastInstance();
     log = new ClusterLog(hz, context, limits);
     outboxes = new Outboxes(vertx);
+    appends = new GroupCommit(log, outboxes, metrics, retention.maxTopics(), n -> {
+      published += n;
+      publishCounters();
+    });
     consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
     membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
@@ -159,6 +147,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    appends.stop();
     vertx.cancelTimer(timer);
     try {
       hz.getCluster().removeMembershipListener(membershipListener);
@@ -176,8 +165,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
       for (ToTopics.Request request : r.requests()) {
         handleRequest(r.conn(), request);
       }
-      toCommit.forEach(this::commit);
-      toCommit.clear();
+      appends.commitQueued();
     } else if (body instanceof ToTopics.Credit c) {
       Subscription sub = index.get(c.conn(), c.topic());
       if (sub != null && !sub.live) {
@@ -202,115 +190,11 @@ public final class ClusterTopicVerticle extends VerticleBase {
     int slot = request.slot();
     Frame frame = request.frame();
     switch (frame.action()) {
-      case PUBLISH -> queue(conn, out, slot, (Frame.Publish) frame);
+      case PUBLISH -> appends.queue(conn, out, slot, (Frame.Publish) frame, readNanos);
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
       case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id()));
     }
-  }
-
-  // ---- publish: group commit per topic -------------------------------------------------------------
-
-  private void queue(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish p) {
-    Appends a = appends.computeIfAbsent(p.topic(), Appends::new);
-    a.queued.add(new PendingPublish(conn, out, slot, p, readNanos));
-    toCommit.add(a);
-  }
-
-  private void commit(Appends a) {
-    if (a.inFlight || a.waitingForCount || a.queued.isEmpty()) {
-      return;
-    }
-    List<PendingPublish> batch = new ArrayList<>(Math.min(a.queued.size(), APPEND_BATCH));
-    while (!a.queued.isEmpty() && batch.size() < APPEND_BATCH) {
-      batch.add(a.queued.poll());
-    }
-    a.inFlight = true;
-    boolean create = a.admitted;
-    a.admitted = false; // admission is for this append only: a topic reclaimed later is checked again
-    log.append(a.topic, batch.stream().map(pp -> pp.frame.message()).toList(), create).onComplete(ar -> {
-      a.inFlight = false;
-      if (ar.succeeded() && ar.result() == LogOps.ABSENT) {
-        for (int i = batch.size() - 1; i >= 0; i--) {
-          a.queued.addFirst(batch.get(i)); // nothing was stored: the batch waits for the topic count
-        }
-        a.waitingForCount = true;
-        newTopics.add(a);
-        admitNewTopics();
-        return;
-      }
-      for (int i = 0; i < batch.size(); i++) {
-        PendingPublish pp = batch.get(i);
-        pp.out.reply(pp.conn, pp.slot, ar.succeeded()
-            ? FrameEncoder.published(pp.frame.id(), a.topic, ar.result() + i)
-            : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE,
-                "the message was not stored, retry: " + ar.cause().getMessage()));
-      }
-      if (ar.succeeded()) {
-        published += batch.size();
-        long sampled = 0;
-        for (PendingPublish pp : batch) {
-          if (pp.readNanos != sampled) { // one latency sample per client read in the batch, not per message
-            sampled = pp.readNanos;
-            metrics.publishAcked(sampled);
-          }
-        }
-        publishCounters();
-      }
-      next(a);
-      outboxes.flush();
-    });
-  }
-
-  /** Commits what else is queued for the topic, or forgets the topic's appends when nothing is. */
-  private void next(Appends a) {
-    if (a.queued.isEmpty()) {
-      appends.remove(a.topic);
-    } else {
-      commit(a);
-    }
-  }
-
-  /**
-   * Admits new topics while the cluster holds fewer than {@code max_topics}: one count in flight per node,
-   * then at most {@link #CREATE_BATCH} creations; publishes to new topics beyond the limit are refused.
-   */
-  private void admitNewTopics() {
-    if (counting || newTopics.isEmpty() || stopped) {
-      return;
-    }
-    counting = true;
-    log.topicCount().onComplete(ar -> {
-      counting = false;
-      long room = ar.succeeded() ? retention.maxTopics() - ar.result() : 0;
-      if (room > 0) {
-        for (int admitted = 0; admitted < Math.min(room, CREATE_BATCH) && !newTopics.isEmpty(); admitted++) {
-          Appends a = newTopics.poll();
-          a.waitingForCount = false;
-          a.admitted = true;
-          commit(a);
-        }
-      } else {
-        while (!newTopics.isEmpty()) {
-          refuse(newTopics.poll(), ar.cause());
-        }
-      }
-      outboxes.flush();
-      admitNewTopics();
-    });
-  }
-
-  /** Answers every publish waiting for a new topic: the limit is reached, or the count failed ({@code cause}). */
-  private void refuse(Appends a, Throwable cause) {
-    a.waitingForCount = false;
-    for (PendingPublish pp : a.queued) {
-      pp.out.reply(pp.conn, pp.slot, cause == null
-          ? FrameEncoder.error(pp.frame.id(), ErrorCode.TOO_MANY_TOPICS,
-              "the cluster holds its maximum of " + retention.maxTopics() + " topics (HERALD_MAX_TOPICS)")
-          : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE, "the message was not stored, retry: " + cause.getMessage()));
-    }
-    a.queued.clear();
-    next(a);
   }
 
   // ---- subscribe -------------------------------------------------------------------------------------
@@ -528,21 +412,4 @@ public final class ClusterTopicVerticle extends VerticleBase {
       this.epoch = epoch;
     }
   }
-
-  /** Publishes waiting for one topic, and whether an append for it is in flight. */
-  private static final class Appends {
-    final String topic;
-    final ArrayDeque<PendingPublish> queued = new ArrayDeque<>();
-    boolean inFlight;
-    /** The topic did not exist: waiting for {@link #admitNewTopics()}. */
-    boolean waitingForCount;
-    /** Passed the {@code max_topics} check: the next append may create the topic. */
-    boolean admitted;
-
-    Appends(String topic) {
-      this.topic = topic;
-    }
-  }
-
-  private record PendingPublish(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish frame, long readNanos) {}
 }

@@ -68,14 +68,14 @@ final class LogOps {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeLong(start);
       out.writeLong(end);
-      writeFrames(out, frames);
+      writeBuffers(out, frames);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       start = in.readLong();
       end = in.readLong();
-      frames = readFrames(in);
+      frames = readBuffers(in);
     }
   }
 
@@ -85,14 +85,14 @@ final class LogOps {
    * decided by the caller against {@code max_topics}.
    */
   static final class Append implements EntryProcessor<String, TopicLog, Long>, DataSerializable {
-    private List<byte[]> messages;
+    private List<Buffer> messages;
     private boolean create;
     private Limits limits;
     private transient EntryProcessor<String, TopicLog, Long> backup;
 
     public Append() {}
 
-    Append(List<byte[]> messages, boolean create, Limits limits) {
+    Append(List<Buffer> messages, boolean create, Limits limits) {
       this.messages = messages;
       this.create = create;
       this.limits = limits;
@@ -127,21 +127,14 @@ final class LogOps {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeBoolean(create);
       limits.write(out);
-      out.writeInt(messages.size());
-      for (byte[] m : messages) {
-        out.writeByteArray(m);
-      }
+      writeBuffers(out, messages);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       create = in.readBoolean();
       limits = Limits.read(in);
-      int n = in.readInt();
-      messages = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        messages.add(in.readByteArray());
-      }
+      messages = readBuffers(in);
     }
   }
 
@@ -179,7 +172,7 @@ final class LogOps {
       out.writeLong(firstSeq);
       out.writeLong(storedAt);
       out.writeLong(keepFrom);
-      writeFrames(out, frames);
+      writeBuffers(out, frames);
     }
 
     @Override
@@ -187,7 +180,7 @@ final class LogOps {
       firstSeq = in.readLong();
       storedAt = in.readLong();
       keepFrom = in.readLong();
-      frames = readFrames(in);
+      frames = readBuffers(in);
     }
   }
 
@@ -437,20 +430,20 @@ final class LogOps {
     return live;
   }
 
-  private static void writeFrames(ObjectDataOutput out, List<Buffer> frames) throws IOException {
-    out.writeInt(frames.size());
-    for (Buffer f : frames) {
+  private static void writeBuffers(ObjectDataOutput out, List<Buffer> buffers) throws IOException {
+    out.writeInt(buffers.size());
+    for (Buffer f : buffers) {
       out.writeByteArray(f.getBytes());
     }
   }
 
-  private static List<Buffer> readFrames(ObjectDataInput in) throws IOException {
+  private static List<Buffer> readBuffers(ObjectDataInput in) throws IOException {
     int n = in.readInt();
-    List<Buffer> frames = new ArrayList<>(n);
+    List<Buffer> buffers = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      frames.add(Buffer.buffer(in.readByteArray()));
+      buffers.add(Buffer.buffer(in.readByteArray()));
     }
-    return frames;
+    return buffers;
   }
 
   private static void writeMembers(ObjectDataOutput out, Set<UUID> members) throws IOException {

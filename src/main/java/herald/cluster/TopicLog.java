@@ -59,11 +59,11 @@ public final class TopicLog implements DataSerializable {
    * Appends {@code messages} (JSON values) as frames stamped {@code now}, then drops the oldest messages past
    * the per-topic limits. Returns the frames stored, the first with seq {@code end()} before the call.
    */
-  List<Buffer> append(String topic, List<byte[]> messages, long now, LogOps.Limits limits) {
+  List<Buffer> append(String topic, List<Buffer> messages, long now, LogOps.Limits limits) {
     List<Buffer> frames = new ArrayList<>(messages.size());
-    for (byte[] data : messages) {
+    for (Buffer data : messages) {
       long seq = ++lastSeq;
-      Buffer frame = FrameEncoder.message(topic, Buffer.buffer(data), seq);
+      Buffer frame = FrameEncoder.message(topic, data, seq); // a copy: the log pins no client read buffer
       frames.add(frame);
       add(new StoredMessage(seq, frame, now));
     }

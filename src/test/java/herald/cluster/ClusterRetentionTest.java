@@ -132,7 +132,7 @@ class ClusterRetentionTest {
    */
   @Test
   void storedBytesStayWithinTheDocumentedBoundWhateverIsPublished() throws Exception {
-    long bound = (MAX_TOPICS + 2L * Math.min(ClusterTopicVerticle.CREATE_BATCH, MAX_TOPICS)) * TOPIC_BYTES;
+    long bound = (MAX_TOPICS + 2L * Math.min(GroupCommit.CREATE_BATCH, MAX_TOPICS)) * TOPIC_BYTES;
     String data = "\"" + "y".repeat(1_000) + "\"";
     AtomicBoolean driving = new AtomicBoolean(true);
     AtomicLong peak = new AtomicLong();
