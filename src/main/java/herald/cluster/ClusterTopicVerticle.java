@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Logger;
 
 /**
@@ -137,7 +138,11 @@ public final class ClusterTopicVerticle extends VerticleBase {
       @Override
       public void memberRemoved(MembershipEvent event) {
         // Notices from the lost member may be lost with it: every feed reads once more.
-        context.runOnContext(v -> feeds.values().forEach(f -> pump(f, true)));
+        try {
+          context.runOnContext(v -> feeds.values().forEach(f -> pump(f, true)));
+        } catch (RejectedExecutionException closed) {
+          // the node is stopping
+        }
       }
     });
     timer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> tick());
