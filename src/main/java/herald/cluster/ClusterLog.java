@@ -38,17 +38,21 @@ final class ClusterLog {
   private final IMap<String, TopicLog> map;
   private final Context context;
   private final LogOps.Limits limits;
+  private final UUID member;
+  /** Numbers this node's appends, so a retried one is recognised ({@link LogOps.Append}). */
+  private long appends;
 
   ClusterLog(HazelcastInstance hz, Context context, LogOps.Limits limits) {
     this.hz = hz;
     this.map = hz.getMap(ClusterSetup.TOPICS_MAP);
     this.context = context;
     this.limits = limits;
+    this.member = hz.getCluster().getLocalMember().getUuid();
   }
 
-  /** This member's id, which names its feeds in the logs it watches. */
+  /** This member's id, which names its feeds in the logs it watches and its appends. */
   UUID member() {
-    return hz.getCluster().getLocalMember().getUuid();
+    return member;
   }
 
   /**
@@ -56,7 +60,8 @@ final class ClusterLog {
    * when the topic does not exist and {@code create} is false.
    */
   Future<Long> append(String topic, List<Buffer> messages, boolean create) {
-    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits)));
+    LogOps.Batch batch = new LogOps.Batch(member(), ++appends);
+    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)));
   }
 
   /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */

@@ -82,20 +82,24 @@ final class LogOps {
   /**
    * Appends a batch of messages (group commit) and returns the first one's seq; or, when the topic does not
    * exist and {@code create} is false, changes nothing and returns {@link #ABSENT}: creating a topic is
-   * decided by the caller against {@code max_topics}.
+   * decided by the caller against {@code max_topics}. An append Hazelcast runs again (it retries an
+   * operation whose member died before answering, and the backup it promoted may already hold the batch)
+   * is recognised by its node and batch number and answered with the seq it got the first time.
    */
   static final class Append implements EntryProcessor<String, TopicLog, Long>, DataSerializable {
     private List<Buffer> messages;
     private boolean create;
     private Limits limits;
+    private Batch batch;
     private transient EntryProcessor<String, TopicLog, Long> backup;
 
     public Append() {}
 
-    Append(List<Buffer> messages, boolean create, Limits limits) {
+    Append(List<Buffer> messages, boolean create, Limits limits, Batch batch) {
       this.messages = messages;
       this.create = create;
       this.limits = limits;
+      this.batch = batch;
     }
 
     @Override
@@ -107,14 +111,19 @@ final class LogOps {
         }
         log = new TopicLog();
       }
+      long stored = log.storedAs(batch);
+      if (stored != ABSENT) {
+        return stored; // a retry of an append that is already stored (and replicated)
+      }
       long first = log.end();
       long now = System.currentTimeMillis();
       List<Buffer> frames = log.append(entry.getKey(), messages, now, limits);
+      log.remember(batch, first);
       entry.setValue(log);
       // The backups need only the frames the primary kept (a batch may push out some of its own).
       long keepFrom = log.first();
       int skip = (int) Math.max(0, keepFrom - first);
-      backup = new Replicate(first + skip, frames.subList(skip, frames.size()), now, keepFrom);
+      backup = new Replicate(first + skip, frames.subList(skip, frames.size()), now, keepFrom, batch, first);
       return first;
     }
 
@@ -127,6 +136,7 @@ final class LogOps {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeBoolean(create);
       limits.write(out);
+      batch.write(out);
       writeBuffers(out, messages);
     }
 
@@ -134,7 +144,21 @@ final class LogOps {
     public void readData(ObjectDataInput in) throws IOException {
       create = in.readBoolean();
       limits = Limits.read(in);
+      batch = Batch.read(in);
       messages = readBuffers(in);
+    }
+  }
+
+  /** Names one append: the node that sent it and its number among that node's appends. */
+  record Batch(UUID member, long number) {
+    void write(ObjectDataOutput out) throws IOException {
+      out.writeLong(member.getMostSignificantBits());
+      out.writeLong(member.getLeastSignificantBits());
+      out.writeLong(number);
+    }
+
+    static Batch read(ObjectDataInput in) throws IOException {
+      return new Batch(new UUID(in.readLong(), in.readLong()), in.readLong());
     }
   }
 
@@ -144,20 +168,25 @@ final class LogOps {
     private List<Buffer> frames;
     private long storedAt;
     private long keepFrom;
+    private Batch batch;
+    private long batchFirstSeq;
 
     public Replicate() {}
 
-    Replicate(long firstSeq, List<Buffer> frames, long storedAt, long keepFrom) {
+    Replicate(long firstSeq, List<Buffer> frames, long storedAt, long keepFrom, Batch batch, long batchFirstSeq) {
       this.firstSeq = firstSeq;
       this.frames = frames;
       this.storedAt = storedAt;
       this.keepFrom = keepFrom;
+      this.batch = batch;
+      this.batchFirstSeq = batchFirstSeq;
     }
 
     @Override
     public Long process(Map.Entry<String, TopicLog> entry) {
       TopicLog log = entry.getValue() == null ? new TopicLog() : entry.getValue();
       log.replicate(firstSeq, frames, storedAt, keepFrom);
+      log.remember(batch, batchFirstSeq);
       entry.setValue(log);
       return null;
     }
@@ -172,6 +201,8 @@ final class LogOps {
       out.writeLong(firstSeq);
       out.writeLong(storedAt);
       out.writeLong(keepFrom);
+      batch.write(out);
+      out.writeLong(batchFirstSeq);
       writeBuffers(out, frames);
     }
 
@@ -180,6 +211,8 @@ final class LogOps {
       firstSeq = in.readLong();
       storedAt = in.readLong();
       keepFrom = in.readLong();
+      batch = Batch.read(in);
+      batchFirstSeq = in.readLong();
       frames = readBuffers(in);
     }
   }

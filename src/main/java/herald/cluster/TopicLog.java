@@ -11,6 +11,7 @@ import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,11 +29,16 @@ import java.util.UUID;
  */
 public final class TopicLog implements DataSerializable {
 
+  /** Nodes whose last append a log remembers, to recognise a retried one; far more than a cluster has. */
+  static final int REMEMBERED_APPENDERS = 64;
+
   private MessageRing ring = new MessageRing();
   private long lastSeq;
   private long bytes;
   /** Nodes (Hazelcast member ids) whose clients subscribe to this topic, each with the epoch of its feed. */
   private Map<UUID, Long> watchers = new HashMap<>();
+  /** The last append of each node that published here: member id to {batch number, first seq}. */
+  private Map<UUID, long[]> lastAppends = newLastAppends();
 
   public TopicLog() {}
 
@@ -149,6 +155,30 @@ public final class TopicLog implements DataSerializable {
     return new LogOps.Slice(start, end(), frames);
   }
 
+  /** The first seq {@code batch} was stored with, or {@link LogOps#ABSENT} if it was not stored here. */
+  long storedAs(LogOps.Batch batch) {
+    long[] last = lastAppends.get(batch.member());
+    return last != null && last[0] == batch.number() ? last[1] : LogOps.ABSENT;
+  }
+
+  void remember(LogOps.Batch batch, long firstSeq) {
+    lastAppends.put(batch.member(), new long[] {batch.number(), firstSeq});
+  }
+
+  /**
+   * At most {@link #REMEMBERED_APPENDERS} nodes' last appends, the least recently appending forgotten
+   * first: a retry follows its first attempt within seconds, and the map must not grow with every node
+   * that ever published here (each restart is a new member id).
+   */
+  private static Map<UUID, long[]> newLastAppends() {
+    return new LinkedHashMap<>(4, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<UUID, long[]> eldest) {
+        return size() > REMEMBERED_APPENDERS;
+      }
+    };
+  }
+
   /** Records that node {@code member} reads this topic, for its feed {@code epoch}; returns whether it changed. */
   boolean watch(UUID member, long epoch) {
     Long held = watchers.get(member);
@@ -205,6 +235,13 @@ public final class TopicLog implements DataSerializable {
       out.writeLong(w.getKey().getLeastSignificantBits());
       out.writeLong(w.getValue());
     }
+    out.writeInt(lastAppends.size());
+    for (Map.Entry<UUID, long[]> a : lastAppends.entrySet()) {
+      out.writeLong(a.getKey().getMostSignificantBits());
+      out.writeLong(a.getKey().getLeastSignificantBits());
+      out.writeLong(a.getValue()[0]);
+      out.writeLong(a.getValue()[1]);
+    }
   }
 
   @Override
@@ -221,6 +258,11 @@ public final class TopicLog implements DataSerializable {
     watchers = new HashMap<>();
     for (int i = 0; i < count; i++) {
       watchers.put(new UUID(in.readLong(), in.readLong()), in.readLong());
+    }
+    int appenders = in.readInt();
+    lastAppends = newLastAppends();
+    for (int i = 0; i < appenders; i++) {
+      lastAppends.put(new UUID(in.readLong(), in.readLong()), new long[] {in.readLong(), in.readLong()});
     }
   }
 }
