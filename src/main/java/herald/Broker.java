@@ -84,7 +84,7 @@ public final class Broker {
     broker.metrics = metrics;
     int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
     Deployable topics = vertx.isClustered()
-        ? new ClusterTopicVerticle(maxSubscriptions, metrics)
+        ? new ClusterTopicVerticle(config.retention(), maxSubscriptions, metrics)
         : new TopicVerticle(config.retention(), maxSubscriptions, metrics);
     int instances = config.integer(Setting.NET_INSTANCES) > 0
         ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();

@@ -2,7 +2,9 @@ package herald.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.RingbufferConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import herald.config.Setting;
@@ -22,8 +24,11 @@ import java.util.Arrays;
  */
 public final class ClusterSetup {
 
-  /** Topic queues are Hazelcast ringbuffers named with this prefix; {@code conf/cluster.xml} configures them. */
-  public static final String TOPIC_PREFIX = "herald.topic.";
+  /**
+   * The map of topic queues: topic name to {@link TopicLog}. {@code conf/cluster.xml} configures it; the
+   * backup count comes from the settings.
+   */
+  public static final String TOPICS_MAP = "herald.topics";
 
   private ClusterSetup() {}
 
@@ -71,13 +76,19 @@ public final class ClusterSetup {
       join.getTcpIpConfig().setEnabled(true).setMembers(Arrays.stream(config.string(Setting.MEMBERS).split(","))
           .map(String::trim).filter(m -> !m.isEmpty()).toList());
     }
-    RingbufferConfig topics = new RingbufferConfig(hz.getRingbufferConfig(TOPIC_PREFIX + "*"));
-    topics.setName(TOPIC_PREFIX + "*")
-        .setCapacity(config.integer(Setting.RETENTION_MAX_MESSAGES))
-        .setTimeToLiveSeconds(config.integer(Setting.RETENTION_MAX_AGE_SECONDS))
+    MapConfig topics = new MapConfig(hz.getMapConfig(TOPICS_MAP));
+    // OBJECT: an entry processor changes a topic's queue in place; BINARY would deserialise and serialise the
+    // whole queue (up to retention_max_bytes) on every append. Retention is Herald's own (TopicLog), so the
+    // map itself never evicts or expires an entry.
+    topics.setName(TOPICS_MAP)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setBackupCount(config.integer(Setting.BACKUP_COUNT))
-        .setAsyncBackupCount(0);
-    hz.addRingBufferConfig(topics);
+        .setAsyncBackupCount(0)
+        .setReadBackupData(false)
+        .setTimeToLiveSeconds(0)
+        .setMaxIdleSeconds(0)
+        .getEvictionConfig().setEvictionPolicy(EvictionPolicy.NONE);
+    hz.addMapConfig(topics);
     return hz;
   }
 }

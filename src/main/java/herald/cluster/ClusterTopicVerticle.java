@@ -1,5 +1,8 @@
 package herald.cluster;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
 import herald.bus.LocalCodec;
@@ -7,9 +10,11 @@ import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
+import herald.codec.Replay;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
 import herald.topic.Outboxes;
+import herald.topic.Retention;
 import herald.topic.SubscribeRules;
 import herald.topic.Subscription;
 import herald.topic.SubscriptionIndex;
@@ -19,50 +24,67 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Logger;
 
 /**
- * The TopicVerticle of a clustered node. Topic queues live in Hazelcast ringbuffers ({@link RingbufferLog});
- * this verticle owns only its node's subscriptions and the position of each.
+ * The TopicVerticle of a clustered node. Topic queues live in Hazelcast ({@link ClusterLog}: one bounded
+ * {@link TopicLog} per topic in a map); this verticle owns only its node's subscriptions and the position
+ * of each.
  *
- * <p><b>Publishing</b> appends to the topic's ringbuffer, batching every publish that is waiting for the
- * same topic into one append (group commit, one append in flight per topic), and replies {@code published}
- * once the append, and its synchronous backups, have completed.
+ * <p><b>Publishing</b> appends to the topic's log, batching every publish that is waiting for the same topic
+ * into one append, and replies {@code published} once the append, and its synchronous backups, have
+ * completed; a publish to a new topic first passes the cluster-wide {@code max_topics} check
+ * ({@link GroupCommit}).
  *
  * <p><b>Delivering.</b> A node reads a topic only while one of its clients subscribes to it: a {@link Feed}
- * long-polls the ringbuffer from the next seq it has not seen and hands each message to the node's live
- * subscribers. Every node therefore sees a topic in the ringbuffer's one order, with no gap and no
- * duplicate, and a node with no subscriber of a topic receives none of its traffic.
+ * marks the node as a reader in the topic's log (so the topic is not reclaimed), listens for changes to that
+ * one key, and on each change reads from the next seq it has not seen and hands the frames to the node's
+ * live subscribers. Every node therefore sees a topic in the log's one order, with no gap and no duplicate,
+ * and a node with no subscriber of a topic receives none of its traffic.
+ *
+ * <p><b>Retention and reclaiming.</b> Appends apply the per-topic limits (count, bytes, age). Each second
+ * the node sweeps the topics whose partitions it owns: messages past the age limit are dropped, and topics
+ * that are empty and read by no node are forgotten.
  *
  * <p><b>Concurrency.</b> As for the single-node TopicVerticle: all state is confined to this verticle's
- * event loop; Hazelcast's completions are brought back onto it by {@link RingbufferLog}.
+ * event loop; Hazelcast's completions and notices are brought back onto it by {@link ClusterLog}.
  */
 public final class ClusterTopicVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(ClusterTopicVerticle.class.getName());
 
-  /** Most publishes one append carries: large enough to amortise the round trip, small enough to stay prompt. */
-  static final int APPEND_BATCH = 1_000;
-
   /** Most messages one feed read brings. */
   static final int FEED_BATCH = 1_000;
+
+  /** Most bytes of frames one feed read brings: bounds the message a read costs the owner and the reader. */
+  static final int FEED_BATCH_BYTES = 1024 * 1024;
 
   /** Replays send about this many bytes, then wait for the client to write them (as on a single node). */
   static final int REPLAY_CHUNK_BYTES = 64 * 1024;
 
-  /** Messages read per replay step; the chunk is cut to {@link #REPLAY_CHUNK_BYTES}. */
+  /** Messages read per replay step; the chunk is also cut at {@link #REPLAY_CHUNK_BYTES}. */
   static final int REPLAY_READ = 256;
 
   /** Pause before retrying a failed read, e.g. while partitions migrate after a node loss. */
   static final long RETRY_MS = 200;
 
+  /** How often age retention, reclaiming, and the closing of feeds no client needs any more run. */
+  static final long SWEEP_INTERVAL_MS = 1_000;
+
+  /**
+   * A feed that heard of no change for this long reads anyway. Change notices are not guaranteed (Hazelcast
+   * drops those in flight when a member dies), so this bounds how long a lost one can delay delivery.
+   */
+  static final long FEED_RECHECK_MS = 5_000;
+
+  private final Retention retention;
+  private final LogOps.Limits limits;
   private final int maxSubscriptionsPerConnection;
   private final NodeMetrics metrics;
   private final LoopCounters counters;
@@ -70,17 +92,28 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private long readNanos;
   private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
   private final Map<String, Feed> feeds = new HashMap<>();
-  private final Map<String, Appends> appends = new HashMap<>();
-  private final Set<Appends> toCommit = new LinkedHashSet<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private RingbufferLog log;
+  private HazelcastInstance hz;
+  private ClusterLog log;
   private Outboxes outboxes;
+  private GroupCommit appends;
+  private UUID membershipListener;
+  private long timer;
+  private long feedEpochs;
+  private boolean sweeping;
+  /** This node's share of the cluster's topics (those whose partitions it owns), at the last sweep. */
+  private ClusterLog.Usage usage = ClusterLog.Usage.NONE;
+  private long reclaimed;
+  private long trimmed;
   private long published;
   private long delivered;
   private long received;
   private boolean stopped;
 
-  public ClusterTopicVerticle(int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+  public ClusterTopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+    this.retention = retention;
+    this.limits = new LogOps.Limits(retention.maxMessagesPerTopic(), retention.maxBytesPerTopic(),
+        retention.maxAgeMillis());
     this.metrics = metrics;
     this.counters = metrics.topicCounters();
     this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
@@ -89,16 +122,44 @@ public final class ClusterTopicVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     LocalCodec.register(vertx.eventBus());
-    log = new RingbufferLog(ClusterSetup.manager(vertx).getHazelcastInstance(), context);
+    hz = ClusterSetup.manager(vertx).getHazelcastInstance();
+    log = new ClusterLog(hz, context, limits);
     outboxes = new Outboxes(vertx);
+    appends = new GroupCommit(log, outboxes, metrics, retention.maxTopics(), n -> {
+      published += n;
+      publishCounters();
+    });
     consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+    membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {}
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        // Notices from the lost member may be lost with it: every feed reads once more.
+        try {
+          context.runOnContext(v -> feeds.values().forEach(f -> pump(f, true)));
+        } catch (RejectedExecutionException closed) {
+          // the node is stopping
+        }
+      }
+    });
+    timer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> tick());
     return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   @Override
   public Future<?> stop() {
     stopped = true;
+    appends.stop();
+    vertx.cancelTimer(timer);
+    try {
+      hz.getCluster().removeMembershipListener(membershipListener);
+    } catch (RuntimeException notActive) {
+      // the member has already left
+    }
+    new ArrayList<>(feeds.values()).forEach(this::close); // this node reads nothing more: let its topics go
     return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
   }
 
@@ -109,8 +170,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
       for (ToTopics.Request request : r.requests()) {
         handleRequest(r.conn(), request);
       }
-      toCommit.forEach(this::commit);
-      toCommit.clear();
+      appends.commitQueued();
     } else if (body instanceof ToTopics.Credit c) {
       Subscription sub = index.get(c.conn(), c.topic());
       if (sub != null && !sub.live) {
@@ -127,7 +187,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private void publishCounters() {
     counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
     counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, index.subscriptionCount());
-    counters.set(NodeMetrics.TOPIC_TOPICS, feeds.size());
+    counters.set(NodeMetrics.TOPIC_TOPICS, usage.topics());
   }
 
   private void handleRequest(ConnRef conn, ToTopics.Request request) {
@@ -135,7 +195,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
     int slot = request.slot();
     Frame frame = request.frame();
     switch (frame.action()) {
-      case PUBLISH -> queue(conn, out, slot, (Frame.Publish) frame);
+      case PUBLISH -> appends.queue(conn, out, slot, (Frame.Publish) frame, readNanos);
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
       case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id()));
@@ -144,53 +204,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
     }
   }
 
-  // ---- publish: group commit per topic -------------------------------------------------------------
-
-  private void queue(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish p) {
-    Appends a = appends.computeIfAbsent(p.topic(), Appends::new);
-    a.queued.add(new PendingPublish(conn, out, slot, p, readNanos));
-    toCommit.add(a);
-  }
-
-  private void commit(Appends a) {
-    if (a.inFlight || a.queued.isEmpty()) {
-      return;
-    }
-    List<PendingPublish> batch = new ArrayList<>(Math.min(a.queued.size(), APPEND_BATCH));
-    while (!a.queued.isEmpty() && batch.size() < APPEND_BATCH) {
-      batch.add(a.queued.poll());
-    }
-    a.inFlight = true;
-    log.append(a.topic, batch.stream().map(pp -> pp.frame.message()).toList()).onComplete(ar -> {
-      a.inFlight = false;
-      for (int i = 0; i < batch.size(); i++) {
-        PendingPublish pp = batch.get(i);
-        pp.out.reply(pp.conn, pp.slot, ar.succeeded()
-            ? FrameEncoder.published(pp.frame.id(), a.topic, ar.result() + i)
-            : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE,
-                "the message was not stored, retry: " + ar.cause().getMessage()));
-      }
-      if (ar.succeeded()) {
-        published += batch.size();
-        long sampled = 0;
-        for (PendingPublish pp : batch) {
-          if (pp.readNanos != sampled) { // one latency sample per client read in the batch, not per message
-            sampled = pp.readNanos;
-            metrics.publishAcked(sampled);
-          }
-        }
-        publishCounters();
-      }
-      if (a.queued.isEmpty()) {
-        appends.remove(a.topic);
-      } else {
-        commit(a);
-      }
-      outboxes.flush();
-    });
-  }
-
-  // ---- subscribe / unsubscribe -----------------------------------------------------------------------
+  // ---- subscribe -------------------------------------------------------------------------------------
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
     Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
@@ -201,22 +215,24 @@ public final class ClusterTopicVerticle extends VerticleBase {
     Subscription sub = new Subscription(conn, s.topic(), out, Long.MAX_VALUE);
     sub.live = false; // receives nothing until its start is known
     index.add(conn, s.topic(), sub);
-    log.bounds(s.topic()).onComplete(ar -> {
+    // The feed is open (this node marked as a reader, listening) before the bounds are read, so every
+    // message after those bounds reaches the feed.
+    feed(s.topic()).compose(feed -> log.bounds(s.topic())).onComplete(ar -> {
       if (ar.failed()) {
-        index.remove(conn, s.topic());
+        if (index.get(conn, s.topic()) == sub) {
+          index.remove(conn, s.topic());
+        }
         out.reply(conn, slot, FrameEncoder.error(s.id(), ErrorCode.UNAVAILABLE,
             "the topic queue cannot be read now, retry: " + ar.cause().getMessage()));
         outboxes.flush();
         return;
       }
-      RingbufferLog.Bounds b = ar.result();
-      long start = s.replay().startSeq(b.first(), b.next());
-      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(),
-          s.replay() instanceof herald.codec.Replay.Live ? 0 : start));
-      if (index.get(conn, s.topic()) == sub) { // not unsubscribed or gone meanwhile
+      LogOps.Slice bounds = ar.result();
+      long start = s.replay().startSeq(bounds.start, bounds.end);
+      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), s.replay() instanceof Replay.Live ? 0 : start));
+      Feed feed = feeds.get(s.topic());
+      if (index.get(conn, s.topic()) == sub && feed != null) { // not unsubscribed or gone meanwhile
         sub.next = start;
-        Feed feed = feeds.computeIfAbsent(s.topic(), t -> new Feed(t, b.next()));
-        pump(feed);
         if (start >= feed.next) {
           sub.live = true; // the feed delivers from here; seqs below sub.next are skipped
         } else {
@@ -229,31 +245,68 @@ public final class ClusterTopicVerticle extends VerticleBase {
 
   // ---- delivery --------------------------------------------------------------------------------------
 
-  /** Keeps one long-poll read going for {@code feed} while the node has subscribers of its topic. */
-  private void pump(Feed feed) {
-    if (feed.reading || stopped) {
-      return;
+  /** The node's feed of {@code topic}, opened if need be; completes once it is open. */
+  private Future<Feed> feed(String topic) {
+    Feed existing = feeds.get(topic);
+    if (existing != null) {
+      return existing.opened;
     }
-    if (!index.hasSubscribers(feed.topic)) {
-      feeds.remove(feed.topic);
+    Feed feed = new Feed(topic, ++feedEpochs);
+    feeds.put(topic, feed);
+    feed.opened = log.listen(topic, () -> pump(feed, true))
+        .compose(registration -> {
+          feed.registration = registration;
+          return log.watch(topic, feed.epoch, true);
+        })
+        .map(end -> {
+          feed.next = end;
+          feed.open = true;
+          pump(feed, true);
+          return feed;
+        });
+    feed.opened.onFailure(e -> {
+      if (feeds.get(topic) == feed) {
+        close(feed);
+      }
+    });
+    return feed.opened;
+  }
+
+  /** Stops reading a topic: no more notices, and the topic's log no longer counts this node as a reader. */
+  private void close(Feed feed) {
+    feeds.remove(feed.topic);
+    if (feed.registration != null) {
+      log.unlisten(feed.registration).onFailure(e -> LOG.fine("unlisten " + feed.topic + ": " + e));
+    }
+    log.watch(feed.topic, feed.epoch, false).onFailure(e -> LOG.fine("unwatch " + feed.topic + ": " + e));
+  }
+
+  /**
+   * Reads {@code feed}'s topic from the next seq this node has not seen, and delivers it; one read in flight
+   * per feed, repeated while the log has more or changed meanwhile.
+   */
+  private void pump(Feed feed, boolean changed) {
+    feed.changed |= changed;
+    if (!feed.open || feed.reading || stopped || feeds.get(feed.topic) != feed) {
       return;
     }
     feed.reading = true;
-    log.read(feed.topic, feed.next, 1, FEED_BATCH).onComplete(ar -> {
+    feed.changed = false;
+    feed.lastRead = System.nanoTime();
+    log.read(feed.topic, feed.next, FEED_BATCH, FEED_BATCH_BYTES).onComplete(ar -> {
       feed.reading = false;
-      if (ar.failed()) {
-        if (stopped) {
-          return;
-        }
-        LOG.warning("reading topic " + feed.topic + " failed, retrying: " + ar.cause());
-        vertx.setTimer(RETRY_MS, t -> pump(feed));
+      if (stopped || feeds.get(feed.topic) != feed) {
         return;
       }
-      RingbufferLog.Slice slice = ar.result();
-      long seq = slice.firstSeq();
-      for (Buffer data : slice.data()) {
+      if (ar.failed()) {
+        LOG.warning("reading topic " + feed.topic + " failed, retrying: " + ar.cause());
+        vertx.setTimer(RETRY_MS, t -> pump(feed, true));
+        return;
+      }
+      LogOps.Slice slice = ar.result();
+      long seq = slice.start;
+      for (Buffer frame : slice.frames) {
         if (seq >= feed.next) {
-          Buffer frame = FrameEncoder.message(feed.topic, data, seq);
           received++;
           for (Subscription sub : index.subscribers(feed.topic)) {
             if (sub.live && seq >= sub.next) {
@@ -267,13 +320,15 @@ public final class ClusterTopicVerticle extends VerticleBase {
       }
       feed.next = Math.max(feed.next, slice.next());
       outboxes.flush();
-      pump(feed);
+      if (feed.changed || slice.next() < slice.end) {
+        pump(feed, false);
+      }
     });
   }
 
   /** Sends a replaying subscriber its next chunk; it turns live once it reaches its node's feed. */
   private void catchUp(Subscription sub) {
-    log.read(sub.topic, sub.next, 0, REPLAY_READ).onComplete(ar -> {
+    log.read(sub.topic, sub.next, REPLAY_READ, REPLAY_CHUNK_BYTES).onComplete(ar -> {
       if (stopped || index.get(sub.conn, sub.topic) != sub) {
         return;
       }
@@ -281,18 +336,12 @@ public final class ClusterTopicVerticle extends VerticleBase {
         vertx.setTimer(RETRY_MS, t -> catchUp(sub));
         return;
       }
-      RingbufferLog.Slice slice = ar.result();
-      sub.next = Math.max(sub.next, slice.firstSeq()); // retention dropped what lay before: the seq jumps
-      long seq = slice.firstSeq();
-      int bytes = 0;
-      for (Buffer data : slice.data()) {
+      LogOps.Slice slice = ar.result();
+      sub.next = Math.max(sub.next, slice.start); // retention dropped what lay before: the seq jumps
+      long seq = slice.start;
+      for (Buffer frame : slice.frames) {
         if (seq >= sub.next) {
-          if (bytes >= REPLAY_CHUNK_BYTES) {
-            break;
-          }
-          Buffer frame = FrameEncoder.message(sub.topic, data, seq);
           sub.outbox.push(sub.conn, frame);
-          bytes += frame.length();
           sub.next = seq + 1;
         }
         seq++;
@@ -307,8 +356,40 @@ public final class ClusterTopicVerticle extends VerticleBase {
     });
   }
 
+  // ---- once a second ---------------------------------------------------------------------------------
+
+  private void tick() {
+    long now = System.nanoTime();
+    for (Feed feed : new ArrayList<>(feeds.values())) {
+      if (feed.open && !index.hasSubscribers(feed.topic)) {
+        close(feed);
+      } else if (feed.open && now - feed.lastRead > FEED_RECHECK_MS * 1_000_000) {
+        pump(feed, true);
+      }
+    }
+    if (!sweeping) {
+      sweeping = true;
+      log.sweep(System.currentTimeMillis() - retention.maxAgeMillis(), retention.maxTotalBytes()).onComplete(ar -> {
+        sweeping = false;
+        if (ar.succeeded()) {
+          usage = ar.result();
+          reclaimed += usage.reclaimed();
+          trimmed += usage.trimmed();
+          publishCounters();
+        } else if (!stopped) {
+          LOG.warning("sweeping topics failed, next in " + SWEEP_INTERVAL_MS + " ms: " + ar.cause());
+        }
+      });
+    }
+  }
+
   private JsonObject stats() {
     return new JsonObject()
+        .put("topics", usage.topics())
+        .put("messages", usage.messages())
+        .put("bytes", usage.bytes())
+        .put("reclaimed", reclaimed)
+        .put("trimmed_bytes", trimmed)
         .put("subscriptions", index.subscriptionCount())
         .put("subscribers", index.subscriberCount())
         .put("subscribed_topics", index.topicCount())
@@ -321,26 +402,21 @@ public final class ClusterTopicVerticle extends VerticleBase {
   /** A topic this node reads because some of its clients subscribe to it. */
   private static final class Feed {
     final String topic;
+    /** Tells this feed's mark in the topic's log from an earlier or later feed of this node. */
+    final long epoch;
+    Future<Feed> opened;
+    UUID registration;
+    boolean open;
     /** The next seq this node has not yet read. */
     long next;
     boolean reading;
+    /** A change was heard while a read was in flight: read again. */
+    boolean changed;
+    long lastRead;
 
-    Feed(String topic, long next) {
+    Feed(String topic, long epoch) {
       this.topic = topic;
-      this.next = next;
+      this.epoch = epoch;
     }
   }
-
-  /** Publishes waiting for one topic, and whether an append for it is in flight. */
-  private static final class Appends {
-    final String topic;
-    final ArrayDeque<PendingPublish> queued = new ArrayDeque<>();
-    boolean inFlight;
-
-    Appends(String topic) {
-      this.topic = topic;
-    }
-  }
-
-  private record PendingPublish(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish frame, long readNanos) {}
 }

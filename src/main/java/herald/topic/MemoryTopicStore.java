@@ -25,7 +25,7 @@ public final class MemoryTopicStore implements TopicStore {
    * Bytes charged per message on top of its frame: the record, the ring slot, the arrival-queue entry and
    * the buffer's header. Without it a flood of tiny messages would use far more memory than the limit says.
    */
-  static final int MESSAGE_OVERHEAD_BYTES = 96;
+  public static final int MESSAGE_OVERHEAD_BYTES = 96;
 
   private final Retention retention;
   private final LongSupplier clock;

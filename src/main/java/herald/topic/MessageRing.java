@@ -2,15 +2,16 @@ package herald.topic;
 
 /**
  * A growable circular array of one topic's messages, indexed by position from the oldest, so a replay
- * from a seq is one subtraction away instead of a scan.
+ * from a seq is one subtraction away instead of a scan. Used by the single-node store and, in a cluster, by
+ * each topic's {@code herald.cluster.TopicLog}.
  */
-final class MessageRing {
+public final class MessageRing {
 
   private StoredMessage[] items = new StoredMessage[4];
   private int head;
   private int size;
 
-  void addLast(StoredMessage m) {
+  public void addLast(StoredMessage m) {
     if (size == items.length) {
       StoredMessage[] grown = new StoredMessage[items.length * 2];
       for (int i = 0; i < size; i++) {
@@ -23,7 +24,7 @@ final class MessageRing {
     size++;
   }
 
-  StoredMessage removeFirst() {
+  public StoredMessage removeFirst() {
     StoredMessage m = items[head];
     items[head] = null;
     head = (head + 1) % items.length;
@@ -37,15 +38,15 @@ final class MessageRing {
     return m;
   }
 
-  StoredMessage get(int index) {
+  public StoredMessage get(int index) {
     return items[(head + index) % items.length];
   }
 
-  StoredMessage first() {
+  public StoredMessage first() {
     return size == 0 ? null : items[head];
   }
 
-  int size() {
+  public int size() {
     return size;
   }
 }

@@ -6,8 +6,8 @@ import java.util.function.Predicate;
 
 /**
  * The topic queues: per-topic sequence numbers and bounded retention. The {@link TopicVerticle} is its
- * only caller, on its own event loop, so implementations need no locking. The cluster issue replaces the
- * in-memory implementation with a replicated one behind this same interface.
+ * only caller, on its own event loop, so implementations need no locking. A cluster keeps its topic queues
+ * in Hazelcast instead ({@code herald.cluster.TopicLog}, on the same {@link MessageRing}).
  */
 public interface TopicStore {
 

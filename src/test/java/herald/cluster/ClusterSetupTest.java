@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.RingbufferConfig;
+import com.hazelcast.config.EvictionPolicy;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import io.vertx.core.json.JsonObject;
@@ -40,14 +42,16 @@ class ClusterSetupTest {
   }
 
   @Test
-  void topicQueuesTakeRetentionAndBackupsFromTheSettings() {
-    Config hz = ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject()
-        .put("retention_max_messages", 500).put("retention_max_age_seconds", 60).put("backup_count", 2)));
-    RingbufferConfig topics = hz.getRingbufferConfig(ClusterSetup.TOPIC_PREFIX + "news");
-    assertThat(topics.getCapacity()).isEqualTo(500);
-    assertThat(topics.getTimeToLiveSeconds()).isEqualTo(60);
+  void topicQueuesAreObjectsWithSynchronousBackupsAndNoEvictionOfTheirOwn() {
+    Config hz = ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject().put("backup_count", 2)));
+    MapConfig topics = hz.getMapConfig(ClusterSetup.TOPICS_MAP);
+    assertThat(topics.getInMemoryFormat()).isEqualTo(InMemoryFormat.OBJECT);
     assertThat(topics.getBackupCount()).isEqualTo(2);
     assertThat(topics.getAsyncBackupCount()).isZero();
+    // Retention is Herald's (TopicLog): Hazelcast must never drop a topic queue by itself.
+    assertThat(topics.getTimeToLiveSeconds()).isZero();
+    assertThat(topics.getMaxIdleSeconds()).isZero();
+    assertThat(topics.getEvictionConfig().getEvictionPolicy()).isEqualTo(EvictionPolicy.NONE);
   }
 
   @Test

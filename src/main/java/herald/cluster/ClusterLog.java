@@ -1,0 +1,242 @@
+package herald.cluster;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.map.listener.MapListener;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The cluster's topic queues, as this node sees them: one {@link TopicLog} per topic in the
+ * {@link ClusterSetup#TOPICS_MAP} map, changed and read only through {@link LogOps} entry processors. The
+ * partition owner orders every append, which gives one order per topic across the cluster; its synchronous
+ * backups are written before an append completes.
+ *
+ * <p>Every returned future completes on {@code context}, so callers stay on their event loop. Hazelcast
+ * calls that block (listener registration, counting, the sweep) run on worker threads.
+ */
+final class ClusterLog {
+
+  /** Cutoff times tried per pass of {@link #trimCutoff}. */
+  static final int TRIM_CUTOFFS = 16;
+
+  /** Passes of {@link #trimCutoff}: the cutoff falls within 1/256 of the span of stored times. */
+  static final int TRIM_PASSES = 2;
+
+  private final HazelcastInstance hz;
+  private final IMap<String, TopicLog> map;
+  private final Context context;
+  private final LogOps.Limits limits;
+  private final UUID member;
+  /** Numbers this node's appends, so a retried one is recognised ({@link LogOps.Append}). */
+  private long appends;
+
+  ClusterLog(HazelcastInstance hz, Context context, LogOps.Limits limits) {
+    this.hz = hz;
+    this.map = hz.getMap(ClusterSetup.TOPICS_MAP);
+    this.context = context;
+    this.limits = limits;
+    this.member = hz.getCluster().getLocalMember().getUuid();
+  }
+
+  /** This member's id, which names its feeds in the logs it watches and its appends. */
+  UUID member() {
+    return member;
+  }
+
+  /**
+   * Appends messages as one operation (group commit); returns the seq of the first, or {@link LogOps#ABSENT}
+   * when the topic does not exist and {@code create} is false.
+   */
+  Future<Long> append(String topic, List<Buffer> messages, boolean create) {
+    LogOps.Batch batch = new LogOps.Batch(member(), ++appends);
+    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)));
+  }
+
+  /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */
+  Future<LogOps.Slice> read(String topic, long fromSeq, int maxCount, int maxBytes) {
+    return onContext(map.submitToKey(topic, new LogOps.Read(fromSeq, maxCount, maxBytes)));
+  }
+
+  /** The oldest held seq ({@code start}) and the seq the next append gets ({@code end}). */
+  Future<LogOps.Slice> bounds(String topic) {
+    return read(topic, 0, 0, 0);
+  }
+
+  /** Marks this node as a reader of {@code topic} (or no longer one); returns the seq the next append gets. */
+  Future<Long> watch(String topic, long epoch, boolean on) {
+    return onContext(map.submitToKey(topic, new LogOps.Watch(member(), epoch, on)));
+  }
+
+  /**
+   * Calls {@code changed} (on the context) whenever {@code topic}'s log changes. Only the topic's key is
+   * listened to and values are not sent, so a node hears only of the topics its clients read, and reads
+   * them itself. Returns the registration, for {@link #unlisten}.
+   */
+  Future<UUID> listen(String topic, Runnable changed) {
+    MapListener listener = new Changes(context, changed);
+    return context.executeBlocking(() -> map.addEntryListener(listener, topic, false), false);
+  }
+
+  Future<Boolean> unlisten(UUID registration) {
+    return context.executeBlocking(() -> map.removeEntryListener(registration), false);
+  }
+
+  /** The number of topics in the cluster (one call to each member). */
+  Future<Integer> topicCount() {
+    return context.executeBlocking(map::size, false);
+  }
+
+  /**
+   * What a sweep left in the topics this member owns: their number, messages and bytes; and what it took:
+   * topics reclaimed, bytes dropped for {@code max_total_bytes}.
+   */
+  record Usage(int topics, long messages, long bytes, int reclaimed, long trimmed) {
+    static final Usage NONE = new Usage(0, 0, 0, 0, 0);
+  }
+
+  /**
+   * Retention across the topics whose partitions this member owns: drops messages stored before
+   * {@code cutoffMillis} (one operation per partition), forgets each idle topic ({@link LogOps.Reclaim},
+   * which checks again on the partition thread), then, if the member holds more than its share of
+   * {@code maxTotalBytes}, drops its oldest messages until it does not ({@link #trim}).
+   */
+  Future<Usage> sweep(long cutoffMillis, long maxTotalBytes) {
+    return context.executeBlocking(() -> {
+      Set<String> owned = map.localKeySet();
+      if (owned.isEmpty()) {
+        return Usage.NONE;
+      }
+      Set<UUID> live = LogOps.liveMembers(hz);
+      Map<String, long[]> found = map.executeOnKeys(owned, new LogOps.Expire(cutoffMillis, live));
+      int reclaimed = 0;
+      for (Map.Entry<String, long[]> e : found.entrySet()) {
+        if (e.getValue() != null && e.getValue()[2] == 1 && map.executeOnKey(e.getKey(), new LogOps.Reclaim())) {
+          e.setValue(null);
+          reclaimed++;
+        }
+      }
+      Usage usage = usage(found, reclaimed, 0);
+      long share = share(maxTotalBytes);
+      if (usage.bytes() <= share) {
+        return usage;
+      }
+      long cutoff = trimCutoff(found, usage.bytes() - share);
+      Map<String, long[]> trimmed = map.executeOnKeys(found.keySet(), new LogOps.Expire(cutoff, live));
+      Usage after = usage(trimmed, reclaimed, 0);
+      return usage(trimmed, reclaimed, usage.bytes() - after.bytes());
+    }, false);
+  }
+
+  /**
+   * The time before which dropping every message of {@code logs} frees at least {@code excess} bytes, and
+   * not much more: found in {@link #TRIM_PASSES} read-only passes, each narrowing the span between the
+   * oldest message and now to one of {@link #TRIM_CUTOFFS} steps.
+   */
+  private long trimCutoff(Map<String, long[]> logs, long excess) {
+    long lo = logs.values().stream().filter(u -> u != null).mapToLong(u -> u[3]).min().orElse(0);
+    long hi = System.currentTimeMillis() + 1;
+    Set<String> keys = new HashSet<>();
+    logs.forEach((k, u) -> {
+      if (u != null && u[0] > 0) {
+        keys.add(k);
+      }
+    });
+    for (int pass = 0; pass < TRIM_PASSES && hi - lo > 1; pass++) {
+      long[] cutoffs = new long[TRIM_CUTOFFS];
+      for (int i = 0; i < TRIM_CUTOFFS; i++) {
+        cutoffs[i] = lo + (hi - lo) * (i + 1) / TRIM_CUTOFFS;
+      }
+      long[] older = new long[TRIM_CUTOFFS];
+      for (long[] profile : map.executeOnKeys(keys, new LogOps.Profile(cutoffs)).values()) {
+        for (int i = 0; i < TRIM_CUTOFFS; i++) {
+          older[i] += profile[i];
+        }
+      }
+      int i = 0;
+      while (i < TRIM_CUTOFFS - 1 && older[i] < excess) {
+        i++;
+      }
+      lo = i == 0 ? lo : cutoffs[i - 1];
+      hi = cutoffs[i];
+    }
+    return hi;
+  }
+
+  private static Usage usage(Map<String, long[]> logs, int reclaimed, long trimmed) {
+    int topics = 0;
+    long messages = 0;
+    long bytes = 0;
+    for (long[] u : logs.values()) {
+      if (u != null) {
+        topics++;
+        messages += u[0];
+        bytes += u[1];
+      }
+    }
+    return new Usage(topics, messages, bytes, reclaimed, trimmed);
+  }
+
+  /** This member's part of {@code total}: in proportion to the partitions it owns, so the parts add up to it. */
+  private long share(long total) {
+    long partitions = hz.getPartitionService().getPartitions().size();
+    long owned = hz.getPartitionService().getPartitions().stream()
+        .filter(p -> p.getOwner() != null && p.getOwner().localMember()).count();
+    return total / partitions * owned + total % partitions * owned / partitions; // no overflow near Long.MAX_VALUE
+  }
+
+  /**
+   * Completes on the context. A completion that arrives after the node has stopped (Hazelcast fails pending
+   * calls when its member shuts down) is dropped: nobody waits for it.
+   */
+  private <T> Future<T> onContext(CompletionStage<T> stage) {
+    Promise<T> promise = Promise.promise();
+    stage.whenComplete((value, error) -> {
+      try {
+        context.runOnContext(v -> {
+          if (error != null) {
+            promise.fail(error);
+          } else {
+            promise.complete(value);
+          }
+        });
+      } catch (RejectedExecutionException closed) {
+        // the node is stopping; nobody waits for this result
+      }
+    });
+    return promise.future();
+  }
+
+  /** Brings a change notice from Hazelcast's event thread onto the context. */
+  private record Changes(Context context, Runnable changed)
+      implements EntryAddedListener<String, TopicLog>, EntryUpdatedListener<String, TopicLog> {
+    @Override
+    public void entryAdded(com.hazelcast.core.EntryEvent<String, TopicLog> event) {
+      notifyChanged();
+    }
+
+    @Override
+    public void entryUpdated(com.hazelcast.core.EntryEvent<String, TopicLog> event) {
+      notifyChanged();
+    }
+
+    private void notifyChanged() {
+      try {
+        context.runOnContext(v -> changed.run());
+      } catch (RejectedExecutionException closed) {
+        // the node is stopping
+      }
+    }
+  }
+}

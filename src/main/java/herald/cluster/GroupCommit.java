@@ -1,0 +1,185 @@
+package herald.cluster;
+
+import herald.bus.ConnRef;
+import herald.codec.ErrorCode;
+import herald.codec.Frame;
+import herald.codec.FrameEncoder;
+import herald.ops.NodeMetrics;
+import herald.topic.Outboxes;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+/**
+ * A node's publishes on their way into the cluster's topic logs. Publishes waiting for one topic are
+ * appended together (one append in flight per topic) and each is answered {@code published} once the
+ * append and its synchronous backups have completed. A publish to a topic that does not exist waits for
+ * the cluster-wide {@code max_topics} check ({@link #admitNewTopics()}).
+ *
+ * <p>Confined to the {@link ClusterTopicVerticle}'s event loop, like everything it owns.
+ */
+final class GroupCommit {
+
+  /** Most publishes one append carries: large enough to amortise the round trip, small enough to stay prompt. */
+  static final int APPEND_BATCH = 1_000;
+
+  /**
+   * New topics admitted per topic count: a node checks the count, then creates at most this many. Nodes
+   * check concurrently, so the cluster may exceed {@code max_topics} by at most (nodes - 1) x this.
+   */
+  static final int CREATE_BATCH = 64;
+
+  private final ClusterLog log;
+  private final Outboxes outboxes;
+  private final NodeMetrics metrics;
+  private final int maxTopics;
+  /** Told how many publishes each completed append stored. */
+  private final IntConsumer stored;
+  private final Map<String, Appends> appends = new HashMap<>();
+  private final Set<Appends> toCommit = new LinkedHashSet<>();
+  /** Topics whose first publish found no topic: waiting for the {@code max_topics} check. */
+  private final ArrayDeque<Appends> newTopics = new ArrayDeque<>();
+  private boolean counting;
+  private boolean stopped;
+
+  GroupCommit(ClusterLog log, Outboxes outboxes, NodeMetrics metrics, int maxTopics, IntConsumer stored) {
+    this.log = log;
+    this.outboxes = outboxes;
+    this.metrics = metrics;
+    this.maxTopics = maxTopics;
+    this.stored = stored;
+  }
+
+  /** Queues a publish; {@link #commitQueued()} sends what the handled batch of requests queued. */
+  void queue(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish p, long readNanos) {
+    Appends a = appends.computeIfAbsent(p.topic(), Appends::new);
+    a.queued.add(new PendingPublish(conn, out, slot, p, readNanos));
+    toCommit.add(a);
+  }
+
+  void commitQueued() {
+    toCommit.forEach(this::commit);
+    toCommit.clear();
+  }
+
+  void stop() {
+    stopped = true;
+  }
+
+  private void commit(Appends a) {
+    if (a.inFlight || a.waitingForCount || a.queued.isEmpty()) {
+      return;
+    }
+    List<PendingPublish> batch = new ArrayList<>(Math.min(a.queued.size(), APPEND_BATCH));
+    while (!a.queued.isEmpty() && batch.size() < APPEND_BATCH) {
+      batch.add(a.queued.poll());
+    }
+    a.inFlight = true;
+    boolean create = a.admitted;
+    a.admitted = false; // admission is for this append only: a topic reclaimed later is checked again
+    log.append(a.topic, batch.stream().map(pp -> pp.frame.message()).toList(), create).onComplete(ar -> {
+      a.inFlight = false;
+      if (ar.succeeded() && ar.result() == LogOps.ABSENT) {
+        for (int i = batch.size() - 1; i >= 0; i--) {
+          a.queued.addFirst(batch.get(i)); // nothing was stored: the batch waits for the topic count
+        }
+        a.waitingForCount = true;
+        newTopics.add(a);
+        admitNewTopics();
+        return;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        PendingPublish pp = batch.get(i);
+        pp.out.reply(pp.conn, pp.slot, ar.succeeded()
+            ? FrameEncoder.published(pp.frame.id(), a.topic, ar.result() + i)
+            : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE,
+                "the message was not stored, retry: " + ar.cause().getMessage()));
+      }
+      if (ar.succeeded()) {
+        long sampled = 0;
+        for (PendingPublish pp : batch) {
+          if (pp.readNanos != sampled) { // one latency sample per client read in the batch, not per message
+            sampled = pp.readNanos;
+            metrics.publishAcked(sampled);
+          }
+        }
+        stored.accept(batch.size());
+      }
+      next(a);
+      outboxes.flush();
+    });
+  }
+
+  /** Commits what else is queued for the topic, or forgets the topic's appends when nothing is. */
+  private void next(Appends a) {
+    if (a.queued.isEmpty()) {
+      appends.remove(a.topic);
+    } else {
+      commit(a);
+    }
+  }
+
+  /**
+   * Admits new topics while the cluster holds fewer than {@code max_topics}: one count in flight per node,
+   * then at most {@link #CREATE_BATCH} creations; publishes to new topics beyond the limit are refused.
+   */
+  private void admitNewTopics() {
+    if (counting || newTopics.isEmpty() || stopped) {
+      return;
+    }
+    counting = true;
+    log.topicCount().onComplete(ar -> {
+      counting = false;
+      long room = ar.succeeded() ? maxTopics - ar.result() : 0;
+      if (room > 0) {
+        for (int admitted = 0; admitted < Math.min(room, CREATE_BATCH) && !newTopics.isEmpty(); admitted++) {
+          Appends a = newTopics.poll();
+          a.waitingForCount = false;
+          a.admitted = true;
+          commit(a);
+        }
+      } else {
+        while (!newTopics.isEmpty()) {
+          refuse(newTopics.poll(), ar.cause());
+        }
+      }
+      outboxes.flush();
+      admitNewTopics();
+    });
+  }
+
+  /** Answers every publish waiting for a new topic: the limit is reached, or the count failed ({@code cause}). */
+  private void refuse(Appends a, Throwable cause) {
+    a.waitingForCount = false;
+    for (PendingPublish pp : a.queued) {
+      pp.out.reply(pp.conn, pp.slot, cause == null
+          ? FrameEncoder.error(pp.frame.id(), ErrorCode.TOO_MANY_TOPICS,
+              "the cluster holds its maximum of " + maxTopics + " topics (HERALD_MAX_TOPICS)")
+          : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE, "the message was not stored, retry: " + cause.getMessage()));
+    }
+    a.queued.clear();
+    next(a);
+  }
+
+  /** Publishes waiting for one topic, and whether an append for it is in flight. */
+  private static final class Appends {
+    final String topic;
+    final ArrayDeque<PendingPublish> queued = new ArrayDeque<>();
+    boolean inFlight;
+    /** The topic did not exist: waiting for {@link #admitNewTopics()}. */
+    boolean waitingForCount;
+    /** Passed the {@code max_topics} check: the next append may create the topic. */
+    boolean admitted;
+
+    Appends(String topic) {
+      this.topic = topic;
+    }
+  }
+
+  private record PendingPublish(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish frame, long readNanos) {}
+}

@@ -1,0 +1,268 @@
+package herald.cluster;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.DataSerializable;
+import herald.codec.FrameEncoder;
+import herald.topic.MemoryTopicStore;
+import herald.topic.MessageRing;
+import herald.topic.StoredMessage;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One topic's queue in a cluster: the value of the {@link ClusterSetup#TOPICS_MAP} entry named after the
+ * topic. It is the single node's bounded queue ({@link MessageRing} of encoded frames, charged as
+ * {@link MemoryTopicStore} charges them) plus the nodes that read it for their subscribers.
+ *
+ * <p><b>Concurrency.</b> A log is touched only by entry processors ({@link LogOps}), which Hazelcast runs on
+ * the one partition thread that owns the entry, one at a time: that thread is the topic's single sequencer.
+ * The map keeps values as objects ({@code in-memory-format OBJECT}), so an append changes the log in place
+ * rather than deserialising and serialising the whole queue.
+ */
+public final class TopicLog implements DataSerializable {
+
+  /** Nodes whose last append a log remembers, to recognise a retried one; far more than a cluster has. */
+  static final int REMEMBERED_APPENDERS = 64;
+
+  private MessageRing ring = new MessageRing();
+  private long lastSeq;
+  private long bytes;
+  /** Nodes (Hazelcast member ids) whose clients subscribe to this topic, each with the epoch of its feed. */
+  private Map<UUID, Long> watchers = new HashMap<>();
+  /** The last append of each node that published here: member id to {batch number, first seq}. */
+  private Map<UUID, long[]> lastAppends = newLastAppends();
+
+  public TopicLog() {}
+
+  /** The seq of the oldest message held, or {@link #end()} when none is. */
+  long first() {
+    StoredMessage m = ring.first();
+    return m == null ? lastSeq + 1 : m.seq();
+  }
+
+  /** The seq the next append gets. */
+  long end() {
+    return lastSeq + 1;
+  }
+
+  int messages() {
+    return ring.size();
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  /**
+   * Appends {@code messages} (JSON values) as frames stamped {@code now}, then drops the oldest messages past
+   * the per-topic limits. Returns the frames stored, the first with seq {@code end()} before the call.
+   */
+  List<Buffer> append(String topic, List<Buffer> messages, long now, LogOps.Limits limits) {
+    List<Buffer> frames = new ArrayList<>(messages.size());
+    for (Buffer data : messages) {
+      long seq = ++lastSeq;
+      Buffer frame = FrameEncoder.message(topic, data, seq); // a copy: the log pins no client read buffer
+      frames.add(frame);
+      add(new StoredMessage(seq, frame, now));
+    }
+    expire(now - limits.maxAgeMillis());
+    while (ring.size() > limits.maxMessages() || bytes > limits.maxBytes()) {
+      if (ring.size() == 1) {
+        break; // a single message larger than the topic limit is kept until the next one arrives, as on one node
+      }
+      removeOldest();
+    }
+    return frames;
+  }
+
+  /**
+   * What a backup does for an append: stores the primary's frames with the primary's seqs and time, then
+   * keeps what the primary kept. {@code frames} are the newest stored; the first has seq {@code firstSeq}.
+   */
+  void replicate(long firstSeq, List<Buffer> frames, long storedAt, long keepFrom) {
+    StoredMessage newest = ring.size() == 0 ? null : ring.get(ring.size() - 1);
+    if (newest != null && newest.seq() != firstSeq - 1) {
+      dropBelow(Long.MAX_VALUE); // cannot be contiguous (should not happen): keep the primary's frames only
+    }
+    long seq = firstSeq;
+    for (Buffer frame : frames) {
+      add(new StoredMessage(seq++, frame, storedAt));
+    }
+    lastSeq = Math.max(lastSeq, seq - 1);
+    dropBelow(keepFrom);
+  }
+
+  /** When the oldest message held was stored; {@link Long#MAX_VALUE} when none is. */
+  long oldestMillis() {
+    StoredMessage m = ring.first();
+    return m == null ? Long.MAX_VALUE : m.storedAtMillis();
+  }
+
+  /** Adds to {@code older[i]} the bytes of the messages stored before {@code cutoffs[i]} (ascending). */
+  void bytesOlderThan(long[] cutoffs, long[] older) {
+    int c = 0;
+    long below = 0;
+    for (int i = 0; i < ring.size() && c < cutoffs.length; i++) {
+      StoredMessage m = ring.get(i);
+      while (c < cutoffs.length && m.storedAtMillis() >= cutoffs[c]) {
+        older[c++] += below;
+      }
+      below += cost(m);
+    }
+    while (c < cutoffs.length) {
+      older[c++] += below;
+    }
+  }
+
+  /** Drops messages stored before {@code cutoffMillis}; returns whether any was. */
+  boolean expire(long cutoffMillis) {
+    boolean dropped = false;
+    while (ring.size() > 0 && ring.first().storedAtMillis() < cutoffMillis) {
+      removeOldest();
+      dropped = true;
+    }
+    return dropped;
+  }
+
+  void dropBelow(long seq) {
+    while (ring.size() > 0 && ring.first().seq() < seq) {
+      removeOldest();
+    }
+  }
+
+  /**
+   * Frames from {@code fromSeq} on (from the oldest held if retention dropped {@code fromSeq}): at most
+   * {@code maxCount}, and no more once {@code maxBytes} are reached (at least one if any is held).
+   */
+  LogOps.Slice read(long fromSeq, int maxCount, int maxBytes) {
+    long first = first();
+    long start = Math.min(Math.max(fromSeq, first), end());
+    List<Buffer> frames = new ArrayList<>();
+    int handed = 0;
+    for (long seq = start; seq <= lastSeq && frames.size() < maxCount && (handed == 0 || handed < maxBytes); seq++) {
+      Buffer frame = ring.get((int) (seq - first)).frame();
+      frames.add(frame);
+      handed += frame.length();
+    }
+    return new LogOps.Slice(start, end(), frames);
+  }
+
+  /** The first seq {@code batch} was stored with, or {@link LogOps#ABSENT} if it was not stored here. */
+  long storedAs(LogOps.Batch batch) {
+    long[] last = lastAppends.get(batch.member());
+    return last != null && last[0] == batch.number() ? last[1] : LogOps.ABSENT;
+  }
+
+  void remember(LogOps.Batch batch, long firstSeq) {
+    lastAppends.put(batch.member(), new long[] {batch.number(), firstSeq});
+  }
+
+  /**
+   * At most {@link #REMEMBERED_APPENDERS} nodes' last appends, the least recently appending forgotten
+   * first: a retry follows its first attempt within seconds, and the map must not grow with every node
+   * that ever published here (each restart is a new member id).
+   */
+  private static Map<UUID, long[]> newLastAppends() {
+    return new LinkedHashMap<>(4, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<UUID, long[]> eldest) {
+        return size() > REMEMBERED_APPENDERS;
+      }
+    };
+  }
+
+  /** Records that node {@code member} reads this topic, for its feed {@code epoch}; returns whether it changed. */
+  boolean watch(UUID member, long epoch) {
+    Long held = watchers.get(member);
+    if (held != null && held >= epoch) {
+      return false;
+    }
+    watchers.put(member, epoch);
+    return true;
+  }
+
+  /** Forgets {@code member}'s feed {@code epoch} (a later feed of the same node stays); returns whether it changed. */
+  boolean unwatch(UUID member, long epoch) {
+    return watchers.remove(member, epoch);
+  }
+
+  /** Empty and read by none of {@code live} members: nothing is lost by forgetting it. */
+  boolean idle(Set<UUID> live) {
+    if (ring.size() > 0) {
+      return false;
+    }
+    for (UUID watcher : watchers.keySet()) {
+      if (live.contains(watcher)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void add(StoredMessage m) {
+    ring.addLast(m);
+    bytes += cost(m);
+  }
+
+  private void removeOldest() {
+    bytes -= cost(ring.removeFirst());
+  }
+
+  private static long cost(StoredMessage m) {
+    return m.frame().length() + MemoryTopicStore.MESSAGE_OVERHEAD_BYTES;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(lastSeq);
+    out.writeInt(ring.size());
+    for (int i = 0; i < ring.size(); i++) {
+      StoredMessage m = ring.get(i);
+      out.writeLong(m.storedAtMillis());
+      out.writeByteArray(m.frame().getBytes());
+    }
+    out.writeInt(watchers.size());
+    for (Map.Entry<UUID, Long> w : watchers.entrySet()) {
+      out.writeLong(w.getKey().getMostSignificantBits());
+      out.writeLong(w.getKey().getLeastSignificantBits());
+      out.writeLong(w.getValue());
+    }
+    out.writeInt(lastAppends.size());
+    for (Map.Entry<UUID, long[]> a : lastAppends.entrySet()) {
+      out.writeLong(a.getKey().getMostSignificantBits());
+      out.writeLong(a.getKey().getLeastSignificantBits());
+      out.writeLong(a.getValue()[0]);
+      out.writeLong(a.getValue()[1]);
+    }
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    lastSeq = in.readLong();
+    int size = in.readInt();
+    ring = new MessageRing();
+    bytes = 0;
+    for (long seq = lastSeq - size + 1; seq <= lastSeq; seq++) {
+      long storedAt = in.readLong();
+      add(new StoredMessage(seq, Buffer.buffer(in.readByteArray()), storedAt));
+    }
+    int count = in.readInt();
+    watchers = new HashMap<>();
+    for (int i = 0; i < count; i++) {
+      watchers.put(new UUID(in.readLong(), in.readLong()), in.readLong());
+    }
+    int appenders = in.readInt();
+    lastAppends = newLastAppends();
+    for (int i = 0; i < appenders; i++) {
+      lastAppends.put(new UUID(in.readLong(), in.readLong()), new long[] {in.readLong(), in.readLong()});
+    }
+  }
+}
