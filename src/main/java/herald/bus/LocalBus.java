@@ -70,10 +70,17 @@ public final class LocalBus {
     return registration;
   }
 
-  /** Sends {@code message} to the receiver of {@code address}. */
+  /**
+   * Sends {@code message} to the receiver of {@code address}. With no receiver it is dropped: that happens
+   * only while a node stops (a connection closed after the topic verticle was undeployed reports that it is
+   * gone to no one), and the event bus would log every such message as a warning.
+   */
   public void send(String address, LocalMessage message) {
     Receiver r = direct.get(address);
-    if (r != null && r.mailbox.loop.inEventLoop()) {
+    if (r == null) {
+      return;
+    }
+    if (r.mailbox.loop.inEventLoop()) {
       r.mailbox.post(r, message);
     } else {
       vertx.eventBus().send(address, message);

@@ -5,7 +5,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
-import herald.bus.LocalCodec;
+import herald.bus.LocalBus;
 import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
@@ -21,7 +21,6 @@ import herald.topic.SubscriptionIndex;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -96,6 +95,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private HazelcastInstance hz;
   private ClusterLog log;
   private Outboxes outboxes;
+  private LocalBus.Registration requests;
   private GroupCommit appends;
   private UUID membershipListener;
   private long timer;
@@ -121,7 +121,6 @@ public final class ClusterTopicVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    LocalCodec.register(vertx.eventBus());
     hz = ClusterSetup.manager(vertx).getHazelcastInstance();
     log = new ClusterLog(hz, context, limits);
     outboxes = new Outboxes(vertx);
@@ -129,7 +128,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
       published += n;
       publishCounters();
     });
-    consumers.add(vertx.eventBus().<ToTopics>localConsumer(Addresses.TOPICS, this::handle));
+    requests = LocalBus.of(vertx).receive(Addresses.TOPICS, this::handle);
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
     membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -146,7 +145,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
       }
     });
     timer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> tick());
-    return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
+    return Future.join(requests.completion(), Future.join(consumers.stream().map(MessageConsumer::completion).toList()));
   }
 
   @Override
@@ -160,11 +159,10 @@ public final class ClusterTopicVerticle extends VerticleBase {
       // the member has already left
     }
     new ArrayList<>(feeds.values()).forEach(this::close); // this node reads nothing more: let its topics go
-    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+    return Future.join(requests.unregister(), Future.join(consumers.stream().map(MessageConsumer::unregister).toList()));
   }
 
-  private void handle(Message<ToTopics> message) {
-    ToTopics body = message.body();
+  private void handle(ToTopics body) {
     if (body instanceof ToTopics.Requests r) {
       readNanos = r.readNanos();
       for (ToTopics.Request request : r.requests()) {
