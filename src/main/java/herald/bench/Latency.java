@@ -29,6 +29,8 @@ final class Latency {
   private long shownCount; // histogram count at the last progress line
 
   private final long warmupMessages;
+  /** Deliveries of messages sent before this stamp (relative to {@code base}) are warm-up, not recorded. */
+  private long measureFrom;
 
   Latency(Common common, long messages, int rate, int size, int window, long warmupMessages,
       java.nio.file.Path timeline) {
@@ -42,23 +44,22 @@ final class Latency {
     this.window = window;
   }
 
-  /** An unreported warm-up pass at the same rate first, so neither JVM is still compiling when measured. */
+  /**
+   * Warm-up and measurement are one run on the same connections and topic: the first {@code warmupMessages}
+   * deliveries are not recorded, so neither JVM is still compiling when measured. (A separate warm-up pass
+   * on other connections was tried first: the switch made the generator's compiled code deoptimize, and
+   * its recompilation, on the generator's own core, showed up as stalls of several milliseconds in the
+   * first seconds measured.)
+   */
   int run() throws IOException {
     if (warmupMessages > 0) {
-      System.err.printf("latency: warm-up pass of %,d publishes (not reported)%n", warmupMessages);
-      int code = pass(warmupMessages, true);
-      if (code == 2) {
-        return code;
-      }
-      histogram.reset();
-      tail.reset();
-      badStamps = 0;
-      shownCount = 0;
+      System.err.printf("latency: the first %,d publishes warm up and are not reported%n", warmupMessages);
     }
-    return pass(messages, false);
+    return pass(warmupMessages, messages);
   }
 
-  private int pass(long messages, boolean warmup) throws IOException {
+  private int pass(long warmup, long measured) throws IOException {
+    long messages = warmup + measured;
     if (size < STAMP_DIGITS + 2) {
       throw new IllegalArgumentException("--size must be at least " + (STAMP_DIGITS + 2) + " to hold the timestamp");
     }
@@ -84,6 +85,8 @@ final class Latency {
       long maxLagNs = 0;
       long windowStalls = 0;
       long lastSendNs = start;
+      long measureStartNs = start;
+      measureFrom = warmup > 0 ? Long.MAX_VALUE : 0;
       long drainEnd = Long.MAX_VALUE;
       boolean capped = false;
       Progress progress = new Progress("latency", common.quiet, start);
@@ -97,8 +100,15 @@ final class Latency {
               windowStalls++;
               break;
             }
-            maxLagNs = Math.max(maxLagNs, now - (start + sent * periodNs));
             long t = System.nanoTime();
+            if (sent == warmup && warmup > 0) {
+              measureFrom = t - base; // from this message on, deliveries are measured
+              measureStartNs = t;
+              maxLagNs = 0;
+              windowStalls = 0;
+              System.err.printf("latency: warm-up done, %,d delivered; measuring%n", sub.seqs.received);
+            }
+            maxLagNs = Math.max(maxLagNs, now - (start + sent * periodNs));
             Frames.putDigits(frame, stampAt, STAMP_DIGITS, t - base);
             out.clear();
             acks.peer.write(out, null);
@@ -127,12 +137,8 @@ final class Latency {
           });
         }
       }
-      double sendSecs = (lastSendNs - start) / 1e9;
-      if (warmup) {
-        System.err.printf("latency: warm-up done, %,d delivered%n", sub.seqs.received);
-        return 0;
-      }
-      return report(sub, acks, sent, sendSecs, maxLagNs, windowStalls, capped);
+      double sendSecs = (lastSendNs - measureStartNs) / 1e9;
+      return report(sub, acks, Math.max(0, sent - warmup), sendSecs, maxLagNs, windowStalls, capped);
     }
   }
 
@@ -141,6 +147,9 @@ final class Latency {
     long stamp = from + dataAt + STAMP_DIGITS <= to ? Frames.digits(b, from + dataAt, STAMP_DIGITS) : -1;
     if (stamp < 0 || stamp > now) {
       badStamps++;
+      return;
+    }
+    if (stamp < measureFrom) {
       return;
     }
     histogram.recordValue(Math.max(1, now - stamp));
@@ -161,8 +170,8 @@ final class Latency {
     System.out.printf("  sent           %,d in %.3f s = %,.0f msgs/s; pacing fell behind by at most %.1f us%s%n", sent,
         sendSecs, sent / Math.max(sendSecs, 1e-9), maxLagNs / 1e3,
         windowStalls > 0 ? "; window full " + windowStalls + " times" : "");
-    System.out.printf("  delivered      %,d of %,d published, loss %,d; subscriber %s%n", sub.seqs.received, published,
-        loss, sub.seqs);
+    System.out.printf("  delivered      %,d of %,d published (warm-up included), loss %,d; subscriber %s%n",
+        sub.seqs.received, published, loss, sub.seqs);
     System.out.printf("  latency (us)   p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  p99.99 %.1f  max %.1f  mean %.1f%n",
         pct(50), pct(90), pct(99), pct(99.9), pct(99.99), histogram.getMaxValue() / 1e3, histogram.getMean() / 1e3);
     tail.print(System.out, 1_000_000, 8);
@@ -179,8 +188,8 @@ final class Latency {
     if (disconnected) {
       System.out.printf("  DISCONNECTED   %s%n", List.of(String.valueOf(sub.peer.closedBecause), String.valueOf(acks.peer.closedBecause)));
     }
-    System.out.printf("RESULT scenario=latency rate=%d size=%d sent=%d delivered=%d loss=%d p50_us=%.1f p99_us=%.1f "
-            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s%n", rate, size, sent, sub.seqs.received, loss,
+    System.out.printf("RESULT scenario=latency rate=%d size=%d sent=%d measured=%d delivered=%d loss=%d p50_us=%.1f p99_us=%.1f "
+            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s%n", rate, size, sent, histogram.getTotalCount(), sub.seqs.received, loss,
         pct(50), pct(99), pct(99.9), histogram.getMaxValue() / 1e3, sub.seqs.clean(), errors.size(), capped);
     return loss == 0 && sub.seqs.clean() && errors.isEmpty() && !disconnected ? 0 : 1;
   }
