@@ -3,7 +3,10 @@
 # "Other work" here is any Maven or Surefire JVM, and any java process whose working directory is not this
 # checkout (everything bench/run.sh starts runs from the checkout).
 #   bench/quiet.sh wait [MAX_SECONDS]   # returns once none runs, polling every 20 s (default: at most 600 s)
-#   bench/quiet.sh watch FILE           # runs until killed; appends a line to FILE each 2 s that one runs
+#   bench/quiet.sh check                # prints what runs now (nothing when quiet); exit 1 if anything does
+# (A watcher polling every few seconds during a run was tried: its own pgrep and readlink processes, landing
+# on the measured cores, tripled the latency scenario's deliveries over 1 ms. So runs are checked at both
+# ends instead.)
 cd "$(dirname "$0")/.." || exit 2
 here=$PWD
 others() {
@@ -20,7 +23,8 @@ case ${1:-} in
       [ $SECONDS -ge "$end" ] && { echo "quiet.sh: still busy after ${2:-600} s" >&2; exit 1; }
       sleep 20
     done ;;
-  watch)
-    while true; do others >> "$2"; sleep 2; done ;;
-  *) echo "usage: $0 wait [MAX_SECONDS] | watch FILE" >&2; exit 2 ;;
+  check)
+    busy=$(others)
+    [ -z "$busy" ] || { echo "$busy"; exit 1; } ;;
+  *) echo "usage: $0 wait [MAX_SECONDS] | check" >&2; exit 2 ;;
 esac

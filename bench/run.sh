@@ -31,12 +31,18 @@ ulimit -n 20000 || { echo "cannot raise the descriptor limit to 20000" >&2; exit
 
 BROKER=""
 start_broker() {
+  # A broker left over on the port would be measured instead of this one, while this one fails to bind.
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    echo "port $PORT is already in use; stop whatever listens there or set PORT" >&2
+    exit 2
+  fi
   # BROKER_FLAGS (word-split on purpose); the GC log records every pause, to explain latency outliers.
   # shellcheck disable=SC2086
   HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS -Xlog:gc:file="$OUT/gc-$1.log" \
     -jar "$JAR" > "$OUT/broker-$1.log" 2>&1 &
   BROKER=$!
   for _ in $(seq 100); do  # wait until it accepts (at most 20 s)
+    if ! kill -0 "$BROKER" 2>/dev/null; then break; fi  # it exited: see its log
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
     sleep 0.2
   done
@@ -46,27 +52,25 @@ start_broker() {
 stop_broker() {
   if [ -n "$BROKER" ]; then kill "$BROKER" 2>/dev/null; wait "$BROKER" 2>/dev/null; BROKER=""; fi
 }
-WATCHER=""
-stop_all() { stop_broker; [ -n "$WATCHER" ] && kill "$WATCHER" 2>/dev/null; }
+stop_all() { stop_broker; }
 trap stop_all EXIT
 
 gen() { taskset -c 1 java -jar "$JAR" bench "$@" --port "${GEN_PORT:-$PORT}"; }
 
 # QUIET=1 (for a shared machine): before each measured run wait until bench/quiet.sh sees no other build or
-# JVM, and re-run (at most twice) a run during which one appeared; a run that was still overlapped gets
-# "noisy=1" on its RESULT line and a line in noise.log. Idle runs are not re-run (a re-run would not start
-# from a fresh broker), only marked.
+# JVM, and re-run (at most twice) a run at whose end one was running; a run that still overlapped gets
+# "noisy=1" on its RESULT line and a line in noise.log. Other work is looked for at the two ends of a run, not
+# during it: polling during the run disturbed the latency figures more than the work it looks for.
 NOISE="$OUT/noise.log"
 touch "$NOISE"
-if [ "${QUIET:-0}" = 1 ]; then bench/quiet.sh watch "$NOISE" & WATCHER=$!; fi
 measure() {  # output file name without extension, then the generator arguments
-  local f=$1 attempt mark; shift
+  local f=$1 attempt busy; shift
   for attempt in $(seq "${TRIES:-3}"); do
     [ "${QUIET:-0}" = 1 ] && bench/quiet.sh wait 300
-    mark=$(wc -l < "$NOISE")
     gen "$@" > "$OUT/$f.txt" 2> "$OUT/$f.err"
-    [ "$(wc -l < "$NOISE")" = "$mark" ] && return 0
-    echo "$(date +%T) $f attempt $attempt overlapped other work (lines above)" >> "$NOISE"
+    [ "${QUIET:-0}" = 1 ] || return 0
+    busy=$(bench/quiet.sh check) && return 0
+    echo "$(date +%T) $f attempt $attempt overlapped other work: $busy" >> "$NOISE"
   done
   sed -i 's/^RESULT .*/& noisy=1/' "$OUT/$f.txt"
 }
