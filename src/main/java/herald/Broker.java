@@ -3,6 +3,7 @@ package herald;
 import herald.config.HeraldConfig;
 import herald.config.Setting;
 import herald.cluster.ClusterSetup;
+import herald.bus.LocalBus;
 import herald.cluster.ClusterTopicVerticle;
 import herald.net.NetServerVerticle;
 import herald.ops.NodeMetrics;
@@ -83,9 +84,10 @@ public final class Broker {
     NodeMetrics metrics = new NodeMetrics(registry, open, () -> clusterMembers(vertx));
     broker.metrics = metrics;
     int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
+    LocalBus bus = new LocalBus(); // this node's verticles talk through it, and no other node's do
     Deployable topics = vertx.isClustered()
-        ? new ClusterTopicVerticle(config.retention(), maxSubscriptions, metrics)
-        : new TopicVerticle(config.retention(), maxSubscriptions, metrics);
+        ? new ClusterTopicVerticle(config.retention(), maxSubscriptions, metrics, bus)
+        : new TopicVerticle(config.retention(), maxSubscriptions, metrics, bus);
     int instances = config.integer(Setting.NET_INSTANCES) > 0
         ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
     JsonObject greeting = broker.greeting();
@@ -94,7 +96,7 @@ public final class Broker {
           broker.topicsDeployment = id;
           return vertx.deployVerticle(() -> {
             NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement(),
-                metrics.newNetCounters(), () -> membership(vertx));
+                metrics.newNetCounters(), () -> membership(vertx), bus);
             synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
               broker.servers.add(v);
             }

@@ -3,55 +3,40 @@ package herald.bus;
 import io.netty.channel.EventLoop;
 import io.vertx.core.Closeable;
 import io.vertx.core.Completable;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayDeque;
-import java.util.Collections;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Carries {@link LocalMessage}s between the verticles of one node. A message for a verticle on another event
- * loop goes over the Vert.x event bus, as before; one for a verticle on the sender's own event loop skips
- * it: it is queued in that loop's {@link Mailbox} and handed over in a task of its own, right after the
- * sender's handler returns.
+ * Carries {@link LocalMessage}s between the verticles of one node: one instance per node, created by the
+ * {@code Broker} and handed to its verticles, so two nodes in one Vert.x (as in tests) never see each
+ * other's messages. A message for a receiver on the sender's own event loop waits in that loop's
+ * {@link Mailbox} and is handed over in a task of its own, right after the sender's handler returns; one for
+ * a receiver on another loop becomes a task on that loop, through the receiver's context.
  *
- * <p><b>Why.</b> A publish crosses two hops (connection to topics, topics to connections). Over the event
- * bus each costs a message object, delivery contexts, a promise and a task; at 10,000 messages a second that
- * was about a tenth of the broker's allocation, and allocation is what sets how often the young generation
- * is collected (docs/benchmarks.md). On one core every verticle shares the one event loop, so every hop
- * takes the short path; on more cores the verticles that share a loop do.
+ * <p><b>Why not the event bus.</b> A publish crosses two hops (connection to topics, topics to connections).
+ * Over the event bus each cost a message object, delivery contexts, a promise and a task; at 10,000 messages
+ * a second that was about a tenth of the broker's allocation, and allocation is what sets how often the
+ * young generation is collected (docs/benchmarks.md). The event bus's addressing also made every node in
+ * one Vert.x share one topic-verticle address.
  *
  * <p><b>Same guarantees as the event bus.</b> Delivery is asynchronous (never inside the sender's call, so
- * no handler is re-entered), in the order sent, and on the receiver's own context, so the confinement rules
- * of docs/architecture.md are unchanged. A handler that throws is reported to its context and the next
- * message is still delivered.
+ * no handler is re-entered), in the order sent by each sender, and on the receiver's own context, so the
+ * confinement rules of docs/architecture.md are unchanged. A handler that throws is reported to its
+ * context and the next message is still delivered. A message for an address nobody receives (any more) is
+ * dropped: that happens only while a node stops, when a connection closed after the topic verticle was
+ * undeployed reports that it is gone to no one.
  */
 public final class LocalBus {
 
-  private static final Map<Vertx, LocalBus> BUSES = Collections.synchronizedMap(new WeakHashMap<>());
-
-  private final Vertx vertx;
-  private final Map<String, Receiver> direct = new ConcurrentHashMap<>();
+  private final Map<String, Receiver> receivers = new ConcurrentHashMap<>();
   private final Map<EventLoop, Mailbox> mailboxes = new ConcurrentHashMap<>();
-
-  private LocalBus(Vertx vertx) {
-    this.vertx = vertx;
-    LocalCodec.register(vertx.eventBus());
-  }
-
-  /** The node's bus: one per Vert.x instance. */
-  public static LocalBus of(Vertx vertx) {
-    return BUSES.computeIfAbsent(vertx, LocalBus::new);
-  }
 
   /**
    * Makes {@code handler} the receiver of {@code address}, on the caller's context: call it from the
-   * verticle's {@code start()}.
+   * verticle's {@code start()}. Undeploying the verticle ends the registration.
    */
   @SuppressWarnings("unchecked")
   public <T extends LocalMessage> Registration receive(String address, Handler<T> handler) {
@@ -59,59 +44,48 @@ public final class LocalBus {
     if (context == null || !context.isEventLoopContext()) {
       throw new IllegalStateException("register local receivers from an event-loop verticle's start()");
     }
-    EventLoop loop = context.nettyEventLoop();
     Handler<Object> untyped = m -> handler.handle((T) m);
-    Receiver receiver = new Receiver(context, untyped, mailboxes.computeIfAbsent(loop, Mailbox::new));
-    MessageConsumer<T> consumer = vertx.eventBus().localConsumer(address, m -> handler.handle(m.body()));
-    direct.put(address, receiver);
-    Registration registration = new Registration(address, receiver, consumer);
-    // Undeploying the verticle ends the event-bus consumer by itself; this ends the direct path with it.
+    Receiver receiver = new Receiver(context.unwrap(), untyped,
+        mailboxes.computeIfAbsent(context.nettyEventLoop(), Mailbox::new));
+    if (receivers.putIfAbsent(address, receiver) != null) {
+      throw new IllegalStateException("two receivers for " + address + " on one node");
+    }
+    Registration registration = new Registration(address, receiver);
     context.addCloseHook(registration);
     return registration;
   }
 
-  /**
-   * Sends {@code message} to the receiver of {@code address}. With no receiver it is dropped: that happens
-   * only while a node stops (a connection closed after the topic verticle was undeployed reports that it is
-   * gone to no one), and the event bus would log every such message as a warning.
-   */
+  /** Sends {@code message} to the receiver of {@code address}. */
   public void send(String address, LocalMessage message) {
-    Receiver r = direct.get(address);
+    Receiver r = receivers.get(address);
     if (r == null) {
       return;
     }
     if (r.mailbox.loop.inEventLoop()) {
       r.mailbox.post(r, message);
     } else {
-      vertx.eventBus().send(address, message);
+      r.context.emit(message, r.handler); // from another thread: a task on the receiver's loop, in the order sent
     }
   }
 
-  /** A receiver's registration; {@link #unregister()} ends both paths. */
+  /** A receiver's registration. */
   public final class Registration implements Closeable {
     private final String address;
     private final Receiver receiver;
-    private final MessageConsumer<?> consumer;
 
-    private Registration(String address, Receiver receiver, MessageConsumer<?> consumer) {
+    private Registration(String address, Receiver receiver) {
       this.address = address;
       this.receiver = receiver;
-      this.consumer = consumer;
     }
 
-    public Future<Void> completion() {
-      return consumer.completion();
-    }
-
-    public Future<Void> unregister() {
+    public void unregister() {
       receiver.context.removeCloseHook(this);
-      direct.remove(address, receiver);
-      return consumer.unregister();
+      receivers.remove(address, receiver);
     }
 
     @Override
     public void close(Completable<Void> completion) {
-      direct.remove(address, receiver);
+      receivers.remove(address, receiver);
       completion.succeed();
     }
   }

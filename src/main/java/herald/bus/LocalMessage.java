@@ -1,4 +1,4 @@
 package herald.bus;
 
-/** Marks event-bus bodies that stay on this node and travel by reference (see {@link LocalCodec}). */
+/** Marks the messages between one node's verticles: immutable, passed by reference ({@link LocalBus}). */
 public interface LocalMessage {}

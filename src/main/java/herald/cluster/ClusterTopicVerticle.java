@@ -95,6 +95,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private HazelcastInstance hz;
   private ClusterLog log;
   private Outboxes outboxes;
+  private final LocalBus bus;
   private LocalBus.Registration requests;
   private GroupCommit appends;
   private UUID membershipListener;
@@ -110,7 +111,9 @@ public final class ClusterTopicVerticle extends VerticleBase {
   private long received;
   private boolean stopped;
 
-  public ClusterTopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+  public ClusterTopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics,
+      LocalBus bus) {
+    this.bus = bus;
     this.retention = retention;
     this.limits = new LogOps.Limits(retention.maxMessagesPerTopic(), retention.maxBytesPerTopic(),
         retention.maxAgeMillis());
@@ -123,12 +126,12 @@ public final class ClusterTopicVerticle extends VerticleBase {
   public Future<?> start() {
     hz = ClusterSetup.manager(vertx).getHazelcastInstance();
     log = new ClusterLog(hz, context, limits);
-    outboxes = new Outboxes(vertx);
+    outboxes = new Outboxes(bus);
     appends = new GroupCommit(log, outboxes, metrics, retention.maxTopics(), n -> {
       published += n;
       publishCounters();
     });
-    requests = LocalBus.of(vertx).receive(Addresses.TOPICS, this::handle);
+    requests = bus.receive(Addresses.TOPICS, this::handle);
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
     membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -145,7 +148,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
       }
     });
     timer = vertx.setPeriodic(SWEEP_INTERVAL_MS, t -> tick());
-    return Future.join(requests.completion(), Future.join(consumers.stream().map(MessageConsumer::completion).toList()));
+    return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   @Override
@@ -159,7 +162,8 @@ public final class ClusterTopicVerticle extends VerticleBase {
       // the member has already left
     }
     new ArrayList<>(feeds.values()).forEach(this::close); // this node reads nothing more: let its topics go
-    return Future.join(requests.unregister(), Future.join(consumers.stream().map(MessageConsumer::unregister).toList()));
+    requests.unregister();
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
   }
 
   private void handle(ToTopics body) {

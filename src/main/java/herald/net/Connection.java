@@ -69,9 +69,9 @@ final class Connection {
   private boolean closed;
 
   Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters,
-      NodeStats stats) {
+      NodeStats stats, LocalBus bus) {
     this.vertx = vertx;
-    this.bus = LocalBus.of(vertx);
+    this.bus = bus;
     this.stats = stats;
     this.counters = counters;
     this.socket = socket;

@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * balances accepted sockets across them), one per event loop.
  *
  * <p><b>Concurrency.</b> Each instance's {@code connections} map, and every {@link Connection} in it, is
- * touched only on that instance's event loop: from its sockets' handlers, its event-bus consumer and its
+ * touched only on that instance's event loop: from its sockets' handlers, its {@link LocalBus} receiver and its
  * timer. The only state shared between instances is {@code open}, the node's connection count, an atomic
  * counter because the limit is per node.
  */
@@ -53,7 +53,7 @@ public final class NetServerVerticle extends VerticleBase {
   private String address;
   private NodeStats stats;
   private NetServer server;
-  private LocalBus bus;
+  private final LocalBus bus;
   private LocalBus.Registration consumer;
   private int nextId;
   private long sweepTimer;
@@ -65,7 +65,8 @@ public final class NetServerVerticle extends VerticleBase {
    * @param membership the cluster's members for {@code stats} (thread-safe; empty on a single node)
    */
   public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance,
-      LoopCounters counters, Supplier<JsonObject> membership) {
+      LoopCounters counters, Supplier<JsonObject> membership, LocalBus bus) {
+    this.bus = bus;
     this.counters = counters;
     this.membership = membership;
     this.limits = Limits.from(config);
@@ -83,7 +84,6 @@ public final class NetServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    bus = LocalBus.of(vertx);
     address = Addresses.connections(deploymentID(), instance);
     stats = new NodeStats(vertx, greeting, open, membership);
     consumer = bus.receive(address, (ToConnections batch) -> {
@@ -112,7 +112,7 @@ public final class NetServerVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setReuseAddress(true));
     server.connectHandler(this::accept);
-    return consumer.completion().compose(v -> server.listen());
+    return server.listen();
   }
 
   /**
@@ -123,7 +123,7 @@ public final class NetServerVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
     return server.shutdown(limits.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
-        .compose(v -> consumer.unregister());
+        .onComplete(ar -> consumer.unregister()).mapEmpty();
   }
 
   private void accept(NetSocket socket) {
@@ -135,7 +135,7 @@ public final class NetServerVerticle extends VerticleBase {
       return;
     }
     int id = nextId++;
-    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters, stats);
+    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters, stats, bus);
     connections.put(id, connection);
     // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
     // subscriptions go with it.

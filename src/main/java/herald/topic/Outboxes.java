@@ -3,7 +3,6 @@ package herald.topic;
 import herald.bus.ConnRef;
 import herald.bus.LocalBus;
 import herald.bus.ToConnections;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,8 +20,8 @@ public final class Outboxes {
   private final Map<String, Outbox> byAddress = new HashMap<>();
   private final List<Outbox> dirty = new ArrayList<>();
 
-  public Outboxes(Vertx vertx) {
-    this.bus = LocalBus.of(vertx);
+  public Outboxes(LocalBus bus) {
+    this.bus = bus;
   }
 
   public Outbox of(ConnRef conn) {

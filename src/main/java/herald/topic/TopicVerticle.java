@@ -49,12 +49,14 @@ public final class TopicVerticle extends VerticleBase {
   private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
   private Outboxes outboxes;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final LocalBus bus;
   private LocalBus.Registration requests;
   private long published;
   private long delivered;
   private long timer;
 
-  public TopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics) {
+  public TopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics, LocalBus bus) {
+    this.bus = bus;
     this.metrics = metrics;
     this.counters = metrics.topicCounters();
     this.store = new MemoryTopicStore(retention, System::currentTimeMillis, index::hasSubscribers);
@@ -63,21 +65,22 @@ public final class TopicVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    outboxes = new Outboxes(vertx);
-    requests = LocalBus.of(vertx).receive(Addresses.TOPICS, this::handle);
+    outboxes = new Outboxes(bus);
+    requests = bus.receive(Addresses.TOPICS, this::handle);
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
     timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
         t -> {
           store.expire(System.currentTimeMillis(), index::hasSubscribers);
           counters.set(NodeMetrics.TOPIC_TOPICS, store.topicCount());
         });
-    return Future.join(requests.completion(), Future.join(consumers.stream().map(MessageConsumer::completion).toList()));
+    return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(timer);
-    return Future.join(requests.unregister(), Future.join(consumers.stream().map(MessageConsumer::unregister).toList()));
+    requests.unregister();
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
   }
 
   private void handle(ToTopics body) {

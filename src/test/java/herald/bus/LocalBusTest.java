@@ -1,6 +1,7 @@
 package herald.bus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.vertx.core.Context;
@@ -21,25 +22,32 @@ class LocalBusTest {
 
   /** Receives {@link Note}s at "notes" and records what it saw, and on which context. */
   static final class Receiver extends VerticleBase {
+    final LocalBus bus;
     final List<Integer> seen = new CopyOnWriteArrayList<>();
     final List<Boolean> onOwnContext = new CopyOnWriteArrayList<>();
     volatile Context own;
 
+    Receiver(LocalBus bus) {
+      this.bus = bus;
+    }
+
     @Override
     public Future<?> start() {
       own = context;
-      return LocalBus.of(vertx).receive("notes", (Note note) -> {
+      bus.receive("notes", (Note note) -> {
         // The event bus delivers on a duplicate of the receiver's context; either way it is the receiver's.
         onOwnContext.add(ContextInternal.current().unwrap() == ((ContextInternal) own).unwrap());
         seen.add(note.n());
         if (note.n() == 5) {
           throw new IllegalStateException("a failing handler must not stop the next message");
         }
-      }).completion();
+      });
+      return Future.succeededFuture();
     }
   }
 
   private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+  private final LocalBus bus = new LocalBus();
 
   @AfterEach
   void close() {
@@ -48,13 +56,13 @@ class LocalBusTest {
 
   @Test
   void onTheReceiversOwnLoopMessagesArriveLaterInOrderOnItsContextPastAFailingHandler() {
-    Receiver receiver = new Receiver();
+    Receiver receiver = new Receiver(bus);
     vertx.deployVerticle(receiver).await();
     List<Integer> seenDuringSend = new CopyOnWriteArrayList<>();
 
     receiver.own.runOnContext(v -> {
       for (int n = 1; n <= 1_000; n++) {
-        LocalBus.of(vertx).send("notes", new Note(n));
+        bus.send("notes", new Note(n));
       }
       seenDuringSend.addAll(receiver.seen); // nothing is delivered inside the sender's own call
     });
@@ -66,12 +74,12 @@ class LocalBusTest {
   }
 
   @Test
-  void fromAnotherThreadMessagesGoOverTheEventBusAndStillArriveInOrder() {
-    Receiver receiver = new Receiver();
+  void fromAnotherThreadMessagesArriveInOrderOnTheReceiversContext() {
+    Receiver receiver = new Receiver(bus);
     vertx.deployVerticle(receiver).await();
 
     for (int n = 1; n <= 1_000; n++) {
-      LocalBus.of(vertx).send("notes", new Note(n)); // the test thread is no event loop
+      bus.send("notes", new Note(n)); // the test thread is no event loop
     }
 
     await().atMost(Duration.ofSeconds(10)).until(() -> receiver.seen.size() == 1_000);
@@ -81,13 +89,37 @@ class LocalBusTest {
 
   @Test
   void afterUnregisterNothingIsDeliveredDirectly() {
-    Receiver receiver = new Receiver();
+    Receiver receiver = new Receiver(bus);
     String id = vertx.deployVerticle(receiver).await();
-    vertx.undeploy(id).await(); // undeploying unregisters the event-bus consumer; the direct path must go too
+    vertx.undeploy(id).await(); // the verticle never unregisters itself: undeploying must
 
-    receiver.own.runOnContext(v -> LocalBus.of(vertx).send("notes", new Note(1)));
+    receiver.own.runOnContext(v -> bus.send("notes", new Note(1)));
 
     await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> true);
     assertThat(receiver.seen).isEmpty();
+  }
+
+  @Test
+  void twoNodesInOneVertxEachKeepTheirOwnReceivers() {
+    LocalBus otherNode = new LocalBus();
+    Receiver mine = new Receiver(bus);
+    Receiver theirs = new Receiver(otherNode);
+    vertx.deployVerticle(mine).await();
+    vertx.deployVerticle(theirs).await();
+
+    for (int n = 1; n <= 10; n++) {
+      bus.send("notes", new Note(n));
+    }
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> mine.seen.size() == 10);
+    assertThat(theirs.seen).isEmpty();
+  }
+
+  @Test
+  void aSecondReceiverForOneAddressOnOneNodeIsRefused() {
+    vertx.deployVerticle(new Receiver(bus)).await();
+
+    assertThatThrownBy(() -> vertx.deployVerticle(new Receiver(bus)).await())
+        .hasMessageContaining("two receivers for notes");
   }
 }
