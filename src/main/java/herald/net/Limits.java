@@ -10,7 +10,7 @@ record Limits(int maxFrameBytes, int maxSubscriptions, long idleTimeoutMillis, i
   /**
    * A connection stops reading once this many of its requests are unanswered, and resumes as replies go
    * out. Pipelining stays fast, while a client that floods faster than the TopicVerticle keeps up cannot
-   * grow the event-bus queue without bound.
+   * grow the topic verticle's queue without bound.
    */
   static final int MAX_UNANSWERED = 1_024;
 

@@ -22,13 +22,13 @@ import java.util.List;
  * Owns the node's topic queues ({@link TopicStore}) and who subscribes to what ({@link SubscriptionIndex}).
  *
  * <p><b>Concurrency.</b> One instance per node. All of its state is touched only on its own event loop, from
- * its event-bus consumers and its timer; nothing else holds a reference to it. That is what makes a
- * subscribe-with-replay atomic: reading the queue and joining the live stream happen in one handler call,
- * with no publish in between.
+ * its {@code LocalBus} receiver, its stats consumer and its timer; nothing else holds a reference to
+ * it. That is what makes a subscribe-with-replay atomic: reading the queue and joining the live stream
+ * happen in one handler call, with no publish in between.
  *
  * <p><b>Output.</b> Replies and pushes for the connections of one NetServer verticle are gathered in an
  * {@link Outbox} while one incoming message is handled, then sent as one {@link ToConnections}. That keeps
- * their order and makes one event-bus hop per batch instead of one per delivered message.
+ * their order and makes one hop per batch instead of one per delivered message.
  */
 public final class TopicVerticle extends VerticleBase {
 
