@@ -1,16 +1,24 @@
 package herald.bench;
 
+import herald.cli.Target;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options every scenario takes. */
 final class Common {
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Broker host (default: ${DEFAULT-VALUE}).")
-  String host;
+  /** --host/--port, else HERALD_URL, else 127.0.0.1:8888, as for every client command. */
+  @Mixin
+  Target target;
 
-  @Option(names = "--port", defaultValue = "${env:HERALD_PORT:-8888}",
-      description = "Broker port (default: $HERALD_PORT, else 8888).")
-  int port;
+  /** The broker the publishers connect to: the first node of the target. */
+  String host() {
+    return target.addresses().get(0).host();
+  }
+
+  int port() {
+    return target.addresses().get(0).port();
+  }
 
   @Option(names = "--sub-port", defaultValue = "0",
       description = "Port the subscribers connect to, e.g. another node of a cluster; publishers use --port (default: --port).")
@@ -18,7 +26,7 @@ final class Common {
 
   /** Where subscribers connect: --sub-port if given, else --port. */
   int subscriberPort() {
-    return subPort > 0 ? subPort : port;
+    return subPort > 0 ? subPort : port();
   }
 
   @Option(names = "--duration-seconds", defaultValue = "30",

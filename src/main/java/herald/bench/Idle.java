@@ -39,7 +39,7 @@ final class Idle {
     long capEnd = start + common.durationSeconds * 1_000_000_000L;
     Progress progress = new Progress("idle", common.quiet, start);
     String failure = null;
-    try (Loop loop = new Loop(common.host, common.port)) {
+    try (Loop loop = new Loop(common.host(), common.port())) {
       int subscribed = 0;
       while (subscribed < connections && failure == null) {
         long now = System.nanoTime();

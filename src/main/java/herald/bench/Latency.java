@@ -69,7 +69,7 @@ final class Latency {
     byte[] frame = Frames.ascii(Frames.publishHead(topic) + Frames.stringOfSize(size) + "}\n");
     int stampAt = Frames.publishHead(topic).length() + 1;
     ByteBuffer out = ByteBuffer.wrap(frame);
-    try (Loop loop = new Loop(common.host, common.port)) {
+    try (Loop loop = new Loop(common.host(), common.port())) {
       Subscriber sub = new Subscriber(this::record, Subscriber.messageFrameBytes(topic, size));
       sub.peer = loop.connect(common.subscriberPort(), 256 * 1024, sub);
       sub.peer.write(ByteBuffer.wrap(Frames.subscribe(topic)), null);
@@ -169,8 +169,8 @@ final class Latency {
     acks.errors.forEach((k, v) -> errors.merge(k, v, Integer::sum));
     boolean disconnected = sub.peer.closed() || acks.peer.closed();
     System.out.printf("latency: 1 publisher -> 1 subscriber, %d-byte messages at %,d msgs/s%s%s%n", size, rate,
-        common.subscriberPort() != common.port
-            ? ", publisher on port " + common.port + ", subscriber on port " + common.subscriberPort() : "",
+        common.subscriberPort() != common.port()
+            ? ", publisher on port " + common.port() + ", subscriber on port " + common.subscriberPort() : "",
         capped ? " (stopped by --duration-seconds)" : "");
     System.out.printf("  sent           %,d in %.3f s = %,.0f msgs/s; pacing fell behind by at most %.1f us%s%n", sent,
         sendSecs, sent / Math.max(sendSecs, 1e-9), maxLagNs / 1e3,

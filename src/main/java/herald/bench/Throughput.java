@@ -55,7 +55,7 @@ final class Throughput {
     byte[] frame = Frames.ascii(Frames.publishHead(topic) + Frames.stringOfSize(size) + "}\n");
     List<Subscriber> subs = new ArrayList<>();
     List<Publisher> pubs = new ArrayList<>();
-    try (Loop loop = new Loop(common.host, common.port)) {
+    try (Loop loop = new Loop(common.host(), common.port())) {
       for (int i = 0; i < subscribers; i++) {
         Subscriber s = new Subscriber(null, Subscriber.messageFrameBytes(topic, size));
         // A large read buffer: fewer read calls per delivered message.
@@ -171,8 +171,8 @@ final class Throughput {
     long disconnects = closedCount(subs, pubs);
 
     System.out.printf("%s: %d publisher(s) -> %d subscriber(s), %d-byte messages, window %d%s%s%n", name, publishers,
-        subscribers, size, window, common.subscriberPort() != common.port
-            ? ", publishers on port " + common.port + ", subscribers on port " + common.subscriberPort() : "",
+        subscribers, size, window, common.subscriberPort() != common.port()
+            ? ", publishers on port " + common.port() + ", subscribers on port " + common.subscriberPort() : "",
         capped ? " (stopped by --duration-seconds)" : "");
     System.out.printf("  published      %,d of %,d sent in %.3f s = %,.0f msgs/s%n", published, sent, publishSecs,
         published / publishSecs);
