@@ -8,6 +8,7 @@ import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Carries {@link LocalMessage}s between the verticles of one node: one instance per node, created by the
@@ -111,7 +112,13 @@ public final class LocalBus {
       queue.addLast(message);
       if (!scheduled) {
         scheduled = true;
-        loop.execute(this);
+        try {
+          loop.execute(this);
+        } catch (RejectedExecutionException stopping) {
+          // The event loop is shutting down with the node: nothing will handle these any more.
+          queue.clear();
+          scheduled = false;
+        }
       }
     }
 
