@@ -46,10 +46,6 @@ final class TailWindows {
     }
   }
 
-  void reset() {
-    count = 0;
-  }
-
   /** Prints the {@code top} windows with the most deliveries slower than {@code thresholdNs}. */
   void print(PrintStream out, long thresholdNs, int top) {
     if (count == 0) {
