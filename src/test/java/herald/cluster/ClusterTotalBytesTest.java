@@ -29,6 +29,10 @@ class ClusterTotalBytesTest {
   void eachNodeDropsItsOldestMessagesOnceItHoldsMoreThanItsShare() {
     try (TestCluster cluster = TestCluster.of(3, new JsonObject().put("max_total_bytes", MAX_TOTAL_BYTES));
         WireClient pub = cluster.connect(0)) {
+      // Each node's share, and which node trims a topic, follow partition ownership: start once the partitions
+      // have settled after the joins, so that the owner asked at the end is the owner that trimmed.
+      HazelcastInstance hz = ClusterSetup.manager(cluster.node(0).vertx()).getHazelcastInstance();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> hz.getPartitionService().isClusterSafe());
       String padding = "z".repeat(16_000);
       // One publisher, one message at a time: publication order is storage order, across topics.
       Map<String, List<Integer>> published = new HashMap<>(); // topic -> the publication number of each seq - 1
@@ -42,7 +46,6 @@ class ClusterTotalBytesTest {
           && total(cluster, "trimmed_bytes") > 0 && total(cluster, "messages") > 0);
 
       // Oldest first on each node: every message a node dropped is older than every message it kept.
-      HazelcastInstance hz = ClusterSetup.manager(cluster.node(0).vertx()).getHazelcastInstance();
       Map<UUID, Integer> newestDropped = new HashMap<>();
       Map<UUID, Integer> oldestKept = new HashMap<>();
       try (WireClient reader = cluster.connect(1)) {
