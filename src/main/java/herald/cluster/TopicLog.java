@@ -69,8 +69,8 @@ public final class TopicLog implements DataSerializable {
     List<Buffer> frames = new ArrayList<>(messages.size());
     for (Buffer data : messages) {
       long seq = ++lastSeq;
-      Buffer frame = FrameEncoder.message(topic, data, seq); // a copy: the log pins no client read buffer
-      frames.add(frame);
+      byte[] frame = FrameEncoder.messageBytes(topic, data, seq); // a copy: the log pins no client read buffer
+      frames.add(FrameEncoder.wrap(frame));
       add(new StoredMessage(seq, frame, now));
     }
     expire(now - limits.maxAgeMillis());
@@ -94,7 +94,7 @@ public final class TopicLog implements DataSerializable {
     }
     long seq = firstSeq;
     for (Buffer frame : frames) {
-      add(new StoredMessage(seq++, frame, storedAt));
+      add(new StoredMessage(seq++, frame.getBytes(), storedAt));
     }
     lastSeq = Math.max(lastSeq, seq - 1);
     dropBelow(keepFrom);
@@ -148,9 +148,9 @@ public final class TopicLog implements DataSerializable {
     List<Buffer> frames = new ArrayList<>();
     int handed = 0;
     for (long seq = start; seq <= lastSeq && frames.size() < maxCount && (handed == 0 || handed < maxBytes); seq++) {
-      Buffer frame = ring.get((int) (seq - first)).frame();
-      frames.add(frame);
-      handed += frame.length();
+      StoredMessage m = ring.get((int) (seq - first));
+      frames.add(m.frame());
+      handed += m.length();
     }
     return new LogOps.Slice(start, end(), frames);
   }
@@ -217,7 +217,7 @@ public final class TopicLog implements DataSerializable {
   }
 
   private static long cost(StoredMessage m) {
-    return m.frame().length() + MemoryTopicStore.MESSAGE_OVERHEAD_BYTES;
+    return m.length() + MemoryTopicStore.MESSAGE_OVERHEAD_BYTES;
   }
 
   @Override
@@ -227,7 +227,7 @@ public final class TopicLog implements DataSerializable {
     for (int i = 0; i < ring.size(); i++) {
       StoredMessage m = ring.get(i);
       out.writeLong(m.storedAtMillis());
-      out.writeByteArray(m.frame().getBytes());
+      out.writeByteArray(m.bytes());
     }
     out.writeInt(watchers.size());
     for (Map.Entry<UUID, Long> w : watchers.entrySet()) {
@@ -252,7 +252,7 @@ public final class TopicLog implements DataSerializable {
     bytes = 0;
     for (long seq = lastSeq - size + 1; seq <= lastSeq; seq++) {
       long storedAt = in.readLong();
-      add(new StoredMessage(seq, Buffer.buffer(in.readByteArray()), storedAt));
+      add(new StoredMessage(seq, in.readByteArray(), storedAt));
     }
     int count = in.readInt();
     watchers = new HashMap<>();

@@ -1,7 +1,9 @@
 package herald.codec;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 
@@ -30,10 +32,39 @@ public final class FrameEncoder {
 
   /** {@code {"type":"message","topic":T,"data":M,"seq":N}} */
   public static Buffer message(String topic, Buffer data, long seq) {
-    int size = MESSAGE_HEAD.length + topic.length() + DATA.length + data.length() + SEQ.length + digits(seq) + END.length;
-    Buffer b = Buffer.buffer(size).appendBytes(MESSAGE_HEAD);
-    appendAscii(b, topic).appendBytes(DATA).appendBuffer(data).appendBytes(SEQ);
-    return appendLong(b, seq).appendBytes(END);
+    return wrap(messageBytes(topic, data, seq));
+  }
+
+  /**
+   * The same frame as a bare array, the form a topic's queue keeps: one object per message instead of a
+   * Buffer's four, which is what every young collection copies while the message is retained.
+   */
+  public static byte[] messageBytes(String topic, Buffer data, long seq) {
+    int dataLength = data.length();
+    int digits = digits(seq);
+    byte[] b = new byte[MESSAGE_HEAD.length + topic.length() + DATA.length + dataLength + SEQ.length + digits + END.length];
+    int i = put(b, 0, MESSAGE_HEAD);
+    for (int k = 0; k < topic.length(); k++) {
+      b[i++] = (byte) topic.charAt(k); // ASCII by rule (TopicName)
+    }
+    i = put(b, i, DATA);
+    data.getBytes(0, dataLength, b, i);
+    i = put(b, i + dataLength, SEQ);
+    for (long div = pow10(digits - 1); div > 0; div /= 10) {
+      b[i++] = (byte) ('0' + (seq / div) % 10);
+    }
+    put(b, i, END);
+    return b;
+  }
+
+  /** A Buffer over {@code frame} itself, not a copy; it may be written to many sockets, never appended to. */
+  public static Buffer wrap(byte[] frame) {
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(frame));
+  }
+
+  private static int put(byte[] dst, int at, byte[] src) {
+    System.arraycopy(src, 0, dst, at, src.length);
+    return at + src.length;
   }
 
   /** {@code {"status":"published","topic":T,"seq":N}} */

@@ -128,9 +128,13 @@ public final class TopicVerticle extends VerticleBase {
           "the broker holds its maximum of " + store.topicCount() + " topics (HERALD_MAX_TOPICS)");
     }
     published++;
+    Buffer frame = null; // one Buffer over the stored bytes, shared by every live subscriber
     for (Subscription sub : index.subscribers(p.topic())) {
       if (sub.live) {
-        sub.outbox.push(sub.conn, m.frame());
+        if (frame == null) {
+          frame = m.frame();
+        }
+        sub.outbox.push(sub.conn, frame);
         sub.next = m.seq() + 1;
         delivered++;
       } // a subscriber still replaying reads this message from the store when it gets there

@@ -612,6 +612,20 @@ class MemoryTopicStoreTest {
   }
 
   /**
+   * One topic trimming itself evicts the oldest message anywhere, so its arrival entry goes at once: the
+   * queue never holds more entries than messages, and is never compacted on the event loop.
+   */
+  @Test
+  void oneBusyTopicLeavesNoStaleArrivalEntries() {
+    MemoryTopicStore store = store(10, LOTS, LOTS, LOTS, 100);
+    for (int i = 0; i < 50_000; i++) {
+      store.append("a", X);
+      assertThat(store.arrivalQueueLength()).as("after append %d", i).isEqualTo(store.messageCount());
+    }
+    assertThat(all(store, "a")).isEqualTo(range(49_991, 50_000));
+  }
+
+  /**
    * A busy topic churning through its own limit (leaving thousands of stale arrival entries, so the store
    * compacts them) beside rare ones whose old messages the total limit trims, checked after every append
    * against a plain model: held messages in arrival order, the oldest anywhere evicted first.
