@@ -95,12 +95,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Mixin Common common;
     @Option(names = "--messages", defaultValue = "100000", description = "Default: ${DEFAULT-VALUE}.") long messages;
     @Option(names = "--rate", defaultValue = "10000", description = "Publishes per second (default: ${DEFAULT-VALUE}).") int rate;
-    @Option(names = "--size", defaultValue = "64", description = "Message size in bytes, at least 21 (default: ${DEFAULT-VALUE}).") int size;
+    @Option(names = "--size", defaultValue = "64", description = "Message size in bytes, at least 22 (default: ${DEFAULT-VALUE}).") int size;
     @Option(names = "--window", defaultValue = "512", description = "Unanswered publishes allowed (default: ${DEFAULT-VALUE}).") int window;
     @Option(names = "--timeline", description = "Also write every measured delivery (send time, latency) to this CSV file.")
     java.nio.file.Path timeline;
-    @Option(names = "--warmup-messages", defaultValue = "30000",
-        description = "Publishes at the same rate in an unreported pass first; 0 skips it (default: ${DEFAULT-VALUE}).") long warmupMessages;
+    @Option(names = "--warmup-messages", defaultValue = "100000",
+        description = "Publishes at the same rate first, on the same connections, reported apart: the broker's JIT "
+            + "recompiles what new connections deoptimized for several seconds; 0 skips it (default: ${DEFAULT-VALUE}).")
+    long warmupMessages;
 
     @Override
     public Integer call() throws Exception {

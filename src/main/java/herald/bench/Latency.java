@@ -3,12 +3,14 @@ package herald.bench;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
  * Publish-to-delivery latency at a fixed rate. Publishes are paced by the clock (a due count from the start
  * time, not sleeps between sends), so a slow reply never delays later sends; each message carries the
- * nanoTime of its write, and the subscriber, in the same process, records now minus that.
+ * nanoTime of its write, and the subscriber, in the same process, records now minus that. The loop sleeps
+ * in epoll between events, like any client, so each delivery includes the wake-up of the generator's core.
  */
 final class Latency {
 
@@ -23,19 +25,22 @@ final class Latency {
   private final long base = System.nanoTime(); // stamps are relative to this, so always positive
   private final Histogram histogram = new Histogram(1, 60_000_000_000L, 3);
   private final TailWindows tail;
+  /** Indexed by phase: 0 warm-up, 1 measured (see {@link #pass}). */
+  private final Histogram[] histograms;
+  private final TailWindows[] tails;
+  private final long[] slowCount = new long[2];
   private final java.nio.file.Path timeline;
   private int dataAt;
   private long badStamps;
-  private long slowCount;
   private long shownCount; // histogram count at the last progress line
 
   private final long warmupMessages;
-  /** Deliveries of messages sent before this stamp (relative to {@code base}) are warm-up, not recorded. */
-  private long measureFrom;
 
   Latency(Common common, long messages, int rate, int size, int window, long warmupMessages,
       java.nio.file.Path timeline) {
     this.tail = new TailWindows(messages, base);
+    this.histograms = new Histogram[] {new Histogram(1, 60_000_000_000L, 3), histogram};
+    this.tails = new TailWindows[] {new TailWindows(Math.max(1, warmupMessages), base), tail};
     this.timeline = timeline;
     this.warmupMessages = warmupMessages;
     this.common = common;
@@ -47,22 +52,29 @@ final class Latency {
 
   /**
    * Warm-up and measurement are one run on the same connections and topic: the first {@code warmupMessages}
-   * deliveries are not recorded, so neither JVM is still compiling when measured. (A separate warm-up pass
-   * on other connections was tried first: the switch made the generator's compiled code deoptimize, and
-   * its recompilation, on the generator's own core, showed up as stalls of several milliseconds in the
-   * first seconds measured.)
+   * deliveries are recorded apart and reported on a line of their own, so neither JVM is still compiling
+   * when measured. (A separate warm-up pass on other connections was tried first: the switch made the
+   * generator's compiled code deoptimize, and its recompilation, on the generator's own core, showed up as
+   * stalls of several milliseconds in the first seconds measured.)
    */
   int run() throws IOException {
     if (warmupMessages > 0) {
-      System.err.printf("latency: the first %,d publishes warm up and are not reported%n", warmupMessages);
+      System.err.printf("latency: the first %,d publishes warm up and are reported apart%n", warmupMessages);
     }
     return pass(warmupMessages, messages);
   }
 
+  /**
+   * Which phase a message belongs to (0 warm-up, 1 measured) travels in the message, right after its stamp,
+   * and every array below is indexed by it. So the switch from warm-up to measurement takes no branch on
+   * either side: a branch never taken during warm-up would be compiled as a trap, and the deoptimization
+   * at the switch, with its recompilation on the generator's core, showed up in the first second measured.
+   */
   private int pass(long warmup, long measured) throws IOException {
     long messages = warmup + measured;
-    if (size < STAMP_DIGITS + 2) {
-      throw new IllegalArgumentException("--size must be at least " + (STAMP_DIGITS + 2) + " to hold the timestamp");
+    if (size < STAMP_DIGITS + 3) {
+      throw new IllegalArgumentException("--size must be at least " + (STAMP_DIGITS + 3)
+          + " to hold the timestamp and phase");
     }
     String topic = Common.freshTopic("latency");
     dataAt = Frames.dataOffset(topic) + 1; // past the string's opening quote
@@ -83,16 +95,16 @@ final class Latency {
       long start = System.nanoTime();
       long capEnd = start + common.durationSeconds * 1_000_000_000L;
       long sent = 0;
-      long maxLagNs = 0;
+      long[] maxLagNs = new long[2];
+      long[] lastSendNs = {start, start};
       long windowStalls = 0;
-      long lastSendNs = start;
-      long measureStartNs = start;
-      measureFrom = warmup > 0 ? Long.MAX_VALUE : 0;
       long drainEnd = Long.MAX_VALUE;
       boolean capped = false;
       Progress progress = new Progress("latency", common.quiet, start);
+      Pacer pacer = new Pacer(loop, start, periodNs);
+      pacer.start();
       while (true) {
-        loop.poll(true);
+        loop.await();
         long now = System.nanoTime();
         if (drainEnd == Long.MAX_VALUE) {
           long due = Math.min(messages, (now - start) / periodNs + 1);
@@ -102,19 +114,14 @@ final class Latency {
               break;
             }
             long t = System.nanoTime();
-            if (sent == warmup && warmup > 0) {
-              measureFrom = t - base; // from this message on, deliveries are measured
-              measureStartNs = t;
-              maxLagNs = 0;
-              windowStalls = 0;
-              System.err.printf("latency: warm-up done, %,d delivered; measuring%n", sub.seqs.received);
-            }
-            maxLagNs = Math.max(maxLagNs, now - (start + sent * periodNs));
+            int phase = (int) ((warmup - 1 - sent) >>> 63); // 1 once sent >= warmup
+            maxLagNs[phase] = Math.max(maxLagNs[phase], now - (start + sent * periodNs));
             Frames.putDigits(frame, stampAt, STAMP_DIGITS, t - base);
+            frame[stampAt + STAMP_DIGITS] = (byte) ('0' + phase);
             out.clear();
             acks.peer.write(out, null);
             sent++;
-            lastSendNs = t;
+            lastSendNs[phase] = t;
             now = t;
           }
           if (sent == messages) {
@@ -135,30 +142,71 @@ final class Latency {
             long n = histogram.getTotalCount() - shownCount;
             shownCount = histogram.getTotalCount();
             return String.format("sent=%,d received=%,d (%,d measured in the last second), over 1 ms so far %,d",
-                sentNow, sub.seqs.received, n, slowCount);
+                sentNow, sub.seqs.received, n, slowCount[1]);
           });
         }
       }
-      double sendSecs = (lastSendNs - measureStartNs) / 1e9;
-      return report(sub, acks, Math.max(0, sent - warmup), sendSecs, maxLagNs, windowStalls, capped);
+      pacer.finish();
+      // The measured sends span from the last warm-up send (or the start) to the last one.
+      double sendSecs = (lastSendNs[1] - lastSendNs[0]) / 1e9;
+      return report(sub, acks, Math.max(0, sent - warmup), sendSecs, maxLagNs[1], windowStalls, capped);
+    }
+  }
+
+  /**
+   * Wakes the loop when each publish is due; the loop itself does all the sending, so every counter stays on
+   * one thread. Neither thread spins. A spinning generator was tried first: its core, always busy, was
+   * preempted by the host for 1 to 8 ms several times a second, and every delivery that arrived meanwhile
+   * was read late and counted as the broker's latency. A delivery now wakes the loop itself, from epoll, as
+   * it would any client.
+   */
+  private static final class Pacer extends Thread {
+    private final Loop loop;
+    private final long start;
+    private final long periodNs;
+    private volatile boolean done;
+
+    Pacer(Loop loop, long start, long periodNs) {
+      super("latency-pacer");
+      setDaemon(true);
+      this.loop = loop;
+      this.start = start;
+      this.periodNs = periodNs;
+    }
+
+    @Override
+    public void run() {
+      for (long due = start; !done; due += periodNs) {
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        loop.wakeup();
+      }
+    }
+
+    void finish() {
+      done = true;
+      try {
+        join(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
   private void record(byte[] b, int from, int to) {
     long now = System.nanoTime() - base;
-    long stamp = from + dataAt + STAMP_DIGITS <= to ? Frames.digits(b, from + dataAt, STAMP_DIGITS) : -1;
-    if (stamp < 0 || stamp > now) {
+    int at = from + dataAt;
+    long stamp = at + STAMP_DIGITS < to ? Frames.digits(b, at, STAMP_DIGITS) : -1;
+    int phase = at + STAMP_DIGITS < to ? b[at + STAMP_DIGITS] - '0' : -1;
+    if (stamp < 0 || stamp > now || (phase & ~1) != 0) {
       badStamps++;
       return;
     }
-    if (stamp < measureFrom) {
-      return;
-    }
-    histogram.recordValue(Math.max(1, now - stamp));
-    if (now - stamp > 1_000_000) {
-      slowCount++;
-    }
-    tail.record(stamp, now - stamp);
+    histograms[phase].recordValue(Math.max(1, now - stamp));
+    slowCount[phase] += (1_000_000 - (now - stamp)) >>> 63; // over 1 ms
+    tails[phase].record(stamp, now - stamp);
   }
 
   private int report(Subscriber sub, Publisher acks, long sent, double sendSecs, long maxLagNs, long windowStalls,
@@ -179,6 +227,12 @@ final class Latency {
         sub.seqs.received, published, loss, sub.seqs);
     System.out.printf("  latency (us)   p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  p99.99 %.1f  max %.1f  mean %.1f%n",
         pct(50), pct(90), pct(99), pct(99.9), pct(99.99), histogram.getMaxValue() / 1e3, histogram.getMean() / 1e3);
+    Histogram warm = histograms[0];
+    if (warm.getTotalCount() > 0) {
+      System.out.printf("  warm-up (us)   p50 %.1f  p99 %.1f  max %.1f over the first %,d deliveries, %.2f %% over 1 ms "
+              + "(not in the figures above)%n", warm.getValueAtPercentile(50) / 1e3, warm.getValueAtPercentile(99) / 1e3,
+          warm.getMaxValue() / 1e3, warm.getTotalCount(), 100.0 * slowCount[0] / warm.getTotalCount());
+    }
     tail.print(System.out, 1_000_000, 8);
     if (timeline != null) {
       try {

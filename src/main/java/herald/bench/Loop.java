@@ -47,11 +47,24 @@ final class Loop implements AutoCloseable {
   }
 
   /**
-   * Handles whatever is ready. {@code spin} polls without sleeping (for latency: a sleeping selector adds
-   * wake-up jitter); otherwise it waits at most one millisecond so callers can keep time.
+   * Handles whatever is ready. {@code spin} polls without sleeping; otherwise it waits at most one
+   * millisecond so callers can keep time.
    */
   void poll(boolean spin) throws IOException {
-    int n = spin ? selector.selectNow() : selector.select(1);
+    handle(spin ? selector.selectNow() : selector.select(1));
+  }
+
+  /** Sleeps until something is ready or {@link #wakeup} is called, then handles whatever is ready. */
+  void await() throws IOException {
+    handle(selector.select());
+  }
+
+  /** Ends an {@link #await} now, or the next one at once; safe from any thread. */
+  void wakeup() {
+    selector.wakeup();
+  }
+
+  private void handle(int n) throws IOException {
     if (n == 0) {
       return;
     }
