@@ -6,6 +6,7 @@ import herald.cluster.ClusterSetup;
 import herald.bus.LocalBus;
 import herald.cluster.ClusterTopicVerticle;
 import herald.net.NetServerVerticle;
+import herald.ops.JvmMeters;
 import herald.ops.NodeMetrics;
 import herald.ops.OpsVerticle;
 import herald.topic.TopicVerticle;
@@ -64,6 +65,7 @@ public final class Broker {
   public static Future<Broker> launch(HeraldConfig config) {
     // Vert.x reports its own metrics (vertx_*, jvm_*) to the registry the node's herald_* meters use.
     PrometheusMeterRegistry registry = NodeMetrics.newRegistry();
+    JvmMeters.bindTo(registry);
     MicrometerMetricsFactory metrics = new MicrometerMetricsFactory(registry);
     VertxOptions options = vertxOptions().setMetricsOptions(metricsOptions());
     Future<Vertx> vertx = config.flag(Setting.CLUSTER)
@@ -160,7 +162,7 @@ public final class Broker {
         // vertx-micrometer-metrics keeps one registry per name per JVM: a name of its own keeps the Vert.x
         // of each node (tests run several in one JVM) reporting to that node's registry.
         .setRegistryName("herald-" + java.util.UUID.randomUUID())
-        .setJvmMetricsEnabled(true)
+        .setJvmMetricsEnabled(false) // JvmMeters binds them, without per-collection notifications
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);

@@ -43,6 +43,10 @@ class OpsTest {
         assertThat(metrics).as("/metrics has %s", name).containsPattern("(?m)^" + name + "[ {]");
       }
       assertThat(metrics).as("Vert.x's own metrics come through vertx-micrometer-metrics").contains("vertx_");
+      assertThat(metrics).as("the JVM's, collections included")
+          .containsPattern("(?m)^jvm_memory_used_bytes\\{")
+          .containsPattern("(?m)^jvm_gc_collections_total\\{gc=\"")
+          .containsPattern("(?m)^jvm_gc_collection_seconds_total\\{gc=\"");
       assertThat(value(metrics, "herald_cluster_members")).isEqualTo(1);
       double inBefore = value(metrics, "herald_messages_in_total");
 
