@@ -58,7 +58,7 @@ final class Idle {
           }
           continue;
         }
-        loop.poll(false);
+        loop.poll();
         subscribed = (int) subs.stream().filter(s -> s.subscribed).count();
         int subscribedNow = subscribed;
         progress.maybe(now, () -> String.format("subscribed=%,d of %,d broker_rss=%,d KiB", subscribedNow, connections,
@@ -68,7 +68,7 @@ final class Idle {
       // Idle: no traffic at all, but keep reading so a close or error from the broker is seen.
       long holdEnd = established + holdSeconds * 1_000_000_000L;
       while (System.nanoTime() < holdEnd) {
-        loop.poll(false);
+        loop.poll();
         Thread.sleep(50);
         progress.maybe(System.nanoTime(), () -> String.format("holding %,d idle connections, broker_rss=%,d KiB",
             subs.stream().filter(s -> !s.peer.closed()).count(), Rss.kib(brokerPid)));

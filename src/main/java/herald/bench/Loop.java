@@ -46,12 +46,9 @@ final class Loop implements AutoCloseable {
     return peers;
   }
 
-  /**
-   * Handles whatever is ready. {@code spin} polls without sleeping; otherwise it waits at most one
-   * millisecond so callers can keep time.
-   */
-  void poll(boolean spin) throws IOException {
-    handle(spin ? selector.selectNow() : selector.select(1));
+  /** Handles whatever is ready, waiting at most one millisecond so callers can keep time. */
+  void poll() throws IOException {
+    handle(selector.select(1));
   }
 
   /** Sleeps until something is ready or {@link #wakeup} is called, then handles whatever is ready. */

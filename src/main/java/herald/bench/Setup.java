@@ -22,7 +22,7 @@ final class Setup {
           return false;
         }
       }
-      loop.poll(false);
+      loop.poll();
     }
     return true;
   }

@@ -84,7 +84,7 @@ final class Throughput {
       Progress progress = new Progress(name, common.quiet, start);
       pubs.forEach(Publisher::fill);
       while (true) {
-        loop.poll(false);
+        loop.poll();
         long now = System.nanoTime();
         long acked = 0;
         for (Publisher p : pubs) {

@@ -122,15 +122,9 @@ public final class MemoryTopicStore implements TopicStore {
   @Override
   public void expire(long nowMillis, Predicate<String> inUse) {
     long oldestKept = nowMillis - retention.maxAgeMillis();
-    while (!arrivals.isEmpty()) {
-      StoredMessage first = arrivals.firstTopic().ring.first();
-      if (first == null || first.seq() != arrivals.firstSeq()) {
-        arrivals.removeFirst(); // already evicted by its topic's own limits
-      } else if (first.storedAtMillis() < oldestKept) {
-        evictOldestAnywhere();
-      } else {
-        break;
-      }
+    dropStaleHeads(); // so the head is the oldest message held
+    while (!arrivals.isEmpty() && arrivals.firstTopic().ring.first().storedAtMillis() < oldestKept) {
+      evictOldestAnywhere();
     }
     for (Iterator<Topic> it = empty.iterator(); it.hasNext(); ) {
       Topic t = it.next();
@@ -173,16 +167,10 @@ public final class MemoryTopicStore implements TopicStore {
   }
 
   private void evictOldestAnywhere() {
-    while (true) {
-      Topic topic = arrivals.firstTopic();
-      long seq = arrivals.firstSeq();
-      arrivals.removeFirst();
-      StoredMessage first = topic.ring.first();
-      if (first != null && first.seq() == seq) {
-        evictOldest(topic);
-        return;
-      }
-    }
+    dropStaleHeads(); // the head is then the oldest message held: its topic's first
+    Topic topic = arrivals.firstTopic();
+    arrivals.removeFirst();
+    evictOldest(topic);
   }
 
   private void evictOldest(Topic topic) {
@@ -201,7 +189,7 @@ public final class MemoryTopicStore implements TopicStore {
    * Pops the arrival entries at the head whose messages are gone. When one busy topic trims itself (the
    * common case) its evicted message is also the oldest anywhere, so its entry goes at once: the queue stays
    * as long as the store and is never compacted, and no entry lives long enough to be promoted by the
-   * collector. (Compacting 20,000 entries once a second, on the event loop, showed up in delivery latency.)
+   * collector. (Compacting 21,000 entries once a second, on the event loop, showed up in delivery latency.)
    */
   private void dropStaleHeads() {
     while (!arrivals.isEmpty() && isStale(arrivals.firstTopic(), arrivals.firstSeq())) {
