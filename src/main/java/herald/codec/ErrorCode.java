@@ -23,6 +23,10 @@ public enum ErrorCode {
   TOO_MANY_TOPICS,
   IDLE_TIMEOUT,
   UNAVAILABLE,
+  AUTH_REQUIRED,
+  AUTH_FAILED,
+  FORBIDDEN,
+  TOKEN_EXPIRED,
   SHUTTING_DOWN;
 
   /** The snake_case string on the wire. */
@@ -33,7 +37,7 @@ public enum ErrorCode {
   /** Errors after which the broker closes the connection. */
   public boolean closesConnection() {
     return switch (this) {
-      case FRAME_TOO_LARGE, SLOW_CONSUMER, TOO_MANY_CONNECTIONS, IDLE_TIMEOUT, SHUTTING_DOWN -> true;
+      case FRAME_TOO_LARGE, SLOW_CONSUMER, TOO_MANY_CONNECTIONS, IDLE_TIMEOUT, SHUTTING_DOWN, AUTH_FAILED, TOKEN_EXPIRED -> true;
       default -> false;
     };
   }
