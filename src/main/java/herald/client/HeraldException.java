@@ -47,6 +47,10 @@ public abstract class HeraldException extends RuntimeException {
       case IDLE_TIMEOUT -> new IdleTimeout(detail);
       case UNAVAILABLE -> new Unavailable(detail);
       case SHUTTING_DOWN -> new ShuttingDown(detail);
+      case AUTH_REQUIRED -> new AuthRequired(detail);
+      case AUTH_FAILED -> new AuthFailed(detail);
+      case FORBIDDEN -> new Forbidden(detail);
+      case TOKEN_EXPIRED -> new TokenExpired(detail);
     };
   }
 
@@ -212,6 +216,35 @@ public abstract class HeraldException extends RuntimeException {
       super(ErrorCode.SHUTTING_DOWN, detail);
     }
   }
+
+  /** The node needs {@code auth} first: the client was given no credentials, or is not on loopback. */
+  public static final class AuthRequired extends BrokerError {
+    AuthRequired(String detail) {
+      super(ErrorCode.AUTH_REQUIRED, detail);
+    }
+  }
+
+  /** The credentials were refused; retrying them elsewhere will not help. */
+  public static final class AuthFailed extends BrokerError {
+    AuthFailed(String detail) {
+      super(ErrorCode.AUTH_FAILED, detail);
+    }
+  }
+
+  /** The user may not publish to, or subscribe to, this topic; the connection stays open. */
+  public static final class Forbidden extends BrokerError {
+    Forbidden(String detail) {
+      super(ErrorCode.FORBIDDEN, detail);
+    }
+  }
+
+  /** The token's {@code exp} passed; authenticate again with a fresh one. */
+  public static final class TokenExpired extends BrokerError {
+    TokenExpired(String detail) {
+      super(ErrorCode.TOKEN_EXPIRED, detail);
+    }
+  }
+
 
   /** An error code this client version does not know. */
   public static final class UnknownCode extends HeraldException {
