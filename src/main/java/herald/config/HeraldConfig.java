@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
 /**
  * The broker's settings, read through vertx-config from {@code conf/config.json} (or the file named by
  * {@code HERALD_CONFIG}), each overridable by its {@code HERALD_*} environment variable. A value that is
- * malformed or out of range stops start-up with a message that names its key.
+ * malformed or out of range, an unknown key in the file and an unknown {@code HERALD_*} variable each stop
+ * start-up with a message that names the key.
  */
 public final class HeraldConfig {
 
@@ -35,6 +36,11 @@ public final class HeraldConfig {
 
   /** Reads the file and the environment. Fails with {@link ConfigException} naming the offending key. */
   public static Future<HeraldConfig> load(Vertx vertx, Map<String, String> environment) {
+    try {
+      UnknownNames.checkEnvironment(environment.keySet());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
     String explicit = environment.get("HERALD_CONFIG");
     String file = explicit != null ? explicit : DEFAULT_FILE;
     if (explicit != null && !Files.isRegularFile(Path.of(file))) {
@@ -65,12 +71,7 @@ public final class HeraldConfig {
   public static HeraldConfig from(JsonObject json, String source) {
     Set<String> known = Arrays.stream(Setting.values())
         .flatMap(s -> java.util.stream.Stream.of(s.key(), s.env())).collect(Collectors.toSet());
-    for (String key : json.fieldNames()) {
-      if (!known.contains(key)) {
-        throw new ConfigException("unknown key \"" + key + "\" in " + source + "; known keys: "
-            + Arrays.stream(Setting.values()).map(Setting::key).collect(Collectors.joining(", ")));
-      }
-    }
+    UnknownNames.checkFile(json.fieldNames(), known, source);
     Map<Setting, Object> values = new EnumMap<>(Setting.class);
     for (Setting s : Setting.values()) {
       boolean fromEnv = json.containsKey(s.env());

@@ -62,7 +62,70 @@ class HeraldConfigTest {
   @Test
   void unknownKeyIsRefusedSoTyposDoNotGoUnnoticed() {
     assertThatThrownBy(() -> HeraldConfig.from(new JsonObject().put("prot", 1), "conf/config.json"))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("\"prot\"");
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("unknown key \"prot\" in conf/config.json; did you mean \"port\"? (the keys are listed in the README)");
+  }
+
+  @Test
+  void unknownEnvironmentVariableIsRefusedNamingTheNearestSetting(Vertx vertx) {
+    assertThatThrownBy(() -> HeraldConfig.load(vertx, Map.of("HERALD_RETENTION_MAX_MESSAGE", "5")).await())
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("unknown variable HERALD_RETENTION_MAX_MESSAGE in the environment; did you mean "
+            + "HERALD_RETENTION_MAX_MESSAGES? (HERALD_* variables are settings, listed in the README)");
+    assertThatThrownBy(() -> HeraldConfig.load(vertx, Map.of("HERALD_HTTP_PROT", "9")).await())
+        .hasMessageContaining("did you mean HERALD_HTTP_PORT?");
+    // The file's typo gets the same form of message.
+    assertThatThrownBy(() -> HeraldConfig.from(new JsonObject().put("retention_max_message", 5), "c.json"))
+        .hasMessageContaining("did you mean \"retention_max_messages\"?");
+  }
+
+  /** Variables that are not settings but are exported beside them (client commands, tests) do not stop a node. */
+  @Test
+  void legitimateNonSettingVariablesAndOtherVariablesAreAccepted(Vertx vertx) throws Exception {
+    Map<String, String> env = new java.util.HashMap<>();
+    UnknownNames.NOT_SETTINGS.keySet().forEach(k -> env.put(k, "x"));
+    env.remove("HERALD_CONFIG"); // it must name a file
+    env.put("HERALD_PORT", "1234");
+    env.put("PATH", "/bin");
+    env.put("herald_prot", "lower case is not ours");
+    // load() reads setting values through vertx-config's env store, from the real environment; the map
+    // passed here is what is checked for unknown names (and HERALD_CONFIG).
+    assertThat(HeraldConfig.load(vertx, env).await().port()).isEqualTo(8888);
+  }
+
+  /**
+   * Every HERALD_* name that the repository's scripts, image, manifests, clients, code and README set or
+   * read is a setting or allowed, so none of them stops a node.
+   */
+  @Test
+  void everyHeraldVariableUsedInTheRepositoryIsKnown() throws Exception {
+    java.util.Set<String> used = new java.util.TreeSet<>();
+    // Not the README's example of the error message, which quotes a typo on purpose.
+    java.util.regex.Pattern name = java.util.regex.Pattern.compile("(?<!unknown variable )\\bHERALD_[A-Z0-9_]*[A-Z0-9]\\b");
+    for (String root : new String[] {"Dockerfile", "k8s", "bench", "bin", "conf", "clients", "README.md", "src/main"}) {
+      if (!Files.exists(Path.of(root))) {
+        continue;
+      }
+      try (var files = Files.walk(Path.of(root))) {
+        for (Path f : files.filter(Files::isRegularFile).filter(f -> !f.toString().contains("results")).toList()) {
+          java.util.regex.Matcher m = name.matcher(Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1));
+          while (m.find()) {
+            used.add(m.group());
+          }
+        }
+      }
+    }
+    assertThat(used).contains("HERALD_URL", "HERALD_PORT");
+    used.removeAll(UnknownNames.NOT_SETTINGS.keySet());
+    used.removeAll(Arrays.stream(Setting.values()).map(Setting::env).toList());
+    assertThat(used).as("HERALD_* names that would stop a node at start-up").isEmpty();
+  }
+
+  @Test
+  void nearestIsByEditDistance() {
+    assertThat(UnknownNames.distance("kitten", "sitting")).isEqualTo(3);
+    assertThat(UnknownNames.distance("", "abc")).isEqualTo(3);
+    assertThat(UnknownNames.nearest("HERALD_PROT", java.util.List.of("HERALD_HOST", "HERALD_PORT"))).isEqualTo("HERALD_PORT");
   }
 
   @Test
