@@ -6,6 +6,7 @@ import herald.cluster.ClusterSetup;
 import herald.bus.LocalBus;
 import herald.cluster.ClusterTopicVerticle;
 import herald.net.NetServerVerticle;
+import herald.net.PortInUseException;
 import herald.ops.JvmMeters;
 import herald.ops.NodeMetrics;
 import herald.ops.OpsVerticle;
@@ -103,14 +104,16 @@ public final class Broker {
               broker.servers.add(v);
             }
             return v;
-          }, new DeploymentOptions().setInstances(instances));
+          }, new DeploymentOptions().setInstances(instances))
+              .recover(PortInUseException.naming(Setting.PORT, config.port()));
         })
         .compose(id -> {
           broker.netDeployment = id;
           broker.accepting = true;
           broker.ops = new OpsVerticle(config.host(), config.integer(Setting.HTTP_PORT), metrics,
               () -> broker.accepting);
-          return vertx.deployVerticle(broker.ops);
+          return vertx.deployVerticle(broker.ops)
+              .recover(PortInUseException.naming(Setting.HTTP_PORT, config.integer(Setting.HTTP_PORT)));
         })
         .map(id -> {
           broker.opsDeployment = id;

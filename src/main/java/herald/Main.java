@@ -6,6 +6,7 @@ import herald.cli.StatsCommand;
 import herald.cli.SubCommand;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
+import herald.net.PortInUseException;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -58,6 +59,9 @@ public final class Main implements Callable<Integer> {
       } catch (ConfigException e) {
         System.err.println("herald: configuration error: " + e.getMessage());
         return 2;
+      } catch (PortInUseException e) {
+        System.err.println("herald: cannot start: " + e.getMessage());
+        return 1;
       } catch (Exception e) {
         System.err.println("herald: cannot start: " + e);
         return 1;

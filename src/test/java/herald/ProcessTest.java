@@ -6,9 +6,12 @@ import herald.wire.WireClient;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -17,6 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The node as a user runs it: a separate JVM, configured by environment, stopped by SIGTERM. */
 class ProcessTest {
@@ -72,6 +77,45 @@ class ProcessTest {
     assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(node.exitValue()).isEqualTo(2);
     assertThat(output).contains("bad-config.json");
+  }
+
+  @Test
+  void unknownVariableStopsStartupNamingTheNearestSetting() throws Exception {
+    Process node = start(Map.of("HERALD_RETENTION_MAX_MESSAGE", "5", "HERALD_PORT", "0", "HERALD_HTTP_PORT", "0"));
+    String output = readAll(node);
+    assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).isEqualTo(2);
+    assertThat(output).contains("herald: configuration error: unknown variable HERALD_RETENTION_MAX_MESSAGE "
+        + "in the environment; did you mean HERALD_RETENTION_MAX_MESSAGES?");
+  }
+
+  /**
+   * Each port a node listens on, held open by the test: start-up fails naming the port and its setting. The
+   * other ports are 0 (any free one), so only the held one can clash.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"HERALD_PORT", "HERALD_HTTP_PORT", "HERALD_HAZELCAST_PORT", "HERALD_EVENTBUS_PORT"})
+  void busyPortIsNamedWithItsSetting(String setting) throws Exception {
+    try (ServerSocket held = new ServerSocket()) {
+      held.bind(new InetSocketAddress("127.0.0.1", 0));
+      Map<String, String> env = new HashMap<>(Map.of("HERALD_HOST", "127.0.0.1", "HERALD_PORT", "0",
+          "HERALD_HTTP_PORT", "0"));
+      if (setting.equals("HERALD_HAZELCAST_PORT") || setting.equals("HERALD_EVENTBUS_PORT")) {
+        env.putAll(Map.of("HERALD_CLUSTER", "true", "HERALD_EVENTBUS_HOST", "127.0.0.1", "HERALD_HAZELCAST_PORT", "0",
+            "HERALD_CLUSTER_NAME", "busy-" + System.nanoTime()));
+      }
+      env.put(setting, String.valueOf(held.getLocalPort()));
+      Process node = start(env);
+      try {
+        String output = readAll(node);
+        assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(node.exitValue()).as(output).isEqualTo(1);
+        assertThat(output).contains("herald: cannot start: port " + held.getLocalPort() + " (" + setting
+            + ") is already in use");
+      } finally {
+        node.destroyForcibly();
+      }
+    }
   }
 
   private static Process start(Map<String, String> env) throws Exception {

@@ -8,6 +8,7 @@ import com.hazelcast.config.MapConfig;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import herald.config.Setting;
+import herald.net.PortInUseException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -40,7 +41,21 @@ public final class ClusterSetup {
       bus.setHost(host).setClusterPublicHost(host);
     }
     return Vertx.builder().with(options.setEventBusOptions(bus)).withClusterManager(manager).withMetrics(metrics)
-        .buildClustered();
+        .buildClustered()
+        // Hazelcast binds its member port first and reports a taken one in an exception of its own; a taken
+        // port after that is the event bus's.
+        .recover(e -> fromHazelcast(e)
+            ? PortInUseException.<Vertx>naming(Setting.HAZELCAST_PORT, config.integer(Setting.HAZELCAST_PORT)).apply(e)
+            : PortInUseException.<Vertx>naming(Setting.EVENTBUS_PORT, config.integer(Setting.EVENTBUS_PORT)).apply(e));
+  }
+
+  private static boolean fromHazelcast(Throwable e) {
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t.getClass().getName().startsWith("com.hazelcast.")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The Hazelcast instance behind a clustered Vert.x started here. */
