@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import java.util.logging.Logger;
 
 /**
  * Owns the client listener and the connections it accepts. Several instances share the port (Vert.x
@@ -38,6 +39,8 @@ public final class NetServerVerticle extends VerticleBase {
 
   /** How often idle connections are looked for; the idle timeout is honoured to within this. */
   static final long IDLE_SWEEP_MS = 1_000;
+
+  private static final Logger LOG = Logger.getLogger("herald.net");
 
   private final Limits limits;
   private final JsonObject greeting;
@@ -137,6 +140,13 @@ public final class NetServerVerticle extends VerticleBase {
     int id = nextId++;
     Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters, stats, bus);
     connections.put(id, connection);
+    // A reset or broken pipe is a client going away abruptly, not a broker error: counted, and kept out of
+    // the log's WARNING/SEVERE lines (Vert.x would log each as SEVERE with a stack trace). The close handler
+    // below still cleans up.
+    socket.exceptionHandler(e -> {
+      counters.add(NodeMetrics.NET_CONNECTION_ERRORS, 1);
+      LOG.fine(() -> "herald: connection from " + socket.remoteAddress() + " failed: " + e);
+    });
     // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
     // subscriptions go with it.
     socket.closeHandler(v -> {

@@ -26,7 +26,8 @@ public final class NodeMetrics {
   public static final int NET_BYTES_OUT = 1;
   public static final int NET_MESSAGES_OUT = 2;
   public static final int NET_SLOW_CONSUMERS = 3;
-  private static final int NET_SLOTS = 4;
+  public static final int NET_CONNECTION_ERRORS = 4;
+  private static final int NET_SLOTS = 5;
 
   /** Slots of the topic verticle's {@link LoopCounters}. */
   public static final int TOPIC_MESSAGES_IN = 0;
@@ -66,6 +67,8 @@ public final class NodeMetrics {
     netCounter("herald.bytes.out", NET_BYTES_OUT, "Bytes written to client sockets");
     netCounter("herald.slow.consumers.disconnected", NET_SLOW_CONSUMERS,
         "Connections cut off because they did not read fast enough (slow_consumer)");
+    netCounter("herald.connection.errors", NET_CONNECTION_ERRORS,
+        "Client connections that failed at the socket, such as a TCP reset: normal client behaviour, logged at FINE");
     publishLatency = Timer.builder("herald.publish.ack.latency")
         .description("From reading a publish to acknowledging it (one sample per client read carrying publishes)")
         .publishPercentileHistogram()

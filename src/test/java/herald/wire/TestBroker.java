@@ -34,6 +34,16 @@ public final class TestBroker implements AutoCloseable {
     return WireClient.connect(port());
   }
 
+  /** A counter of the node's metrics ({@code herald.bytes.in}, ...), as Prometheus would scrape it now. */
+  public double counter(String name) {
+    return broker.metrics().registry().get(name).functionCounter().count();
+  }
+
+  /** A gauge of the node's metrics ({@code herald.connections}, ...). */
+  public double gauge(String name) {
+    return broker.metrics().registry().get(name).gauge().value();
+  }
+
   /** The TopicVerticle's own view of its state (topics, subscriptions, messages...). */
   public JsonObject stats() {
     return vertx.eventBus().<JsonObject>request(Addresses.TOPICS_STATS, "").await().body();

@@ -1,0 +1,75 @@
+package herald.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import herald.wire.TestBroker;
+import herald.wire.WireClient;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A client that resets its connection is normal client behaviour: it is counted, and nothing at WARNING or
+ * SEVERE reaches the log (Vert.x's default would log {@code SEVERE: Connection reset} with a stack trace).
+ */
+@ExtendWith(VertxExtension.class)
+class ResetLogTest {
+
+  /** Enough resets that one lucky timing (the reset seen as a plain close) cannot hide the log line. */
+  private static final int RESETS = 20;
+
+  private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+  private final Handler capture = new Handler() {
+    @Override
+    public void publish(LogRecord r) {
+      records.add(r);
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
+  };
+  private TestBroker broker;
+
+  @BeforeEach
+  void start(Vertx vertx) {
+    Logger.getLogger("").addHandler(capture);
+    broker = TestBroker.start(vertx);
+  }
+
+  @AfterEach
+  void stop() {
+    broker.close();
+    Logger.getLogger("").removeHandler(capture);
+  }
+
+  @Test
+  void resetIsCountedAndNotLoggedAsAnError() {
+    for (int i = 0; i < RESETS; i++) {
+      WireClient client = broker.connect();
+      // A request the broker is still answering when the reset arrives, so its read or write fails.
+      client.send("{'action':'ping','id':" + i + "}");
+      client.abort(); // SO_LINGER 0, then close: the kernel sends RST
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+       .until(() -> broker.counter("herald.connection.errors") >= 1);
+    // Every connection's close has run, so whatever its failure would log has been logged.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> broker.gauge("herald.connections") == 0);
+    assertThat(records).filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+        .extracting(r -> r.getLevel() + " " + r.getLoggerName() + ": " + r.getMessage())
+        .isEmpty();
+  }
+}
