@@ -40,7 +40,7 @@ public final class Main implements Callable<Integer> {
   }
 
   /** Runs a node until SIGTERM or SIGINT, then drains and exits 0. */
-  @Command(name = "serve", mixinStandardHelpOptions = true,
+  @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
       description = "Run a broker node. Settings come from conf/config.json (or $HERALD_CONFIG) and HERALD_* variables.")
   static final class Serve implements Callable<Integer> {
     @Override
@@ -97,7 +97,8 @@ public final class Main implements Callable<Integer> {
     }
   }
 
-  static final class Version implements CommandLine.IVersionProvider {
+  /** {@code herald -V}, and {@code -V} on every subcommand: each names this class, or picocli prints nothing. */
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       return new String[] {"herald " + Broker.VERSION};

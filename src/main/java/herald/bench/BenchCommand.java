@@ -1,5 +1,6 @@
 package herald.bench;
 
+import herald.Main;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Spec;
  * by {@code --duration-seconds}, so it always ends by itself; it prints progress on stderr once a second and
  * its figures on stdout, ending with one {@code RESULT key=value ...} line for scripts.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Load generator: fan-out, fan-in, latency and idle-connection scenarios against a running broker.",
     subcommands = {BenchCommand.Fanout.class, BenchCommand.Fanin.class, BenchCommand.LatencyCmd.class,
         BenchCommand.IdleCmd.class},
@@ -56,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
     long warmupMessages;
   }
 
-  @Command(name = "fanout", mixinStandardHelpOptions = true,
+  @Command(name = "fanout", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
       description = "One publisher floods one topic read by several subscribers; reports deliveries/s and loss.",
       footer = {"", "Example: herald bench fanout --port 19999 --messages 2000000 --duration-seconds 30"})
   static final class Fanout implements Callable<Integer> {
@@ -72,7 +73,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "fanin", mixinStandardHelpOptions = true,
+  @Command(name = "fanin", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
       description = "Several publishers flood one topic read by one subscriber; reports deliveries/s and loss.",
       footer = {"", "Example: herald bench fanin --port 19999 --messages 4000000 --duration-seconds 30"})
   static final class Fanin implements Callable<Integer> {
@@ -88,7 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "latency", mixinStandardHelpOptions = true,
+  @Command(name = "latency", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
       description = "Publishes at a fixed rate to one subscriber and reports publish-to-delivery latency percentiles.",
       footer = {"", "Example: herald bench latency --port 19999 --rate 10000 --messages 200000"})
   static final class LatencyCmd implements Callable<Integer> {
@@ -110,7 +111,7 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "idle", mixinStandardHelpOptions = true,
+  @Command(name = "idle", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
       description = "Opens many connections that subscribe and then stay idle; reports the broker's RSS per connection.",
       footer = {"", "Raise the descriptor limit first (ulimit -n) for the broker and the generator, e.g.:",
           "  ulimit -n 20000; herald bench idle --port 19999 --connections 10000 --broker-pid 12345"})

@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.Callable;
+import herald.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code herald pub TOPIC [MESSAGE]}: publishes one message, or each line of stdin, and prints each seq. */
-@Command(name = "pub", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+@Command(name = "pub", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpWidth = 110,
     description = "Publish MESSAGE, or without it each line of stdin, to TOPIC; print the seq of each, in order.",
     footer = {"",
         "A MESSAGE or line that is valid JSON is published as that JSON value (42, true, {\"a\":1}, \"quoted\"),",

@@ -1,6 +1,7 @@
 package herald.cli;
 
 import herald.client.Address;
+import herald.client.HeraldException.NotConnected;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import herald.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Spec;
  * {@code {"action":"stats"}} (docs/protocol.md) and prints the reply as a table, or as the raw JSON line.
  * A plain blocking socket: one request, one reply, nothing to gain from an event loop.
  */
-@Command(name = "stats", mixinStandardHelpOptions = true, usageHelpWidth = 110,
+@Command(name = "stats", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpWidth = 110,
     description = "Show the connected node's view: its topics, subscriptions, connections and cluster members.",
     footer = {"", "Examples:",
         "  herald stats                                   # the node on 127.0.0.1:8888",
@@ -70,7 +72,7 @@ public final class StatsCommand implements Callable<Integer> {
       try {
         JsonObject reply = ask(address);
         if ("error".equals(reply.getString("status"))) {
-          failures.add(address + " refused: " + reply.getString("error") + ": " + reply.getString("detail"));
+          failures.add(NotConnected.failure(address, reply.getString("error") + ": " + reply.getString("detail")));
           continue;
         }
         if (!"stats".equals(reply.getString("status"))) {
@@ -80,14 +82,13 @@ public final class StatsCommand implements Callable<Integer> {
         out.flush();
         return 0;
       } catch (java.net.UnknownHostException e) {
-        failures.add(address + " (unknown host)");
+        failures.add(NotConnected.failure(address, "unknown host"));
       } catch (IOException | ProtocolException e) {
-        failures.add(address + " (" + e.getMessage() + ")");
+        failures.add(NotConnected.failure(address, e.getMessage()));
       }
     }
-    err.println("herald stats: no node answered: " + String.join("; ", failures));
-    err.flush();
-    return 1;
+    // The same line as herald pub and sub print when no node can be reached.
+    return ClientErrors.report(err, "stats", NotConnected.cannotConnect(failures));
   }
 
   /** The node's reply to stats: a {@code stats} frame or an error frame. */

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.ArgGroup;
+import herald.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,10 +20,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code herald sub TOPIC}: prints each message pushed on the topic as one JSON line. */
-@Command(name = "sub", mixinStandardHelpOptions = true, usageHelpWidth = 110,
-    description = {"Subscribe to TOPIC and print each message as one line: the pushed frame exactly as the broker",
-        "sent it, {\"type\":\"message\",\"topic\":...,\"data\":...,\"seq\":N}. If the node goes away, reconnect to",
-        "the next one and resume after the last seq printed."},
+@Command(name = "sub", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, usageHelpWidth = 110,
+    description = {"Subscribe to TOPIC and print each message pushed on it as one line.",
+        "Each line is the pushed frame exactly as the broker sent it, {\"type\":\"message\",\"topic\":...,\"data\":...,",
+        "\"seq\":N}. If the node goes away, reconnect to the next one and resume after the last seq printed."},
     footer = {"",
         "Examples:",
         "  herald sub news",

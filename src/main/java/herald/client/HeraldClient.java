@@ -220,7 +220,7 @@ public final class HeraldClient {
     if (i == nodes.size()) {
       closed = true;
       net.close();
-      done.fail(new HeraldException.NotConnected("cannot connect to " + String.join("; ", failures), null));
+      done.fail(HeraldException.NotConnected.cannotConnect(failures));
       return;
     }
     Link.open(vertx, net, nodes.get(i), options, events).onComplete(ar -> {
@@ -229,7 +229,7 @@ public final class HeraldClient {
         connected(ar.result());
         done.complete(this);
       } else {
-        failures.add(nodes.get(i) + ": " + ar.cause().getMessage());
+        failures.add(HeraldException.NotConnected.failure(nodes.get(i), ar.cause().getMessage()));
         firstConnect(i + 1, failures, done);
       }
     });

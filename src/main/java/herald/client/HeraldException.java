@@ -255,8 +255,32 @@ public abstract class HeraldException extends RuntimeException {
 
   /** No node could be reached, or none within the wait allowed while disconnected. */
   public static final class NotConnected extends HeraldException {
+    /** Netty appends the address to a failed connect ("Connection refused: /127.0.0.1:8888"); the node is named already. */
+    private static final java.util.regex.Pattern NETTY_ADDRESS = java.util.regex.Pattern.compile(": [^\\s/]*/\\S+$");
+
     NotConnected(String message, Throwable cause) {
       super("not_connected", message, cause);
+    }
+
+    /**
+     * "cannot connect to 127.0.0.1:8888 (Connection refused); ...": the message every client command prints
+     * (after {@code not_connected: }) when no node could be reached, so {@code pub}, {@code sub} and
+     * {@code stats} say it alike.
+     */
+    public static NotConnected cannotConnect(java.util.List<String> failures) {
+      return new NotConnected("cannot connect to " + String.join("; ", failures), null);
+    }
+
+    /** One node's part of {@link #cannotConnect}: {@code host:port (why)}, the address said once. */
+    public static String failure(Object node, String why) {
+      String reason = why == null ? "no reason given" : why;
+      String prefix = node + ": ";
+      if (reason.startsWith(prefix)) {
+        reason = reason.substring(prefix.length());
+      } else if (reason.startsWith(node + " ")) {
+        reason = reason.substring(node.toString().length() + 1);
+      }
+      return node + " (" + NETTY_ADDRESS.matcher(reason).replaceFirst("") + ")";
     }
   }
 

@@ -110,13 +110,18 @@ class ClientCommandsTest {
     TestBroker gone = TestBroker.start(vertx);
     int port = gone.port();
     gone.close();
-    for (String[] args : List.of(new String[] {"pub", "t", "x"}, new String[] {"sub", "t"})) {
+    java.util.Set<String> lines = new java.util.HashSet<>();
+    for (String[] args : List.of(new String[] {"pub", "t", "x"}, new String[] {"sub", "t"}, new String[] {"stats"})) {
       Run r = run(new Main(), at(port, args));
       assertThat(r.status()).isEqualTo(1);
       assertThat(r.out()).isEmpty();
-      assertThat(r.err()).startsWith("herald " + args[0] + ": not_connected: cannot connect to 127.0.0.1:" + port)
+      assertThat(r.err()).as("herald %s", args[0])
+          .startsWith("herald " + args[0] + ": not_connected: cannot connect to 127.0.0.1:" + port + " (Connection refused")
+          .doesNotContain("/127.0.0.1") // the address once, not Netty's copy of it too
           .endsWith("\n").hasLineCount(1);
+      lines.add(r.err().substring(("herald " + args[0]).length()));
     }
+    assertThat(lines).as("the same message from every command").hasSize(1);
   }
 
   @Test

@@ -133,7 +133,7 @@ class ClientTest {
     broker.close();
     assertThatThrownBy(() -> BlockingHerald.connect("127.0.0.1:" + port + ",127.0.0.1:" + port))
         .isInstanceOf(HeraldException.NotConnected.class)
-        .hasMessageStartingWith("not_connected: cannot connect to 127.0.0.1:" + port + ": ")
-        .hasMessageContaining("; 127.0.0.1:" + port + ": ");
+        .hasMessageStartingWith("not_connected: cannot connect to 127.0.0.1:" + port + " (")
+        .hasMessageContaining("); 127.0.0.1:" + port + " (");
   }
 }
