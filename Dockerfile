@@ -25,15 +25,15 @@ COPY conf/ /app/conf/
 # admitted by a NetworkPolicy.
 ENV HERALD_EVENTBUS_PORT=5702
 
-# 8888 clients (HERALD_PORT), 8080 health and metrics over HTTP (HERALD_HTTP_PORT),
+# 8888 clients (HERALD_PORT), 9888 health and metrics over HTTP (HERALD_HTTP_PORT),
 # 5701 Hazelcast members (HERALD_HAZELCAST_PORT), 5702 the Vert.x event bus (HERALD_EVENTBUS_PORT).
-EXPOSE 8888 8080 5701 5702
+EXPOSE 8888 9888 5701 5702
 
 USER 10001:10001
 
 # curl ships in the Ubuntu-based eclipse-temurin images; a java one-liner would start a JVM every interval.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8080/health/live"]
+    CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:9888/health/live"]
 
 # java runs as PID 1 and gets SIGTERM itself, so the broker drains (see README, "Running and stopping").
 # The heap follows the container's memory limit; the Hazelcast --add-opens are in the jar's manifest.

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 final class ShippedConfig {
 
   /** Where the HTTP health and metrics endpoints listen unless {@code http_port} says otherwise. */
-  static final int DEFAULT_HTTP_PORT = 8080;
+  static final int DEFAULT_HTTP_PORT = 9888;
 
   private ShippedConfig() {}
 
