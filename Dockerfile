@@ -36,8 +36,9 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:9888/health/live"]
 
 # java runs as PID 1 and gets SIGTERM itself, so the broker drains (see README, "Running and stopping").
-# The heap follows the container's memory limit; the Hazelcast --add-opens are in the jar's manifest.
-# SerialGC with a 64 MiB young generation is the set docs/benchmarks.md measured and recommends (it keeps
-# RSS per idle connection low and stays Serial even when the container gets more CPUs).
-# Extra JVM flags: set JDK_JAVA_OPTIONS, which the java launcher reads itself (no shell in between).
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xmn64m", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/herald.jar"]
+# Its JVM flags come from conf/jvm.options (the java launcher reads an @file itself, no shell in between),
+# the file bin/herald uses too, with the reason for each; in Kubernetes the ConfigMap made from conf/ carries
+# it. Only the heap size is the image's own: it follows the container's memory limit, all of which is the
+# node's. The Hazelcast --add-opens are in the jar's manifest.
+# Extra JVM flags: set JDK_JAVA_OPTIONS, which the java launcher reads itself.
+ENTRYPOINT ["java", "@/app/conf/jvm.options", "-XX:MaxRAMPercentage=75", "-jar", "/app/herald.jar"]

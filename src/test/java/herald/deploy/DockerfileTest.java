@@ -62,6 +62,23 @@ class DockerfileTest {
         .isEqualTo(Path.of(expected).normalize());
   }
 
+  /** One list of JVM flags for the image and bin/herald: the ENTRYPOINT reads conf/jvm.options as an @file. */
+  @Test
+  void entrypointTakesItsJvmFlagsFromConfJvmOptions() throws Exception {
+    List<String> entrypoint = DockerfileModel.execForm(runtime.last("ENTRYPOINT").orElseThrow().arguments());
+    String workdir = runtime.last("WORKDIR").orElseThrow().arguments().trim();
+    // conf/ is copied to WORKDIR/conf (shipsTheConfigurationInTheWorkingDirectory), and mounted there in Kubernetes.
+    assertThat(entrypoint).as("java reads the flags file itself").contains("@" + workdir + "/conf/jvm.options");
+    assertThat(entrypoint.indexOf("@" + workdir + "/conf/jvm.options")).as("JVM options before -jar")
+        .isLessThan(entrypoint.indexOf("-jar"));
+    List<String> flags = Files.readAllLines(Path.of("conf/jvm.options")).stream()
+        .map(l -> l.replaceAll("#.*", "").strip()).filter(l -> !l.isEmpty()).toList();
+    assertThat(flags).contains("-XX:+UseSerialGC", "-Xmn64m");
+    assertThat(entrypoint).as("flags that are in conf/jvm.options are not repeated").doesNotContainAnyElementsOf(flags);
+    assertThat(flags).as("no heap limit that would override the container's MaxRAMPercentage")
+        .noneMatch(f -> f.startsWith("-Xmx") || f.startsWith("-XX:MaxHeapSize"));
+  }
+
   @Test
   void exposesThePortsTheBrokerListensOn() throws Exception {
     Map<String, String> env = runtime.env();

@@ -568,8 +568,8 @@ class ManifestsTest {
     String configMapName = volume.getConfigMap().getName();
     ConfigMap map = all(ConfigMap.class).stream().filter(m -> m.getMetadata().getName().equals(configMapName))
         .findFirst().orElseThrow(() -> new AssertionError("ConfigMap " + configMapName + " is not in the render"));
-    assertThat(map.getData()).containsOnlyKeys("config.json", "cluster.xml");
-    for (String file : List.of("config.json", "cluster.xml")) {
+    assertThat(map.getData()).containsOnlyKeys("config.json", "cluster.xml", "jvm.options");
+    for (String file : List.of("config.json", "cluster.xml", "jvm.options")) {
       assertThat(map.getData().get(file)).as(file).isEqualTo(Files.readString(Path.of("conf", file)));
     }
   }
