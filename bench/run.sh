@@ -11,8 +11,8 @@
 #   BROKER_FLAGS= bench/run.sh   # the JVM's own defaults for the broker instead of the recommended flags
 #
 # BROKER_FLAGS are the broker's JVM flags; the default below is the set we recommend for production (see
-# docs/benchmarks.md, "JVM flags"; the Dockerfile will use them): SerialGC, a heap bounded at 1 GiB and a
-# fixed 64 MiB young generation. Pinned to one core the JVM picks SerialGC anyway, but with a young generation
+# docs/benchmarks.md, "JVM flags"; conf/jvm.options holds them, without -Xmx): SerialGC, a heap bounded at
+# 1 GiB and a fixed 64 MiB young generation. Pinned to one core the JVM picks SerialGC anyway, but with a young generation
 # that grows with a heap of up to 1/4 of RAM. bench/flags.sh compares this set with others.
 set -u
 cd "$(dirname "$0")/.."
