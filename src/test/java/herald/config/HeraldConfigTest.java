@@ -30,6 +30,8 @@ class HeraldConfigTest {
   void readmeDocumentsEveryEnvironmentVariable() throws Exception {
     String readme = Files.readString(Path.of("README.md"));
     assertThat(Arrays.stream(Setting.values()).map(Setting::env)).allMatch(readme::contains);
+    assertThat(UnknownNames.NOT_SETTINGS.keySet()).as("the accepted HERALD_* variables that are not settings")
+        .allMatch(name -> readme.contains("`" + name + "`"));
   }
 
   @Test
