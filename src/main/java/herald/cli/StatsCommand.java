@@ -1,5 +1,6 @@
 package herald.cli;
 
+import herald.Main;
 import herald.client.Address;
 import herald.client.HeraldException.NotConnected;
 import io.vertx.core.json.DecodeException;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import herald.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

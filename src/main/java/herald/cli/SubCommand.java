@@ -1,5 +1,6 @@
 package herald.cli;
 
+import herald.Main;
 import herald.client.BlockingHerald;
 import herald.client.ClientOptions;
 import herald.client.From;
@@ -10,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.ArgGroup;
-import herald.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
