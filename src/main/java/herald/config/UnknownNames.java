@@ -22,22 +22,35 @@ final class UnknownNames {
 
   /**
    * {@code HERALD_*} variables that are not settings but are used legitimately, often exported in the same
-   * shell or pod that starts a node. Each with the reason it is allowed.
+   * shell or pod that starts a node. Each with the reason it is allowed; the README lists them.
    */
-  static final Map<String, String> NOT_SETTINGS = Map.of(
+  static final Map<String, String> CLIENT_VARIABLES = Map.of(
       "HERALD_CONFIG", "names the config file itself (read by HeraldConfig.load)",
       "HERALD_URL", "the broker address of the client commands, herald pub/sub/stats/bench (herald.cli.Target)",
       "HERALD_PASSWORD", "the client commands' password when the broker requires a login (security, issue 10)",
-      "HERALD_TOKEN", "the client commands' JWT when the broker requires a login (security, issue 10)",
-      "HERALD_CLUSTER_URL", "the Python client's cluster tests read it (clients/python/tests, PythonClientTest)",
-      "HERALD_KILL_PID", "the Python client's failover test reads it (clients/python/tests, PythonClientTest)");
+      "HERALD_TOKEN", "the client commands' JWT when the broker requires a login (security, issue 10)");
+
+  /**
+   * What PythonClientTest passes to the Python client's tests (clients/python/tests, which say what each is).
+   * A developer who runs those tests by hand exports them, maybe in the shell that then starts a node.
+   */
+  static final Map<String, String> TEST_VARIABLES = Map.of(
+      "HERALD_CLUSTER_URL", "a two-node cluster, for the failover test",
+      "HERALD_KILL_PID", "the node the failover test kills",
+      "HERALD_PLAIN_URL", "a node without TLS or authentication",
+      "HERALD_MTLS_URL", "a node that requires client certificates",
+      "HERALD_TEST_CA_FILE", "the CA of the test nodes' certificates",
+      "HERALD_TEST_CLIENT_CERT", "the client certificate for HERALD_MTLS_URL",
+      "HERALD_TEST_CLIENT_KEY", "its key",
+      "HERALD_TEST_DENIED", "a topic the test user may not use");
 
   private UnknownNames() {}
 
-  /** Fails on the first {@code HERALD_*} variable that is neither a setting nor in {@link #NOT_SETTINGS}. */
+  /** Fails on the first {@code HERALD_*} variable that is not a setting or one of the variables above. */
   static void checkEnvironment(Collection<String> names) {
     Set<String> known = Arrays.stream(Setting.values()).map(Setting::env).collect(Collectors.toSet());
-    known.addAll(NOT_SETTINGS.keySet());
+    known.addAll(CLIENT_VARIABLES.keySet());
+    known.addAll(TEST_VARIABLES.keySet());
     for (String name : new TreeSet<>(names)) { // sorted: with several typos, the same one is named every time
       if (name.startsWith(ENV_PREFIX) && !known.contains(name)) {
         throw new ConfigException("unknown variable " + name + " in the environment; did you mean "
