@@ -273,7 +273,7 @@ public final class HeraldClient {
         net.close();
         done.fail(refused);
       } else {
-        failures.add(nodes.get(i) + ": " + ar.cause().getMessage());
+        failures.add(nodes.get(i) + ": " + describe(ar.cause()));
         firstConnect(i + 1, failures, ar.cause(), done);
       }
     });
@@ -424,6 +424,21 @@ public final class HeraldClient {
     if (r.kind == Request.Kind.PUBLISH) {
       waitingPublishes--;
     }
+  }
+
+  /**
+   * A connection failure in one line. Vert.x reports every TLS failure as "Failed to create SSL connection";
+   * the reason (an unknown CA, a host name the certificate does not name) is the innermost cause.
+   */
+  static String describe(Throwable e) {
+    if (!(e instanceof javax.net.ssl.SSLException)) {
+      return e.getMessage();
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return "TLS handshake failed: " + root.getMessage();
   }
 
   /** What a call made after the client ended fails with. */
