@@ -65,13 +65,13 @@ class ClientOptionsTest {
   @Test
   void a_ca_or_a_client_certificate_turns_tls_on_with_those_files() {
     TestPki pki = TestPki.create(dir);
-    TestPki.Issued alice = pki.client("alice");
-    NetClientOptions net = ClientOptions.of("a:1").trustedCa(pki.caCert()).clientCertificate(alice.cert(), alice.key())
+    Path[] alice = pki.clientCertificate("alice");
+    NetClientOptions net = ClientOptions.of("a:1").trustedCa(pki.caCert).clientCertificate(alice[0], alice[1])
         .netClientOptions();
     assertThat(net.isSsl()).isTrue();
-    assertThat(((PemTrustOptions) net.getTrustOptions()).getCertPaths()).containsExactly(pki.caCert().toString());
-    assertThat(((PemKeyCertOptions) net.getKeyCertOptions()).getCertPath()).isEqualTo(alice.cert().toString());
-    assertThat(((PemKeyCertOptions) net.getKeyCertOptions()).getKeyPath()).isEqualTo(alice.key().toString());
+    assertThat(((PemTrustOptions) net.getTrustOptions()).getCertPaths()).containsExactly(pki.caCert.toString());
+    assertThat(((PemKeyCertOptions) net.getKeyCertOptions()).getCertPath()).isEqualTo(alice[0].toString());
+    assertThat(((PemKeyCertOptions) net.getKeyCertOptions()).getKeyPath()).isEqualTo(alice[1].toString());
   }
 
   @Test

@@ -23,27 +23,38 @@ final class FakeNode implements AutoCloseable {
       + "\"node\":\"fake\",\"cluster\":false,\"limits\":{\"max_frame_bytes\":1048576}}";
 
   private final NetServer server;
+  private final String host;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final AtomicInteger connections = new AtomicInteger();
   private volatile NetSocket socket;
 
-  private FakeNode(Vertx vertx, NetServerOptions options) {
+  private FakeNode(Vertx vertx, NetServerOptions options, String host) {
+    this.host = host;
     server = vertx.createNetServer(options).connectHandler(s -> {
       socket = s;
       connections.incrementAndGet();
       s.handler(RecordParser.newDelimited("\n", line -> lines.add(line.toString())));
       s.write(GREETING + "\n");
     });
-    server.listen(0, "127.0.0.1").await();
+    server.listen(0, host).await();
   }
 
   static FakeNode start(Vertx vertx) {
-    return new FakeNode(vertx, new NetServerOptions());
+    return new FakeNode(vertx, new NetServerOptions(), "127.0.0.1");
   }
 
   /** A fake node with these socket settings, e.g. TLS. */
   static FakeNode start(Vertx vertx, NetServerOptions options) {
-    return new FakeNode(vertx, options);
+    return new FakeNode(vertx, options, "127.0.0.1");
+  }
+
+  /** ... listening on {@code host}, a loopback address. */
+  static FakeNode start(Vertx vertx, NetServerOptions options, String host) {
+    return new FakeNode(vertx, options, host);
+  }
+
+  String host() {
+    return host;
   }
 
   /** Connections accepted so far (with TLS, those whose handshake succeeded). */
