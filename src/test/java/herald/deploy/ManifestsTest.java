@@ -50,6 +50,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
@@ -518,18 +519,9 @@ class ManifestsTest {
     return env;
   }
 
-  /**
-   * Issue 10's settings that the manifests use, which the server side (landing on main separately) adds to
-   * {@code herald.config.Setting}: accepted here until Setting has them. Delete this once it does; the check
-   * then holds them to Setting like every other.
-   */
-  private static final Set<String> SPECIFIED_SECURITY_SETTINGS =
-      Set.of("HERALD_USERS_FILE", "HERALD_TLS_CERT", "HERALD_TLS_KEY", "HERALD_ALLOW_ANONYMOUS");
-
   @Test
   void envVarsAreRealSettingsAndReferToEarlierVariables() throws Exception {
-    Set<String> settings = new HashSet<>(ShippedConfig.settingEnvNames());
-    settings.addAll(SPECIFIED_SECURITY_SETTINGS);
+    Set<String> settings = ShippedConfig.settingEnvNames();
     for (Container c : broker().containers()) {
       Set<String> defined = new HashSet<>();
       for (EnvVar e : c.getEnv()) {
@@ -723,14 +715,18 @@ class ManifestsTest {
         .orElseThrow(() -> new AssertionError("Secret " + users.secretName() + " is not in the render"));
     String file = decodedData(secret).get(users.key());
     assertThat(file).as("key %s of Secret %s", users.key(), users.secretName()).isNotNull();
+    // The brokers re-read the file every few seconds: a Secret of a fixed name, updated in place, reaches
+    // them without a restart (a hashed generated name would roll every pod for each change of users).
+    assertThat(Files.readString(Path.of("k8s/kustomization.yaml"))).as("the users Secret's name is the "
+        + "generator's, with no hash suffix").contains("- name: " + users.secretName() + "\n");
 
+    // As the broker reads it: a file it refuses would stop every pod at start.
+    herald.auth.Users parsed = herald.auth.Users.parse(file, "k8s/ Secret " + users.secretName());
     JsonNode list = STRICT.unmarshal(file, JsonNode.class).path("users");
-    assertThat(list.isArray() && list.size() > 0).as("users file has users: %s", file).isTrue();
+    assertThat(parsed.size()).as("users in %s", file).isPositive();
     boolean example = false;
     for (JsonNode user : list) {
       String name = user.path("name").asText();
-      assertThat(name).as("user name").isNotBlank();
-      assertThat(user.path("permissions").isObject()).as("%s has permissions", name).isTrue();
       if (user.has("password")) {
         String hash = user.get("password").asText();
         Matcher bcrypt = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}").matcher(hash);
@@ -740,8 +736,13 @@ class ManifestsTest {
         if (org.bouncycastle.crypto.generators.OpenBSDBCrypt.checkPassword(hash, EXAMPLE_PASSWORD.toCharArray())) {
           example = true;
           // A forgotten example must not open every topic.
-          assertThat(user.path("permissions").toString()).as("the example user's permissions")
-              .doesNotContain("\">\"");
+          var permissions = parsed.get(name).permissions();
+          assertThat(permissions.mayPublish("example.news") && permissions.maySubscribe("example.news"))
+              .as("the example user may use example.news").isTrue();
+          for (String topic : List.of("news", "orders.eu.created")) {
+            assertThat(permissions.mayPublish(topic) || permissions.maySubscribe(topic))
+                .as("the example user may use %s", topic).isFalse();
+          }
         }
       }
     }
@@ -749,6 +750,44 @@ class ManifestsTest {
     assertThat(example).as("a shipped user has the example password %s", EXAMPLE_PASSWORD).isTrue();
     assertThat(Files.readString(Path.of("k8s/kustomization.yaml"))).contains(EXAMPLE_PASSWORD);
     assertThat(Files.readString(Path.of("README.md"))).contains(EXAMPLE_PASSWORD);
+  }
+
+  /**
+   * The shipped users Secret and the manifests' settings on a real broker, over TLS: the example user
+   * authenticates with the password the README prints, and may use example.* topics only. A test CA stands
+   * in for cert-manager's herald-tls (same files: a certificate and a PKCS#8 key in PEM).
+   */
+  @Test
+  void aBrokerWithTheShippedSecretsServesTheExampleUserOverTls(@TempDir Path dir) throws Exception {
+    Map<String, String> env = env(brokerContainer());
+    SecretFile usersFile = secretFile(env.get("HERALD_USERS_FILE"));
+    io.fabric8.kubernetes.api.model.Secret secret = all(io.fabric8.kubernetes.api.model.Secret.class).stream()
+        .filter(s -> s.getMetadata().getName().equals(usersFile.secretName())).findFirst().orElseThrow();
+    herald.wire.TestPki pki = herald.wire.TestPki.create(dir);
+    Map<String, String> files = Map.of(
+        "HERALD_USERS_FILE", Files.writeString(dir.resolve("users.json"),
+            decodedData(secret).get(usersFile.key())).toString(),
+        "HERALD_TLS_CERT", pki.serverCert.toString(),
+        "HERALD_TLS_KEY", pki.serverKey.toString());
+    // Each variable the manifests set, as its config key (HERALD_USERS_FILE is users_file), on this machine's files.
+    io.vertx.core.json.JsonObject overrides = new io.vertx.core.json.JsonObject();
+    files.forEach((variable, path) -> {
+      assertThat(env).as("the manifests set %s", variable).containsKey(variable);
+      overrides.put(variable.substring("HERALD_".length()).toLowerCase(java.util.Locale.ROOT), path);
+    });
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (herald.wire.TestBroker broker = herald.wire.TestBroker.start(vertx, overrides);
+        herald.wire.WireClient client = herald.wire.WireClient.over(pki.connect(broker.port(), null))) {
+      assertThat(client.greeting().getString("auth")).as("greeting %s", client.greeting()).isEqualTo("required");
+      client.send("{'action':'auth','user':'example','password':'" + EXAMPLE_PASSWORD + "'}");
+      assertThat(client.next().getString("status")).isEqualTo("authenticated");
+      client.send("{'action':'publish','topic':'example.news','message':'hello'}");
+      assertThat(client.next().getString("status")).isEqualTo("published");
+      client.send("{'action':'publish','topic':'news','message':'hello'}");
+      client.expectError("forbidden");
+    } finally {
+      vertx.close().await();
+    }
   }
 
   @Test
