@@ -46,6 +46,10 @@ class JwtTest {
     return g.generateKeyPair();
   }
 
+  private Path publicKeyFile(KeyPair keys) throws Exception {
+    return Files.writeString(dir.resolve("jwt.pem"), TestPki.pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+  }
+
   /** An issuer: what an identity provider would run, signing with the private key. */
   private static JWTAuth issuer(Vertx vertx, KeyPair keys, String alg) {
     return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm(alg)
@@ -67,7 +71,7 @@ class JwtTest {
   @Test
   void anRs256TokenFromAPemKeyAuthenticatesWithItsClaimsPermissionsAndExpiry(Vertx vertx) throws Exception {
     KeyPair keys = keys("RSA");
-    Path pem = Files.writeString(dir.resolve("jwt.pem"), TestPki.pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+    Path pem = publicKeyFile(keys);
     JWTAuth issuer = issuer(vertx, keys, "RS256");
     try (TestBroker broker = TestBroker.start(vertx, new JsonObject().put("jwt_keys", pem.toString()));
          WireClient c = broker.connect()) {
@@ -87,7 +91,7 @@ class JwtTest {
   @Test
   void aForgedExpiredOrClaimlessTokenIsRefused(Vertx vertx) throws Exception {
     KeyPair keys = keys("RSA");
-    Path pem = Files.writeString(dir.resolve("jwt.pem"), TestPki.pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+    Path pem = publicKeyFile(keys);
     JWTAuth issuer = issuer(vertx, keys, "RS256");
     JWTAuth forger = issuer(vertx, keys("RSA"), "RS256");
     String expired = issuer.generateToken(new JsonObject().put("sub", "a").put("herald", CLAIM)
@@ -133,7 +137,7 @@ class JwtTest {
   @Test
   void aFreshTokenBeforeExpiryKeepsTheConnection(Vertx vertx) throws Exception {
     KeyPair keys = keys("RSA");
-    Path pem = Files.writeString(dir.resolve("jwt.pem"), TestPki.pem("PUBLIC KEY", keys.getPublic().getEncoded()));
+    Path pem = publicKeyFile(keys);
     JWTAuth issuer = issuer(vertx, keys, "RS256");
     try (TestBroker broker = TestBroker.start(vertx, new JsonObject().put("jwt_keys", pem.toString()));
          WireClient c = broker.connect()) {
