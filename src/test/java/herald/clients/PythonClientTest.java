@@ -6,46 +6,96 @@ import static org.assertj.core.api.Assertions.fail;
 import herald.wire.NodeProcess;
 import herald.wire.TestBroker;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the Python client's own tests (clients/python/tests, stdlib unittest) against real brokers: one node
- * in this JVM, and a two-node cluster of separate JVMs whose first node the Python failover test kills with
+ * in this JVM that speaks only TLS and requires auth, one plain loopback node with no authentication, and a
+ * two-node cluster of separate JVMs, TLS and auth too, whose first node the Python failover test kills with
  * SIGKILL. Python is required: without it this test fails, so CI cannot pass while the client goes untested.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
 class PythonClientTest {
 
-  /** The single node's retention, small so that the Python gap test can outrun it quickly. */
+  /** The secure node's retention, small so that the Python gap test can outrun it quickly. */
   private static final int RETENTION = 50;
 
-  /** The Python suite takes about 15 s; this bound only stops a hung run. */
-  private static final long PYTHON_TIMEOUT_SECONDS = 120;
+  /** The Python suite takes about 20 s; this bound only stops a hung run. */
+  private static final long PYTHON_TIMEOUT_SECONDS = 150;
+
+  private static final String USER = "alice";
+
+  /** Has every character a URL must percent-encode in its user info, so that the client's decoding is tested. */
+  private static final String PASSWORD = "s3cret p@ss:w/rd%";
+
+  /** bcrypt's lowest cost: the tests need a real hash, not a slow one. */
+  private static final int BCRYPT_COST = 4;
+
+  /** The users file denies alice this prefix, to publish and to subscribe, for the Python forbidden test. */
+  private static final String DENIED = "secret.>";
+
+  /** Python tests that must have run (not been skipped, not missing): the auth ones and the failover. */
+  private static final List<String> REQUIRED = List.of(
+      "test_a_subscriber_of_a_killed_node_resumes_on_another",
+      "test_a_wrong_password_is_auth_failed",
+      "test_a_denied_topic_is_forbidden_and_the_connection_carries_on",
+      "test_a_plain_loopback_node_without_authentication",
+      "test_the_tls_example_runs");
+
+  @TempDir
+  Path dir;
 
   @Test
   void pythonClientTestsPassAgainstARealBrokerAndCluster() throws Exception {
     String python = python3Version();
     System.out.println("PythonClientTest: using " + python);
-    List<NodeProcess> cluster = NodeProcess.cluster(2);
+    TestCertificates pki = TestCertificates.create(dir);
+    Path users = writeUsersFile();
+    List<NodeProcess> cluster = NodeProcess.cluster(2, 2, "herald-test-" + Long.toHexString(System.nanoTime()),
+        new ArrayList<>(), Map.of(
+            "HERALD_TLS_CERT", pki.serverCert().toString(),
+            "HERALD_TLS_KEY", pki.serverKey().toString(),
+            "HERALD_USERS_FILE", users.toString()));
     Vertx vertx = Vertx.vertx();
-    try (TestBroker broker = TestBroker.start(vertx, new JsonObject().put("retention_max_messages", RETENTION))) {
-      Map<String, String> env = Map.of(
-          "HERALD_URL", "127.0.0.1:" + broker.port(),
+    JsonObject secure = new JsonObject()
+        .put("retention_max_messages", RETENTION)
+        .put("tls_cert", pki.serverCert().toString())
+        .put("tls_key", pki.serverKey().toString())
+        .put("users_file", users.toString());
+    try (TestBroker broker = TestBroker.start(vertx, secure); TestBroker plain = TestBroker.start(vertx)) {
+      String credentials = encode(USER) + ":" + encode(PASSWORD) + "@";
+      Map<String, String> env = new HashMap<>(Map.of(
+          "HERALD_URL", "tls://" + credentials + "127.0.0.1:" + broker.port(),
+          "HERALD_TEST_CA_FILE", pki.caCert().toString(),
+          "HERALD_TEST_DENIED", DENIED,
+          "HERALD_PLAIN_URL", "127.0.0.1:" + plain.port(),
           "HERALD_RETENTION_MAX_MESSAGES", String.valueOf(RETENTION),
-          "HERALD_CLUSTER_URL", "127.0.0.1:" + cluster.get(0).port() + ",127.0.0.1:" + cluster.get(1).port(),
+          "HERALD_CLUSTER_URL", "tls://" + credentials
+              + "127.0.0.1:" + cluster.get(0).port() + ",127.0.0.1:" + cluster.get(1).port(),
           "HERALD_KILL_PID", String.valueOf(cluster.get(0).pid()),
-          "PYTHONDONTWRITEBYTECODE", "1");
+          "PYTHONDONTWRITEBYTECODE", "1"));
       ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "clients/python/tests", "-v")
           .redirectErrorStream(true);
+      // A HERALD_PASSWORD or HERALD_TOKEN from the shell that runs Maven would change what the client sends.
+      pb.environment().keySet().removeIf(k -> k.startsWith("HERALD_"));
       pb.environment().putAll(env);
       Process tests = pb.start();
       StringBuilder output = new StringBuilder();
@@ -60,11 +110,31 @@ class PythonClientTest {
       assertThat(tests.exitValue()).as("python3 -m unittest exit code; output above").isZero();
       // A test skipped for want of a broker or cluster would pass without proving anything.
       assertThat(output.toString()).as("Python tests skipped").doesNotContain("skipped");
-      assertThat(output.toString()).contains("test_a_subscriber_of_a_killed_node_resumes_on_another");
+      for (String test : REQUIRED) {
+        assertThat(output.toString()).contains(test);
+      }
     } finally {
       cluster.forEach(NodeProcess::kill);
       vertx.close().await();
     }
+  }
+
+  /** alice, with every permission but {@link #DENIED}, her password hashed as {@code htpasswd -nbB} would. */
+  private Path writeUsersFile() throws IOException {
+    byte[] salt = new byte[16];
+    new SecureRandom().nextBytes(salt);
+    String hash = OpenBSDBCrypt.generate("2y", PASSWORD.toCharArray(), salt, BCRYPT_COST);
+    JsonObject allButDenied = new JsonObject().put("allow", new JsonArray().add(">")).put("deny", new JsonArray().add(DENIED));
+    JsonObject alice = new JsonObject().put("name", USER).put("password", hash)
+        .put("permissions", new JsonObject().put("publish", allButDenied).put("subscribe", allButDenied.copy()));
+    Path users = dir.resolve("users.json");
+    Files.writeString(users, new JsonObject().put("users", new JsonArray().add(alice)).encodePrettily());
+    return users;
+  }
+
+  /** Percent-encodes for a URL's user info; URLEncoder writes a space as "+", which user info does not decode. */
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** {@code python3 --version}, or a failure that says how to get Python. */
