@@ -4,6 +4,8 @@
   certificate signed by the CA in HERALD_TEST_CA_FILE and naming only 127.0.0.1; HERALD_TEST_DENIED is a
   pattern that user may neither publish nor subscribe to; HERALD_RETENTION_MAX_MESSAGES is that node's
   retention, for the gap test;
+* HERALD_MTLS_URL: ``tls://127.0.0.1:port``, a node that also requires a client certificate; the client's is
+  HERALD_TEST_CLIENT_CERT, its key HERALD_TEST_CLIENT_KEY, and its CN is the user of HERALD_URL;
 * HERALD_PLAIN_URL: a node with no TLS and no authentication configured, which serves loopback clients
   anonymously (protected mode).
 """
@@ -19,6 +21,9 @@ import herald_client as hc  # noqa: E402
 
 URL = os.environ.get("HERALD_URL")
 PLAIN_URL = os.environ.get("HERALD_PLAIN_URL")
+MTLS_URL = os.environ.get("HERALD_MTLS_URL")
+CLIENT_CERT = os.environ.get("HERALD_TEST_CLIENT_CERT")
+CLIENT_KEY = os.environ.get("HERALD_TEST_CLIENT_KEY")
 CA_FILE = os.environ.get("HERALD_TEST_CA_FILE")
 DENIED = os.environ.get("HERALD_TEST_DENIED", "")
 RETENTION = int(os.environ.get("HERALD_RETENTION_MAX_MESSAGES", "0"))
@@ -204,6 +209,23 @@ class SecurityTest(unittest.IsolatedAsyncioTestCase):
         target = hc.parse_url(URL)
         with self.assertRaises(hc.ConnectError):
             await hc.connect(target.nodes, user=target.user, password=target.password, connect_timeout=2)
+
+
+@unittest.skipUnless(MTLS_URL and URL and CA_FILE and CLIENT_CERT and CLIENT_KEY,
+                     "HERALD_MTLS_URL and its certificates name no broker (PythonClientTest sets them)")
+class ClientCertificateTest(unittest.IsolatedAsyncioTestCase):
+
+    async def test_a_client_certificate_authenticates_its_cn_without_a_password(self):
+        async with hc.Client(MTLS_URL, ca_file=CA_FILE, cert_file=CLIENT_CERT, key_file=CLIENT_KEY) as client:
+            self.assertEqual(client.user, hc.parse_url(URL).user)  # from the greeting: no auth was sent
+            topic = fresh("mtls")
+            sub = await client.subscribe(topic, from_="earliest")
+            self.assertEqual(await client.publish(topic, "signed"), 1)
+            self.assertEqual((await sub.get(PATIENCE)).data, "signed")
+
+    async def test_without_a_client_certificate_the_handshake_fails(self):
+        with self.assertRaises(hc.ConnectError):
+            await hc.connect(MTLS_URL, ca_file=CA_FILE, connect_timeout=PATIENCE)
 
 
 @unittest.skipUnless(PLAIN_URL, "HERALD_PLAIN_URL names no broker (PythonClientTest sets it)")

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the Python client's own tests (clients/python/tests, stdlib unittest) against real brokers: one node
- * in this JVM that speaks only TLS and requires auth, one plain loopback node with no authentication, and a
- * two-node cluster of separate JVMs, TLS and auth too, whose first node the Python failover test kills with
+ * in this JVM that speaks only TLS and requires auth, one that also requires client certificates, one plain
+ * loopback node with no authentication, and a two-node cluster of separate JVMs, TLS and auth too, whose first node the Python failover test kills with
  * SIGKILL. Python is required: without it this test fails, so CI cannot pass while the client goes untested.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -58,6 +58,7 @@ class PythonClientTest {
       "test_a_wrong_password_is_auth_failed",
       "test_a_denied_topic_is_forbidden_and_the_connection_carries_on",
       "test_a_plain_loopback_node_without_authentication",
+      "test_a_client_certificate_authenticates_its_cn",
       "test_the_tls_example_runs");
 
   @TempDir
@@ -67,7 +68,7 @@ class PythonClientTest {
   void pythonClientTestsPassAgainstARealBrokerAndCluster() throws Exception {
     String python = python3Version();
     System.out.println("PythonClientTest: using " + python);
-    TestCertificates pki = TestCertificates.create(dir);
+    TestCertificates pki = TestCertificates.create(dir, USER);
     Path users = writeUsersFile();
     List<NodeProcess> cluster = NodeProcess.cluster(2, 2, "herald-test-" + Long.toHexString(System.nanoTime()),
         new ArrayList<>(), Map.of(
@@ -80,18 +81,23 @@ class PythonClientTest {
         .put("tls_cert", pki.serverCert().toString())
         .put("tls_key", pki.serverKey().toString())
         .put("users_file", users.toString());
-    try (TestBroker broker = TestBroker.start(vertx, secure); TestBroker plain = TestBroker.start(vertx)) {
+    JsonObject clientCertificates = secure.copy().put("tls_client_ca", pki.caCert().toString());
+    try (TestBroker broker = TestBroker.start(vertx, secure); TestBroker plain = TestBroker.start(vertx);
+        TestBroker mtls = TestBroker.start(vertx, clientCertificates)) {
       String credentials = encode(USER) + ":" + encode(PASSWORD) + "@";
-      Map<String, String> env = new HashMap<>(Map.of(
-          "HERALD_URL", "tls://" + credentials + "127.0.0.1:" + broker.port(),
-          "HERALD_TEST_CA_FILE", pki.caCert().toString(),
-          "HERALD_TEST_DENIED", DENIED,
-          "HERALD_PLAIN_URL", "127.0.0.1:" + plain.port(),
-          "HERALD_RETENTION_MAX_MESSAGES", String.valueOf(RETENTION),
-          "HERALD_CLUSTER_URL", "tls://" + credentials
-              + "127.0.0.1:" + cluster.get(0).port() + ",127.0.0.1:" + cluster.get(1).port(),
-          "HERALD_KILL_PID", String.valueOf(cluster.get(0).pid()),
-          "PYTHONDONTWRITEBYTECODE", "1"));
+      Map<String, String> env = new HashMap<>();
+      env.put("HERALD_URL", "tls://" + credentials + "127.0.0.1:" + broker.port());
+      env.put("HERALD_TEST_CA_FILE", pki.caCert().toString());
+      env.put("HERALD_TEST_DENIED", DENIED);
+      env.put("HERALD_RETENTION_MAX_MESSAGES", String.valueOf(RETENTION));
+      env.put("HERALD_PLAIN_URL", "127.0.0.1:" + plain.port());
+      env.put("HERALD_MTLS_URL", "tls://127.0.0.1:" + mtls.port());
+      env.put("HERALD_TEST_CLIENT_CERT", pki.clientCert().toString());
+      env.put("HERALD_TEST_CLIENT_KEY", pki.clientKey().toString());
+      env.put("HERALD_CLUSTER_URL", "tls://" + credentials
+          + "127.0.0.1:" + cluster.get(0).port() + ",127.0.0.1:" + cluster.get(1).port());
+      env.put("HERALD_KILL_PID", String.valueOf(cluster.get(0).pid()));
+      env.put("PYTHONDONTWRITEBYTECODE", "1");
       ProcessBuilder pb = new ProcessBuilder("python3", "-m", "unittest", "discover", "-s", "clients/python/tests", "-v")
           .redirectErrorStream(true);
       // A HERALD_PASSWORD or HERALD_TOKEN from the shell that runs Maven would change what the client sends.

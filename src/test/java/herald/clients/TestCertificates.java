@@ -31,11 +31,12 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A throw-away CA and a server certificate it signed, as PEM files: what a node needs for tls_cert/tls_key
- * and a client for its CA file. The server certificate names only the IP address 127.0.0.1, so a client
- * that connects to "localhost" must refuse it: that is how a test sees the host name being checked.
+ * A throw-away CA and the certificates it signed, as PEM files: a server's, for a node's tls_cert/tls_key,
+ * and a client's whose subject CN is {@code clientUser}, for a node with tls_client_ca. The server
+ * certificate names only the IP address 127.0.0.1, so a client that connects to "localhost" must refuse it:
+ * that is how a test sees the host name being checked.
  */
-record TestCertificates(Path caCert, Path serverCert, Path serverKey) {
+record TestCertificates(Path caCert, Path serverCert, Path serverKey, Path clientCert, Path clientKey) {
 
   /** RSA, which every TLS stack reads from PEM; 2048 bits, the smallest size they all still accept. */
   private static final int KEY_BITS = 2048;
@@ -44,11 +45,13 @@ record TestCertificates(Path caCert, Path serverCert, Path serverKey) {
   private static final Duration BACKDATE = Duration.ofHours(1);
   private static final Duration VALIDITY = Duration.ofDays(1);
 
-  static TestCertificates create(Path dir) throws IOException, GeneralSecurityException, OperatorCreationException {
+  static TestCertificates create(Path dir, String clientUser)
+      throws IOException, GeneralSecurityException, OperatorCreationException {
     KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
     rsa.initialize(KEY_BITS);
     KeyPair caKeys = rsa.generateKeyPair();
     KeyPair serverKeys = rsa.generateKeyPair();
+    KeyPair clientKeys = rsa.generateKeyPair();
     JcaX509ExtensionUtils ids = new JcaX509ExtensionUtils();
     Instant now = Instant.now();
     Date from = Date.from(now.minus(BACKDATE));
@@ -72,15 +75,30 @@ record TestCertificates(Path caCert, Path serverCert, Path serverKey) {
         .addExtension(Extension.authorityKeyIdentifier, false, ids.createAuthorityKeyIdentifier(caCert));
     X509Certificate serverCert = sign(server, caKeys);
 
+    X509v3CertificateBuilder client = new JcaX509v3CertificateBuilder(caCert, BigInteger.valueOf(3), from, to,
+        new X500Name("CN=" + clientUser), clientKeys.getPublic())
+        .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
+        .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth))
+        .addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(clientKeys.getPublic()))
+        .addExtension(Extension.authorityKeyIdentifier, false, ids.createAuthorityKeyIdentifier(caCert));
+    X509Certificate clientCert = sign(client, caKeys);
+
     TestCertificates files = new TestCertificates(dir.resolve("ca.pem"), dir.resolve("server.pem"),
-        dir.resolve("server-key.pem"));
+        dir.resolve("server-key.pem"), dir.resolve("client.pem"), dir.resolve("client-key.pem"));
     Files.writeString(files.caCert(), pem(caCert));
     Files.writeString(files.serverCert(), pem(serverCert));
-    // PKCS#8 ("BEGIN PRIVATE KEY"), the key form every PEM reader accepts.
-    Files.writeString(files.serverKey(), "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(serverKeys.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n");
+    Files.writeString(files.serverKey(), pkcs8(serverKeys));
+    Files.writeString(files.clientCert(), pem(clientCert));
+    Files.writeString(files.clientKey(), pkcs8(clientKeys));
     return files;
+  }
+
+  /** PKCS#8 ("BEGIN PRIVATE KEY"), the key form every PEM reader accepts. */
+  private static String pkcs8(KeyPair keys) {
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
   }
 
   private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer)
