@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 import herald.wire.NodeProcess;
 import herald.wire.TestBroker;
+import herald.wire.TestPki;
+import herald.wire.TestUsers;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,13 +17,11 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.bouncycastle.crypto.generators.OpenBSDBCrypt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,8 +46,7 @@ class PythonClientTest {
   /** Has every character a URL must percent-encode in its user info, so that the client's decoding is tested. */
   private static final String PASSWORD = "s3cret p@ss:w/rd%";
 
-  /** bcrypt's lowest cost: the tests need a real hash, not a slow one. */
-  private static final int BCRYPT_COST = 4;
+  private static final String SERVER_CN = "herald-python-tests";
 
   /** The users file denies alice this prefix, to publish and to subscribe, for the Python forbidden test. */
   private static final String DENIED = "secret.>";
@@ -68,32 +67,36 @@ class PythonClientTest {
   void pythonClientTestsPassAgainstARealBrokerAndCluster() throws Exception {
     String python = python3Version();
     System.out.println("PythonClientTest: using " + python);
-    TestCertificates pki = TestCertificates.create(dir, USER);
+    TestPki pki = TestPki.create(dir);
+    // TestPki's usual server certificate names localhost too; this one names only 127.0.0.1, so that a Python
+    // test can see a client refuse it when it connects to "localhost".
+    Path[] server = pki.anotherServerCertificate(SERVER_CN);
+    Path[] client = pki.clientCertificate(USER);
     Path users = writeUsersFile();
     List<NodeProcess> cluster = NodeProcess.cluster(2, 2, "herald-test-" + Long.toHexString(System.nanoTime()),
         new ArrayList<>(), Map.of(
-            "HERALD_TLS_CERT", pki.serverCert().toString(),
-            "HERALD_TLS_KEY", pki.serverKey().toString(),
+            "HERALD_TLS_CERT", server[0].toString(),
+            "HERALD_TLS_KEY", server[1].toString(),
             "HERALD_USERS_FILE", users.toString()));
     Vertx vertx = Vertx.vertx();
     JsonObject secure = new JsonObject()
         .put("retention_max_messages", RETENTION)
-        .put("tls_cert", pki.serverCert().toString())
-        .put("tls_key", pki.serverKey().toString())
+        .put("tls_cert", server[0].toString())
+        .put("tls_key", server[1].toString())
         .put("users_file", users.toString());
-    JsonObject clientCertificates = secure.copy().put("tls_client_ca", pki.caCert().toString());
+    JsonObject clientCertificates = secure.copy().put("tls_client_ca", pki.caCert.toString());
     try (TestBroker broker = TestBroker.start(vertx, secure); TestBroker plain = TestBroker.start(vertx);
         TestBroker mtls = TestBroker.start(vertx, clientCertificates)) {
       String credentials = encode(USER) + ":" + encode(PASSWORD) + "@";
       Map<String, String> env = new HashMap<>();
       env.put("HERALD_URL", "tls://" + credentials + "127.0.0.1:" + broker.port());
-      env.put("HERALD_TEST_CA_FILE", pki.caCert().toString());
+      env.put("HERALD_TEST_CA_FILE", pki.caCert.toString());
       env.put("HERALD_TEST_DENIED", DENIED);
       env.put("HERALD_RETENTION_MAX_MESSAGES", String.valueOf(RETENTION));
       env.put("HERALD_PLAIN_URL", "127.0.0.1:" + plain.port());
       env.put("HERALD_MTLS_URL", "tls://127.0.0.1:" + mtls.port());
-      env.put("HERALD_TEST_CLIENT_CERT", pki.clientCert().toString());
-      env.put("HERALD_TEST_CLIENT_KEY", pki.clientKey().toString());
+      env.put("HERALD_TEST_CLIENT_CERT", client[0].toString());
+      env.put("HERALD_TEST_CLIENT_KEY", client[1].toString());
       env.put("HERALD_CLUSTER_URL", "tls://" + credentials
           + "127.0.0.1:" + cluster.get(0).port() + ",127.0.0.1:" + cluster.get(1).port());
       env.put("HERALD_KILL_PID", String.valueOf(cluster.get(0).pid()));
@@ -127,9 +130,7 @@ class PythonClientTest {
 
   /** alice, with every permission but {@link #DENIED}, her password hashed as {@code htpasswd -nbB} would. */
   private Path writeUsersFile() throws IOException {
-    byte[] salt = new byte[16];
-    new SecureRandom().nextBytes(salt);
-    String hash = OpenBSDBCrypt.generate("2y", PASSWORD.toCharArray(), salt, BCRYPT_COST);
+    String hash = TestUsers.hash(PASSWORD);
     JsonObject allButDenied = new JsonObject().put("allow", new JsonArray().add(">")).put("deny", new JsonArray().add(DENIED));
     JsonObject alice = new JsonObject().put("name", USER).put("password", hash)
         .put("permissions", new JsonObject().put("publish", allButDenied).put("subscribe", allButDenied.copy()));
