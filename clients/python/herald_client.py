@@ -63,6 +63,10 @@ DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
 # the setting's upper bound) plus its envelope. asyncio's default of 64 KiB would cut ordinary messages.
 MAX_LINE_BYTES = 64 * 1024 * 1024 + 64 * 1024
 
+# How long closing a connection waits for it to be closed (a TLS peer's close_notify). A node that does not
+# answer must not hold up close() or the next connection attempt for long.
+CLOSE_TIMEOUT = 1.0
+
 # "from" beyond the newest seq starts at the next publish, and the reply says which seq that is
 # (docs/protocol.md, subscribe). A live subscription asks this way so that it knows where it started, and can
 # resume from there without a gap even if the connection ends before its first message.
@@ -503,7 +507,7 @@ class Client:
         conn, self._conn = self._conn, None
         if conn is not None:
             self._fail_pending(conn, ClientClosedError("the client was closed"))
-            conn.writer.close()
+            await _close(conn.writer)
         for p in self._resend:
             _fail(p.future, ClientClosedError("the client was closed"))
         self._resend = []
@@ -717,18 +721,18 @@ class Client:
             if not isinstance(greeting, dict) or greeting.get("status") != "connected":
                 error = greeting.get("error") if isinstance(greeting, dict) else "not a Herald greeting"
                 failures.append("%s:%d refused: %s" % (host, port, error))
-                writer.close()
+                await _close(writer)
                 return None
             conn = _Connection((host, port), reader, writer, greeting)
             await self._authenticate(conn)
             return conn
         except _FINAL:
-            writer.close()
+            await _close(writer)
             raise
         except (OSError, asyncio.TimeoutError, ValueError, ServerError) as e:
             failures.append("%s:%d (%s)" % (host, port, str(e) or type(e).__name__))
             if writer is not None:
-                writer.close()
+                await _close(writer)
             return None
 
     async def _authenticate(self, conn):
@@ -1017,6 +1021,16 @@ def _succeed(future, value):
 def _fail(future, error):
     if not future.done():
         future.set_exception(error)
+
+
+async def _close(writer):
+    """Closes a connection and waits, up to a bound, until it is closed: a TLS connection sends close_notify
+    first, and a socket left to the garbage collector stays open until it runs."""
+    writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), CLOSE_TIMEOUT)
+    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+        pass  # closed, as far as this client is concerned
 
 
 def _names(addresses):

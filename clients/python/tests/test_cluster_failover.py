@@ -31,11 +31,13 @@ class FailoverTest(unittest.IsolatedAsyncioTestCase):
     async def test_a_subscriber_of_a_killed_node_resumes_on_another_with_every_message_once_in_order(self):
         target = hc.parse_url(CLUSTER_URL)
         node_a, node_b = target.nodes[:2]
-        security = {"tls": target.tls, "user": target.user, "password": target.password,
-                    "ca_file": CA_FILE if target.tls else None}
+        # The nodes are cold JVMs on a loaded machine: a TLS handshake and a bcrypt check may take longer than
+        # the usual 5 s, and this test is about failover, not connect time.
+        options = {"tls": target.tls, "user": target.user, "password": target.password,
+                   "ca_file": CA_FILE if target.tls else None, "connect_timeout": PATIENCE}
         topic = "failover.%s" % uuid.uuid4().hex[:12]
-        subscriber = await hc.connect([node_a, node_b], **security)
-        publisher = await hc.connect([node_b], **security)
+        subscriber = await hc.connect([node_a, node_b], **options)
+        publisher = await hc.connect([node_b], **options)
         try:
             self.assertEqual(subscriber.address, "%s:%d" % node_a)
             self.assertEqual(subscriber.user, target.user)
