@@ -67,6 +67,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Throughput(common, "fanout", publishers, subscribers, flood.messages, flood.size, flood.window,
           flood.warmupMessages).run();
     }
@@ -83,6 +86,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Throughput(common, "fanin", publishers, subscribers, flood.messages, flood.size, flood.window,
           flood.warmupMessages).run();
     }
@@ -106,6 +112,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Latency(common, messages, rate, size, window, warmupMessages, timeline).run();
     }
   }
@@ -126,6 +135,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Idle(common, connections, topics > 0 ? topics : connections, holdSeconds, brokerPid).run();
     }
   }

@@ -81,15 +81,17 @@ final class Latency {
     byte[] frame = Frames.ascii(Frames.publishHead(topic) + Frames.stringOfSize(size) + "}\n");
     int stampAt = Frames.publishHead(topic).length() + 1;
     ByteBuffer out = ByteBuffer.wrap(frame);
-    try (Loop loop = new Loop(common.host(), common.port())) {
+    try (Loop loop = new Loop(common.host(), common.port(), common.security)) {
       Subscriber sub = new Subscriber(this::record, Subscriber.messageFrameBytes(topic, size));
-      sub.peer = loop.connect(common.subscriberPort(), 256 * 1024, sub);
-      sub.peer.write(ByteBuffer.wrap(Frames.subscribe(topic)), null);
-      if (!Setup.await(loop, () -> sub.subscribed, 10, "the subscriber to subscribe")) {
+      sub.peer = loop.connect(common.subscriberPort(), 256 * 1024, sub, Frames.subscribe(topic));
+      if (!Setup.await(loop, () -> sub.subscribed, Setup.SECONDS, "the subscriber to subscribe")) {
         return 2;
       }
       Publisher acks = new Publisher(frame, 1, 0); // used only to count replies; sending is paced here
-      acks.peer = loop.connect(64 * 1024, acks);
+      acks.peer = loop.connect(64 * 1024, acks, null);
+      if (!Setup.ready(loop, Setup.SECONDS)) {
+        return 2;
+      }
 
       long periodNs = 1_000_000_000L / rate;
       long start = System.nanoTime();

@@ -55,22 +55,24 @@ final class Throughput {
     byte[] frame = Frames.ascii(Frames.publishHead(topic) + Frames.stringOfSize(size) + "}\n");
     List<Subscriber> subs = new ArrayList<>();
     List<Publisher> pubs = new ArrayList<>();
-    try (Loop loop = new Loop(common.host(), common.port())) {
+    try (Loop loop = new Loop(common.host(), common.port(), common.security)) {
       for (int i = 0; i < subscribers; i++) {
         Subscriber s = new Subscriber(null, Subscriber.messageFrameBytes(topic, size));
         // A large read buffer: fewer read calls per delivered message.
-        s.peer = loop.connect(common.subscriberPort(), 1 << 20, s);
-        s.peer.write(java.nio.ByteBuffer.wrap(Frames.subscribe(topic)), null);
+        s.peer = loop.connect(common.subscriberPort(), 1 << 20, s, Frames.subscribe(topic));
         subs.add(s);
       }
-      if (!Setup.await(loop, () -> subs.stream().allMatch(s -> s.subscribed), 10, "subscribers to subscribe")) {
+      if (!Setup.await(loop, () -> subs.stream().allMatch(s -> s.subscribed), Setup.SECONDS, "subscribers to subscribe")) {
         return 2;
       }
       for (int i = 0; i < publishers; i++) {
         long quota = messages / publishers + (i < messages % publishers ? 1 : 0);
         Publisher p = new Publisher(frame, window, quota);
-        p.peer = loop.connect(64 * 1024, p);
+        p.peer = loop.connect(64 * 1024, p, null);
         pubs.add(p);
+      }
+      if (!Setup.ready(loop, Setup.SECONDS)) {
+        return 2;
       }
 
       long start = System.nanoTime();
