@@ -9,6 +9,7 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import herald.wire.TestPki;
 import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,15 +40,14 @@ class TlsTransportTest {
 
   @TempDir
   Path dir;
-  private TestCerts certs;
+  private TestPki pki;
   private Vertx vertx;
   private NetServer server;
 
   @BeforeEach
   void pki(Vertx vertx) {
     this.vertx = vertx;
-    this.certs = TestCerts.in(dir);
-    certs.cert("server", "localhost");
+    this.pki = TestPki.create(dir);
   }
 
   @AfterEach
@@ -61,7 +61,7 @@ class TlsTransportTest {
   void linesGoThereAndBackThroughTls() throws IOException {
     int port = echoServer(ClientAuth.NONE);
     Security security = new Security();
-    security.ca = certs.ca;
+    security.ca = pki.caCert;
 
     // A read buffer just over the longest line: a record seldom fits beside the partial line already there,
     // so records read from the socket often wait for the lines before them to be handed on.
@@ -76,11 +76,11 @@ class TlsTransportTest {
   @Test
   void aClientCertificateNamesTheUser() throws IOException {
     int port = echoServer(ClientAuth.REQUIRED);
-    certs.cert("alice", "alice");
+    Path[] alice = pki.clientCertificate("alice");
     Security security = new Security();
-    security.ca = certs.ca;
-    security.cert = certs.dir.resolve("alice.pem");
-    security.key = certs.key("alice");
+    security.ca = pki.caCert;
+    security.cert = alice[0];
+    security.key = alice[1];
 
     Echo echo = exchange(security, port, 1 << 20);
 
@@ -94,7 +94,7 @@ class TlsTransportTest {
   void withoutTheCertificateItRequiresTheHandshakeFails() throws IOException {
     int port = echoServer(ClientAuth.REQUIRED);
     Security security = new Security();
-    security.ca = certs.ca;
+    security.ca = pki.caCert;
 
     Echo echo = exchange(security, port, 1 << 20);
 
@@ -106,7 +106,7 @@ class TlsTransportTest {
   void aBrokerSignedByAnotherCaIsRefused() throws IOException {
     int port = echoServer(ClientAuth.NONE);
     Security security = new Security();
-    security.ca = TestCerts.in(Files.createDirectories(dir.resolve("other"))).ca;
+    security.ca = TestPki.create(Files.createDirectories(dir.resolve("other"))).caCert;
 
     Echo echo = exchange(security, port, 1 << 20);
 
@@ -117,11 +117,11 @@ class TlsTransportTest {
   /** Echoes every byte back, after a first line naming the client certificate's CN, or "anonymous". */
   private int echoServer(ClientAuth clientAuth) {
     NetServerOptions options = new NetServerOptions().setSsl(true).setHost("127.0.0.1").setPort(0)
-        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(certs.dir.resolve("server.pem").toString())
-            .setKeyPath(certs.key("server").toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(pki.serverCert.toString())
+            .setKeyPath(pki.serverKey.toString()))
         .setClientAuth(clientAuth);
     if (clientAuth != ClientAuth.NONE) {
-      options.setTrustOptions(new PemTrustOptions().addCertPath(certs.ca.toString()));
+      options.setTrustOptions(new PemTrustOptions().addCertPath(pki.caCert.toString()));
     }
     server = vertx.createNetServer(options).connectHandler(socket -> {
       socket.write("peer " + clientName(socket) + "\n");
@@ -133,7 +133,9 @@ class TlsTransportTest {
   private static String clientName(NetSocket socket) {
     try {
       X509Certificate cert = (X509Certificate) socket.peerCertificates().get(0);
-      return cert.getSubjectX500Principal().getName().replace("CN=", "");
+      java.util.regex.Matcher cn = java.util.regex.Pattern.compile("CN=([^,]+)")
+          .matcher(cert.getSubjectX500Principal().getName());
+      return cn.find() ? cn.group(1) : "no CN";
     } catch (SSLPeerUnverifiedException e) {
       return "anonymous";
     }
