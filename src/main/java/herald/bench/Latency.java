@@ -249,9 +249,12 @@ final class Latency {
     if (disconnected) {
       System.out.printf("  DISCONNECTED   %s%n", List.of(String.valueOf(sub.peer.closedBecause), String.valueOf(acks.peer.closedBecause)));
     }
+    System.out.printf("  security       TLS %s, auth %s%n", acks.peer.transport(),
+        acks.peer.sentAuth ? "sent by both connections" : "none");
     System.out.printf("RESULT scenario=latency rate=%d size=%d sent=%d measured=%d delivered=%d loss=%d p50_us=%.1f p99_us=%.1f "
-            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s%n", rate, size, sent, histogram.getTotalCount(), sub.seqs.received, loss,
-        pct(50), pct(99), pct(99.9), histogram.getMaxValue() / 1e3, sub.seqs.clean(), errors.size(), capped);
+            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s tls=%s auth=%s%n", rate, size, sent,
+        histogram.getTotalCount(), sub.seqs.received, loss, pct(50), pct(99), pct(99.9), histogram.getMaxValue() / 1e3,
+        sub.seqs.clean(), errors.size(), capped, acks.peer.transport(), acks.peer.sentAuth);
     return loss == 0 && sub.seqs.clean() && errors.isEmpty() && !disconnected ? 0 : 1;
   }
 

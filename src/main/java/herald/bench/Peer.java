@@ -71,6 +71,11 @@ final class Peer {
     return greeted && (authenticated || !sentAuth);
   }
 
+  /** How this connection is secured, for the report: "none", or the TLS protocol and cipher suite. */
+  String transport() {
+    return tls == null ? "none" : tls.agreed();
+  }
+
   boolean closed() {
     return closedBecause != null;
   }

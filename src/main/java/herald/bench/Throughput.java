@@ -193,10 +193,14 @@ final class Throughput {
       }
     }
     System.out.printf("  errors         %s%n", errors.isEmpty() ? "none" : errors);
+    String tls = pubs.get(0).peer.transport();
+    boolean auth = pubs.get(0).peer.sentAuth;
+    System.out.printf("  security       TLS %s, auth %s%n", tls, auth ? "sent by every connection" : "none");
     System.out.printf("RESULT scenario=%s publishers=%d subscribers=%d size=%d published=%d delivered=%d "
-            + "delivered_per_s=%.0f published_per_s=%.0f loss=%d in_order=%s errors=%d disconnects=%d capped=%s%n",
+            + "delivered_per_s=%.0f published_per_s=%.0f loss=%d in_order=%s errors=%d disconnects=%d capped=%s "
+            + "tls=%s auth=%s%n",
         name, publishers, subscribers, size, published, delivered, delivered / deliverSecs, published / publishSecs,
-        loss, ordered, errors.values().stream().mapToInt(Integer::intValue).sum(), disconnects, capped);
+        loss, ordered, errors.values().stream().mapToInt(Integer::intValue).sum(), disconnects, capped, tls, auth);
     return loss == 0 && ordered && errors.isEmpty() && disconnects == 0 ? 0 : 1;
   }
 }

@@ -140,6 +140,11 @@ final class Tls {
     }
   }
 
+  /** The protocol and cipher suite agreed, e.g. TLSv1.3/TLS_AES_256_GCM_SHA384, for the report. */
+  String agreed() {
+    return engine.getSession().getProtocol() + "/" + engine.getSession().getCipherSuite();
+  }
+
   /** Moves the handshake on and writes what is wrapped; true when nothing waits for the socket or the broker. */
   boolean advance() throws IOException {
     return write(NOTHING);
