@@ -41,9 +41,10 @@ public final class Security {
   /**
    * How long a TLS handshake may take. A client that connects in plaintext and waits for a greeting sends
    * no ClientHello, so without this bound it would hang; with it, it is closed after this long. A client that
-   * sends a plaintext frame is closed at once (it is not a TLS record).
+   * sends a plaintext frame is closed at once (it is not a TLS record). Vert.x's default, and room for a full
+   * handshake on a loaded node.
    */
-  public static final long TLS_HANDSHAKE_TIMEOUT_MS = 5_000;
+  public static final long TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
   /** The cost of the hash checked for unknown users, so that they take as long as a wrong password does. */
   private static final int DUMMY_COST = 10;

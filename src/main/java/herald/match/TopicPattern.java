@@ -25,6 +25,9 @@ public final class TopicPattern {
     String[] tokens = tokens(pattern);
     for (int i = 0; i < tokens.length; i++) {
       String t = tokens[i];
+      if (t.isEmpty()) {
+        return "pattern has an empty token at token " + (i + 1) + " (leading, trailing or double dot)";
+      }
       if (t.equals(REST)) {
         if (i != tokens.length - 1) {
           return "'>' may only be the last token of a pattern";

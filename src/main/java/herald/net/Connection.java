@@ -282,6 +282,7 @@ final class Connection {
   private void failAuth(int slot, String id, String detail) {
     closing = true;
     closeOnTimer = true;
+    cancelTimers();
     lines.stop();
     socket.pause();
     replies.fill(slot, FrameEncoder.error(id, ErrorCode.AUTH_FAILED, detail));
@@ -292,7 +293,7 @@ final class Connection {
 
   private void authTimedOut() {
     authTimer = -1;
-    if (identity == null && !closed) {
+    if (identity == null && !closing) {
       security.failure("timeout");
       endNow(ErrorCode.AUTH_REQUIRED, "no successful auth within " + security.authTimeoutMillis() / 1_000
           + " s of connecting (HERALD_AUTH_TIMEOUT_SECONDS)");

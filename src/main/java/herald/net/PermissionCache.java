@@ -25,42 +25,29 @@ final class PermissionCache {
 
   boolean mayPublish(Permissions p, String topic) {
     sync(p);
-    if (publish == null) {
-      publish = new HashMap<>();
-    }
     Boolean ok = publish.get(topic);
-    if (ok == null) {
-      ok = p.mayPublish(topic);
-      remember(publish, topic, ok);
-    }
-    return ok;
+    return ok != null ? ok : remember(publish, topic, p.mayPublish(topic));
   }
 
   boolean maySubscribe(Permissions p, String topic) {
     sync(p);
-    if (subscribe == null) {
-      subscribe = new HashMap<>();
-    }
     Boolean ok = subscribe.get(topic);
-    if (ok == null) {
-      ok = p.maySubscribe(topic);
-      remember(subscribe, topic, ok);
-    }
-    return ok;
+    return ok != null ? ok : remember(subscribe, topic, p.maySubscribe(topic));
   }
 
   private void sync(Permissions p) {
     if (p != of) {
       of = p;
-      publish = null;
-      subscribe = null;
+      publish = new HashMap<>();
+      subscribe = new HashMap<>();
     }
   }
 
-  private static void remember(HashMap<String, Boolean> map, String topic, Boolean ok) {
+  private static boolean remember(HashMap<String, Boolean> map, String topic, boolean ok) {
     if (map.size() >= MAX_TOPICS) {
       map.clear();
     }
     map.put(topic, ok);
+    return ok;
   }
 }
