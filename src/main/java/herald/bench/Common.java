@@ -47,8 +47,7 @@ final class Common {
   /** Reads the security options (the CA and key files) before any connection; says on stderr what is wrong. */
   boolean securityUsable() {
     try {
-      security.authFrame();
-      security.sslContext();
+      security.build(target.url());
       return true;
     } catch (IllegalArgumentException e) {
       System.err.println("herald bench: " + e.getMessage());

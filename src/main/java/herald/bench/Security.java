@@ -1,30 +1,34 @@
 package herald.bench;
 
+import herald.client.HeraldUrl;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import picocli.CommandLine.Option;
 
 /**
- * How the generator's connections authenticate and whether they speak TLS: the same options as the client
- * commands' (docs/protocol.md, "auth"; README, "Security"), kept in this one class so they can later be
- * shared with herald.cli.
+ * How the generator's connections authenticate and whether they speak TLS: the same options, read the same
+ * way, as herald.cli.SecurityOptions (README, "Security", "Clients"): what is not on the command line comes
+ * from HERALD_URL's {@code tls://} and {@code user:password@}, then HERALD_PASSWORD and HERALD_TOKEN. Kept
+ * in this one class, apart, because the generator needs an SSLContext and the bytes of one auth request, not
+ * the Java client's options; to be merged with it later.
  */
 final class Security {
 
-  @Option(names = "--user", description = "Authenticate every connection as this user (with --password).")
+  @Option(names = "--user", description = "Authenticate every connection as this user (default: the user of $HERALD_URL, if any).")
   String user;
 
-  @Option(names = "--password", description = "The user's password (default: $HERALD_PASSWORD).")
+  @Option(names = "--password", description = "The user's password (default: from $HERALD_URL, else $HERALD_PASSWORD).")
   String password;
 
   @Option(names = "--token", description = "Authenticate every connection with this JWT (default: $HERALD_TOKEN).")
   String token;
 
-  @Option(names = "--tls", description = "Connect with TLS, trusting --ca, else the JVM's default CAs.")
+  @Option(names = "--tls", description = "Connect with TLS, trusting --ca, else the JVM's default CAs (also: a tls:// HERALD_URL).")
   boolean tls;
 
   @Option(names = "--ca", description = "PEM file of the CA(s) that signed the broker's certificate; implies --tls.")
@@ -39,6 +43,11 @@ final class Security {
   private byte[] authFrame;
   private SSLContext context;
   private boolean built;
+
+  /** Reads the options, with {@code url}'s TLS flag and credentials as defaults; throws IllegalArgumentException. */
+  void build(HeraldUrl url) {
+    build(url, System.getenv());
+  }
 
   /**
    * The {@code auth} request each connection sends first, or null when it sends none (no credentials, or a
@@ -61,12 +70,22 @@ final class Security {
   }
 
   private void build() {
-    if (built) {
-      return;
+    if (!built) {
+      build(null, System.getenv());
     }
-    authFrame = auth(user, password != null ? password : System.getenv("HERALD_PASSWORD"),
-        token != null ? token : System.getenv("HERALD_TOKEN"));
-    context = tls || ca != null || cert != null || key != null ? sslContext(ca, cert, key) : null;
+  }
+
+  void build(HeraldUrl url, Map<String, String> env) {
+    String who = user != null ? user : url != null ? url.user() : null;
+    if (password != null && who == null) {
+      throw new IllegalArgumentException("--password needs --user");
+    }
+    String secret = password != null ? password
+        : url != null && url.password() != null && who != null && who.equals(url.user()) ? url.password()
+        : env.get("HERALD_PASSWORD");
+    authFrame = auth(who, secret, token != null ? token : env.get("HERALD_TOKEN"));
+    boolean wantsTls = tls || url != null && url.tls() || ca != null || cert != null || key != null;
+    context = wantsTls ? sslContext(ca, cert, key) : null;
     built = true;
   }
 

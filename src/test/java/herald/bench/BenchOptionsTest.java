@@ -55,4 +55,17 @@ class BenchOptionsTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> parsed("latency", "--key", "k.pem").security.sslContext())
         .hasMessageContaining("--cert and --key go together");
   }
+
+  @Test
+  void herald_url_gives_tls_and_the_user_unless_the_flags_say_otherwise() {
+    Security fromUrl = parsed("latency").security;
+    fromUrl.build(herald.client.HeraldUrl.parse("tls://alice:wonder@127.0.0.1:9000"), java.util.Map.of());
+
+    assertThat(fromUrl.authFrame()).asString().isEqualTo("{\"action\":\"auth\",\"user\":\"alice\",\"password\":\"wonder\"}\n");
+    assertThat(fromUrl.sslContext()).isNotNull();
+
+    Security otherUser = parsed("latency", "--user", "bob").security;
+    otherUser.build(herald.client.HeraldUrl.parse("tls://alice:wonder@127.0.0.1:9000"), java.util.Map.of("HERALD_PASSWORD", "b0b"));
+    assertThat(otherUser.authFrame()).asString().contains("\"user\":\"bob\",\"password\":\"b0b\"");
+  }
 }
