@@ -20,6 +20,10 @@ final class Common {
     return target.addresses().get(0).port();
   }
 
+  /** --user/--password/--token and --tls/--ca/--cert/--key. */
+  @Mixin
+  Security security;
+
   @Option(names = "--sub-port", defaultValue = "0",
       description = "Port the subscribers connect to, e.g. another node of a cluster; publishers use --port (default: --port).")
   int subPort;
@@ -39,6 +43,17 @@ final class Common {
 
   @Option(names = "--quiet", description = "No progress line on stderr.")
   boolean quiet;
+
+  /** Reads the security options (the CA and key files) before any connection; says on stderr what is wrong. */
+  boolean securityUsable() {
+    try {
+      security.build(target.url());
+      return true;
+    } catch (IllegalArgumentException e) {
+      System.err.println("herald bench: " + e.getMessage());
+      return false;
+    }
+  }
 
   /** A topic name no earlier run used, so seqs start at 1 and retained messages from warm-ups are not replayed. */
   static String freshTopic(String scenario) {

@@ -28,4 +28,44 @@ class BenchOptionsTest {
   void sub_port_sends_the_subscribers_to_another_node() {
     assertThat(parsed("latency", "--port", "9000", "--sub-port", "9001").subscriberPort()).isEqualTo(9001);
   }
+
+  @Test
+  void user_and_password_make_the_auth_frame_every_connection_sends_first() {
+    Security security = parsed("latency", "--user", "alice", "--password", "p\"w").security;
+
+    assertThat(new String(security.authFrame(), java.nio.charset.StandardCharsets.UTF_8))
+        .isEqualTo("{\"action\":\"auth\",\"user\":\"alice\",\"password\":\"p\\\"w\"}\n");
+    assertThat(security.sslContext()).isNull();
+  }
+
+  @Test
+  void a_token_is_sent_alone_and_a_user_with_a_token_is_refused() {
+    assertThat(Security.auth(null, null, "eyJ.x.y")).asString().isEqualTo("{\"action\":\"auth\",\"token\":\"eyJ.x.y\"}\n");
+    assertThat(Security.auth(null, null, null)).isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Security.auth("alice", "pw", "eyJ.x.y"))
+        .hasMessageContaining("--user and --token");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Security.auth("alice", null, null))
+        .hasMessageContaining("--password");
+  }
+
+  @Test
+  void tls_without_a_ca_trusts_the_jvms_cas_and_a_key_needs_its_certificate() {
+    assertThat(parsed("latency", "--tls").security.sslContext()).isNotNull();
+    assertThat(parsed("latency").security.sslContext()).isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> parsed("latency", "--key", "k.pem").security.sslContext())
+        .hasMessageContaining("--cert and --key go together");
+  }
+
+  @Test
+  void herald_url_gives_tls_and_the_user_unless_the_flags_say_otherwise() {
+    Security fromUrl = parsed("latency").security;
+    fromUrl.build(herald.client.HeraldUrl.parse("tls://alice:wonder@127.0.0.1:9000"), java.util.Map.of());
+
+    assertThat(fromUrl.authFrame()).asString().isEqualTo("{\"action\":\"auth\",\"user\":\"alice\",\"password\":\"wonder\"}\n");
+    assertThat(fromUrl.sslContext()).isNotNull();
+
+    Security otherUser = parsed("latency", "--user", "bob").security;
+    otherUser.build(herald.client.HeraldUrl.parse("tls://alice:wonder@127.0.0.1:9000"), java.util.Map.of("HERALD_PASSWORD", "b0b"));
+    assertThat(otherUser.authFrame()).asString().contains("\"user\":\"bob\",\"password\":\"b0b\"");
+  }
 }
