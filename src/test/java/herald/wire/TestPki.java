@@ -28,6 +28,7 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -139,12 +140,19 @@ public final class TestPki {
     return new X500Name(ca.getSubjectX500Principal().getName());
   }
 
-  private static X509Certificate sign(X500Name subject, KeyPair keys, PrivateKey issuerKey, X500Name issuer,
+  private X509Certificate sign(X500Name subject, KeyPair keys, PrivateKey issuerKey, X500Name issuer,
       boolean isCa, GeneralNames san) throws Exception {
+    java.security.PublicKey issuerPublic = caKeys.getPublic();
     Instant now = Instant.now();
     var builder = new JcaX509v3CertificateBuilder(issuer, BigInteger.valueOf(System.nanoTime()),
         Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(2))), subject, keys.getPublic());
     builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
+    // Key identifiers: Python 3.13's default verification (VERIFY_X509_STRICT) refuses certificates without them.
+    var ids = new JcaX509ExtensionUtils();
+    builder.addExtension(Extension.subjectKeyIdentifier, false, ids.createSubjectKeyIdentifier(keys.getPublic()));
+    if (!isCa) {
+      builder.addExtension(Extension.authorityKeyIdentifier, false, ids.createAuthorityKeyIdentifier(issuerPublic));
+    }
     if (isCa) {
       builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
     }

@@ -171,6 +171,22 @@ public final class WireClient implements AutoCloseable {
     assertThat(line).as("expected the connection to close").isNull();
   }
 
+  /** Asserts the broker closes the connection within {@code d}, which may exceed the usual read timeout. */
+  public void expectClosedWithin(Duration d) {
+    try {
+      socket.setSoTimeout((int) d.toMillis());
+      expectClosed();
+    } catch (SocketException e) {
+      throw new AssertionError(e);
+    } finally {
+      try {
+        socket.setSoTimeout((int) TIMEOUT.toMillis());
+      } catch (SocketException ignored) {
+        // closed
+      }
+    }
+  }
+
   /** Asserts nothing arrives within {@code d}. */
   public void expectNothing(Duration d) {
     try {
