@@ -1,6 +1,7 @@
 package herald.bench;
 
 import herald.cli.Target;
+import herald.cli.SecurityOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -20,9 +21,12 @@ final class Common {
     return target.addresses().get(0).port();
   }
 
-  /** --user/--password/--token and --tls/--ca/--cert/--key. */
+  /** --user/--password/--token and --tls/--ca/--cert/--key, as every client command takes them. */
   @Mixin
-  Security security;
+  SecurityOptions securityOptions;
+
+  /** What those options give the connections; set by {@link #securityUsable()} before any connection. */
+  Security security = Security.NONE;
 
   @Option(names = "--sub-port", defaultValue = "0",
       description = "Port the subscribers connect to, e.g. another node of a cluster; publishers use --port (default: --port).")
@@ -47,7 +51,7 @@ final class Common {
   /** Reads the security options (the CA and key files) before any connection; says on stderr what is wrong. */
   boolean securityUsable() {
     try {
-      security.build(target.url());
+      security = Security.from(securityOptions.resolve(target.url(), System.getenv()));
       return true;
     } catch (IllegalArgumentException e) {
       System.err.println("herald bench: " + e.getMessage());

@@ -43,42 +43,67 @@ public final class SecurityOptions {
   @Option(names = "--key", paramLabel = "FILE", description = "The private key (PEM) of --cert.")
   Path key;
 
+  /**
+   * What the options and the environment say, resolved once: whether to speak TLS, with which files, and at
+   * most one way to authenticate. The Java client's commands turn it into {@link ClientOptions}; the load
+   * generator into an SSLContext and an auth frame.
+   */
+  public record Resolved(boolean tls, Path ca, Path cert, Path key, String user, String password, String token) {
+
+    /** Plain TCP, no credentials. */
+    public static final Resolved NONE = new Resolved(false, null, null, null, null, null, null);
+  }
+
   /** Client options for {@code target}'s nodes, with this security; IllegalArgumentException says what is wrong. */
   ClientOptions clientOptions(HeraldUrl target) {
     return clientOptions(target, System.getenv());
   }
 
   ClientOptions clientOptions(HeraldUrl target, Map<String, String> env) {
-    ClientOptions options = ClientOptions.of(target.nodes()).tls(tls || target.tls());
-    if (ca != null) {
-      options.trustedCa(ca);
+    Resolved r = resolve(target, env);
+    ClientOptions options = ClientOptions.of(target.nodes()).tls(r.tls());
+    if (r.ca() != null) {
+      options.trustedCa(r.ca());
     }
+    if (r.cert() != null) {
+      options.clientCertificate(r.cert(), r.key());
+    }
+    if (r.user() != null) {
+      return options.credentials(r.user(), r.password());
+    }
+    if (r.token() != null) {
+      options.token(r.token());
+    }
+    return options;
+  }
+
+  /**
+   * Flags first, then {@code target}'s {@code tls://} and {@code user:password@}, then HERALD_PASSWORD and
+   * HERALD_TOKEN. Throws IllegalArgumentException naming the contradiction or what is missing.
+   */
+  public Resolved resolve(HeraldUrl target, Map<String, String> env) {
     if ((cert == null) != (key == null)) {
       throw new IllegalArgumentException("--cert and --key go together: give both");
     }
-    if (cert != null) {
-      options.clientCertificate(cert, key);
-    }
-    String who = user != null ? user : target.user();
+    boolean useTls = tls || (target != null && target.tls()) || ca != null || cert != null;
+    String urlUser = target == null ? null : target.user();
+    String who = user != null ? user : urlUser;
     if (who != null && token != null) {
       throw new IllegalArgumentException("give --user (with a password) or --token, not both");
     }
     if (who != null) {
       String secret = password != null ? password
-          : target.user() != null && target.password() != null && who.equals(target.user()) ? target.password()
+          : urlUser != null && target.password() != null && who.equals(urlUser) ? target.password()
           : env.get("HERALD_PASSWORD");
       if (secret == null) {
         throw new IllegalArgumentException("user '" + who + "' needs a password: --password or HERALD_PASSWORD");
       }
-      return options.credentials(who, secret);
+      return new Resolved(useTls, ca, cert, key, who, secret, null);
     }
     if (password != null) {
       throw new IllegalArgumentException("--password needs --user");
     }
     String jwt = token != null ? token : env.get("HERALD_TOKEN");
-    if (jwt != null && !jwt.isBlank()) {
-      options.token(jwt);
-    }
-    return options;
+    return new Resolved(useTls, ca, cert, key, null, null, jwt == null || jwt.isBlank() ? null : jwt);
   }
 }

@@ -29,9 +29,14 @@ class BenchOptionsTest {
     assertThat(parsed("latency", "--port", "9000", "--sub-port", "9001").subscriberPort()).isEqualTo(9001);
   }
 
+  /** The generator's security from the parsed options, as a scenario builds it before connecting. */
+  private static Security security(Common common, String url, java.util.Map<String, String> env) {
+    return Security.from(common.securityOptions.resolve(url == null ? null : herald.client.HeraldUrl.parse(url), env));
+  }
+
   @Test
   void user_and_password_make_the_auth_frame_every_connection_sends_first() {
-    Security security = parsed("latency", "--user", "alice", "--password", "p\"w").security;
+    Security security = security(parsed("latency", "--user", "alice", "--password", "p\"w"), null, java.util.Map.of());
 
     assertThat(new String(security.authFrame(), java.nio.charset.StandardCharsets.UTF_8))
         .isEqualTo("{\"action\":\"auth\",\"user\":\"alice\",\"password\":\"p\\\"w\"}\n");
@@ -40,32 +45,32 @@ class BenchOptionsTest {
 
   @Test
   void a_token_is_sent_alone_and_a_user_with_a_token_is_refused() {
-    assertThat(Security.auth(null, null, "eyJ.x.y")).asString().isEqualTo("{\"action\":\"auth\",\"token\":\"eyJ.x.y\"}\n");
-    assertThat(Security.auth(null, null, null)).isNull();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Security.auth("alice", "pw", "eyJ.x.y"))
-        .hasMessageContaining("--user and --token");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Security.auth("alice", null, null))
+    assertThat(security(parsed("latency", "--token", "eyJ.x.y"), null, java.util.Map.of()).authFrame()).asString()
+        .isEqualTo("{\"action\":\"auth\",\"token\":\"eyJ.x.y\"}\n");
+    assertThat(security(parsed("latency"), null, java.util.Map.of()).authFrame()).isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> security(parsed("latency", "--user", "alice", "--password", "pw", "--token", "eyJ.x.y"), null, java.util.Map.of()))
+        .hasMessageContaining("not both");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> security(parsed("latency", "--user", "alice"), null, java.util.Map.of()))
         .hasMessageContaining("--password");
   }
 
   @Test
   void tls_without_a_ca_trusts_the_jvms_cas_and_a_key_needs_its_certificate() {
-    assertThat(parsed("latency", "--tls").security.sslContext()).isNotNull();
-    assertThat(parsed("latency").security.sslContext()).isNull();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> parsed("latency", "--key", "k.pem").security.sslContext())
+    assertThat(security(parsed("latency", "--tls"), null, java.util.Map.of()).sslContext()).isNotNull();
+    assertThat(security(parsed("latency"), null, java.util.Map.of()).sslContext()).isNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> security(parsed("latency", "--key", "k.pem"), null, java.util.Map.of()))
         .hasMessageContaining("--cert and --key go together");
   }
 
   @Test
   void herald_url_gives_tls_and_the_user_unless_the_flags_say_otherwise() {
-    Security fromUrl = parsed("latency").security;
-    fromUrl.build(herald.client.HeraldUrl.parse("tls://alice:wonder@127.0.0.1:9000"), java.util.Map.of());
-
+    Security fromUrl = security(parsed("latency"), "tls://alice:wonder@127.0.0.1:9000", java.util.Map.of());
     assertThat(fromUrl.authFrame()).asString().isEqualTo("{\"action\":\"auth\",\"user\":\"alice\",\"password\":\"wonder\"}\n");
     assertThat(fromUrl.sslContext()).isNotNull();
 
-    Security otherUser = parsed("latency", "--user", "bob").security;
-    otherUser.build(herald.client.HeraldUrl.parse("tls://alice:wonder@127.0.0.1:9000"), java.util.Map.of("HERALD_PASSWORD", "b0b"));
+    Security otherUser = security(parsed("latency", "--user", "bob"), "tls://alice:wonder@127.0.0.1:9000",
+        java.util.Map.of("HERALD_PASSWORD", "b0b"));
     assertThat(otherUser.authFrame()).asString().contains("\"user\":\"bob\",\"password\":\"b0b\"");
   }
 }

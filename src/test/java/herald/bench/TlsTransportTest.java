@@ -9,6 +9,7 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import herald.cli.SecurityOptions;
 import herald.wire.TestPki;
 import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
@@ -60,8 +61,7 @@ class TlsTransportTest {
   @Test
   void linesGoThereAndBackThroughTls() throws IOException {
     int port = echoServer(ClientAuth.NONE);
-    Security security = new Security();
-    security.ca = pki.caCert;
+    Security security = Security.from(tls(pki.caCert, null, null));
 
     // A read buffer just over the longest line: a record seldom fits beside the partial line already there,
     // so records read from the socket often wait for the lines before them to be handed on.
@@ -77,10 +77,7 @@ class TlsTransportTest {
   void aClientCertificateNamesTheUser() throws IOException {
     int port = echoServer(ClientAuth.REQUIRED);
     Path[] alice = pki.clientCertificate("alice");
-    Security security = new Security();
-    security.ca = pki.caCert;
-    security.cert = alice[0];
-    security.key = alice[1];
+    Security security = Security.from(tls(pki.caCert, alice[0], alice[1]));
 
     Echo echo = exchange(security, port, 1 << 20);
 
@@ -93,8 +90,7 @@ class TlsTransportTest {
   @Test
   void withoutTheCertificateItRequiresTheHandshakeFails() throws IOException {
     int port = echoServer(ClientAuth.REQUIRED);
-    Security security = new Security();
-    security.ca = pki.caCert;
+    Security security = Security.from(tls(pki.caCert, null, null));
 
     Echo echo = exchange(security, port, 1 << 20);
 
@@ -105,13 +101,16 @@ class TlsTransportTest {
   @Test
   void aBrokerSignedByAnotherCaIsRefused() throws IOException {
     int port = echoServer(ClientAuth.NONE);
-    Security security = new Security();
-    security.ca = TestPki.create(Files.createDirectories(dir.resolve("other"))).caCert;
+    Security security = Security.from(tls(TestPki.create(Files.createDirectories(dir.resolve("other"))).caCert, null, null));
 
     Echo echo = exchange(security, port, 1 << 20);
 
     assertThat(echo.closedBecause).contains("read failed").contains("PKIX path validation failed");
     assertThat(echo.lines).isZero();
+  }
+
+  private static SecurityOptions.Resolved tls(Path ca, Path cert, Path key) {
+    return new SecurityOptions.Resolved(true, ca, cert, key, null, null, null);
   }
 
   /** Echoes every byte back, after a first line naming the client certificate's CN, or "anonymous". */
