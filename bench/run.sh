@@ -9,6 +9,14 @@
 #   RUNS=5 PORT=19999 bench/run.sh
 #   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster
 #   BROKER_FLAGS= bench/run.sh   # the JVM's own defaults for the broker instead of the recommended flags
+#   MODES="plain auth tls tls-auth" SCENARIOS="fanout fanin latency" bench/run.sh   # security's cost (issue 10)
+#
+# MODES (default: plain) are the broker set-ups fanout, fanin and latency run against, one after the other for
+# each scenario, in the same run: plain (no TLS, no users: loopback clients are served anonymously), auth (a
+# users file with one bcrypt user; every connection sends auth first), tls (TLS 1.2/1.3 with a self-signed
+# certificate; anonymous on loopback), tls-auth (both). Their RESULT lines are named e.g. fanout-tls-auth and
+# summary.md compares each with plain. The certificate, key, users file and password are made here with
+# openssl and htpasswd, in a temporary directory removed at exit. profile, idle and cluster run plain only.
 #
 # BROKER_FLAGS are the broker's JVM flags; the default below is the set we recommend for production (see
 # docs/benchmarks.md, "JVM flags"; conf/jvm.options holds them, without -Xmx): SerialGC, a heap bounded at
@@ -21,6 +29,9 @@ export HERALD_HTTP_PORT=${HERALD_HTTP_PORT:-0}
 PORT=${PORT:-19999}
 BROKER_FLAGS=${BROKER_FLAGS-"-XX:+UseSerialGC -Xmx1g -Xmn64m"}
 RUNS=${RUNS:-3}
+MODES=${MODES:-plain}
+# The time cap of each fanout, fanin and latency invocation, in seconds; lower it only to smoke-test the script.
+CAP=${CAP:-30}
 OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
 JAR=target/herald.jar
 mkdir -p "$OUT"
@@ -28,6 +39,43 @@ mkdir -p "$OUT"
 ulimit -n 20000 || { echo "cannot raise the descriptor limit to 20000" >&2; exit 2; }
 
 [ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q package -DskipTests || exit 2
+
+# Per mode: the broker's extra settings and the generator's extra options (set by use_mode).
+MODE_ENV=()
+MODE_ARGS=()
+SEC=""
+case " $MODES " in *" auth "*|*" tls"*)
+  for tool in openssl htpasswd; do
+    command -v "$tool" > /dev/null || { echo "MODES=\"$MODES\" needs $tool" >&2; exit 2; }
+  done
+  SEC=$(mktemp -d)
+  trap 'rm -rf "$SEC"' EXIT  # until stop_all's trap, which removes it too
+  # One self-signed certificate is the broker's and the generator's CA; the generator checks that it names
+  # 127.0.0.1, as any client checks the host it dialled. EC P-256: the handshake is not what is measured.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=herald-bench \
+    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$SEC/tls.key" -out "$SEC/tls.crt" 2> "$SEC/openssl.log" \
+    || { cat "$SEC/openssl.log" >&2; exit 2; }
+  # A fresh password for each run; the generator gets it through HERALD_PASSWORD, never on a command line.
+  BENCH_PASSWORD=$(openssl rand -hex 16)
+  # Cost 10, as `htpasswd -nbB` users would have it; checked once per connection, before anything is measured.
+  HASH=$(htpasswd -nbB -C 10 bench "$BENCH_PASSWORD" | cut -d: -f2-)
+  # Permissions with wildcards, so the broker matches patterns (and caches the answer) as it would for real users.
+  printf '{"users":[{"name":"bench","password":"%s","permissions":{"publish":["bench.>"],"subscribe":["bench.>"]}}]}\n' \
+    "$HASH" > "$SEC/users.json"
+  ;;
+esac
+use_mode() {
+  MODE_ENV=()
+  MODE_ARGS=()
+  case $1 in
+    plain) ;;
+    auth) MODE_ENV=(HERALD_USERS_FILE="$SEC/users.json"); MODE_ARGS=(--user bench) ;;
+    tls) MODE_ENV=(HERALD_TLS_CERT="$SEC/tls.crt" HERALD_TLS_KEY="$SEC/tls.key"); MODE_ARGS=(--ca "$SEC/tls.crt") ;;
+    tls-auth) MODE_ENV=(HERALD_TLS_CERT="$SEC/tls.crt" HERALD_TLS_KEY="$SEC/tls.key" HERALD_USERS_FILE="$SEC/users.json")
+      MODE_ARGS=(--ca "$SEC/tls.crt" --user bench) ;;
+    *) echo "unknown mode $1 (MODES: plain auth tls tls-auth)" >&2; exit 2 ;;
+  esac
+}
 
 BROKER=""
 start_broker() {
@@ -38,8 +86,8 @@ start_broker() {
   fi
   # BROKER_FLAGS (word-split on purpose); the GC log records every pause, to explain latency outliers.
   # shellcheck disable=SC2086
-  HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS -Xlog:gc:file="$OUT/gc-$1.log" \
-    -jar "$JAR" > "$OUT/broker-$1.log" 2>&1 &
+  env "${MODE_ENV[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS \
+    -Xlog:gc:file="$OUT/gc-$1.log" -jar "$JAR" > "$OUT/broker-$1.log" 2>&1 &
   BROKER=$!
   for _ in $(seq 100); do  # wait until it accepts (at most 20 s)
     if ! kill -0 "$BROKER" 2>/dev/null; then break; fi  # it exited: see its log
@@ -52,10 +100,12 @@ start_broker() {
 stop_broker() {
   if [ -n "$BROKER" ]; then kill "$BROKER" 2>/dev/null; wait "$BROKER" 2>/dev/null; BROKER=""; fi
 }
-stop_all() { stop_broker; }
+stop_all() { stop_broker; [ -z "$SEC" ] || rm -rf "$SEC"; }
 trap stop_all EXIT
 
-gen() { taskset -c 1 java -jar "$JAR" bench "$@" --port "${GEN_PORT:-$PORT}"; }
+gen() {
+  HERALD_PASSWORD=${BENCH_PASSWORD:-} taskset -c 1 java -jar "$JAR" bench "$@" "${MODE_ARGS[@]}" --port "${GEN_PORT:-$PORT}"
+}
 
 # QUIET=1 (for a shared machine): before each measured run wait until bench/quiet.sh sees no other build or
 # JVM, and re-run (at most twice) a run at whose end one was running; a run that still overlapped gets
@@ -76,22 +126,33 @@ measure() {  # output file name without extension, then the generator arguments
 }
 
 # name, then the generator arguments; the warm-up invocation warms the broker, the generator's own
-# --warmup-messages pass warms the generator's JVM before each measured pass.
+# --warmup-messages pass warms the generator's JVM before each measured pass. The broker is set up, and
+# the RESULT lines named, for the current mode (use_mode).
 scenario() {
-  local name=$1; shift
+  local name=$1 mode=${MODE:-plain}; shift
+  [ "$mode" = plain ] || name="$name-$mode"
   start_broker "$name"
   gen "$@" --quiet > "$OUT/$name-warmup.txt" 2>&1
   for r in $(seq "$RUNS"); do
     measure "$name-$r" "$@"
-    grep '^RESULT' "$OUT/$name-$r.txt" | tee -a "$OUT/results.txt"
+    grep '^RESULT' "$OUT/$name-$r.txt" | sed "s/^RESULT scenario=[a-z]*/RESULT scenario=$name/" | tee -a "$OUT/results.txt"
   done
+  stop_broker
+}
+# Each scenario against the broker of every mode in turn, so the modes of one scenario run close together.
+modes() {
+  local mode
+  for mode in $MODES; do
+    use_mode "$mode"
+    MODE=$mode scenario "$@"
+  done
+  use_mode plain
 }
 
 want() { case " ${SCENARIOS:-fanout profile fanin latency idle cluster} " in *" $1 "*) return 0;; esac; return 1; }
 
 if want fanout; then
-  scenario fanout fanout --messages 3000000 --duration-seconds 30
-  stop_broker
+  modes fanout fanout --messages 3000000 --duration-seconds "$CAP"
 fi
 
 if want profile; then
@@ -125,13 +186,11 @@ if want profile; then
 fi
 
 if want fanin; then
-  scenario fanin fanin --messages 3000000 --duration-seconds 30
-  stop_broker
+  modes fanin fanin --messages 3000000 --duration-seconds "$CAP"
 fi
 
 if want latency; then
-  scenario latency latency --rate 10000 --messages 100000 --duration-seconds 30
-  stop_broker
+  modes latency latency --rate 10000 --messages 100000 --duration-seconds "$CAP"
 fi
 
 if want idle; then

@@ -28,3 +28,21 @@ for scenario in order:
         fmt = (lambda v: f"{v:,.2f}") if m.endswith("kib") and "per_conn" in m or m.endswith("_us") else (lambda v: f"{v:,.0f}")
         print(f"| {scenario} | {m} | {fmt(statistics.median(values))} | {fmt(min(values))} | {fmt(max(values))} | "
               + ", ".join(fmt(v) for v in values) + " |")
+
+# Security's cost (bench/run.sh MODES): each mode's median against plain's, for the same scenario.
+MODES = ["auth", "tls", "tls-auth"]
+KEY = {"fanout": ["delivered_per_s"], "fanin": ["delivered_per_s"], "latency": ["p50_us", "p99_us"]}
+rows = []
+for base, metrics in KEY.items():
+    for m in metrics:
+        plain = [float(r[m]) for r in runs.get(base, []) if m in r]
+        for mode in MODES:
+            other = [float(r[m]) for r in runs.get(f"{base}-{mode}", []) if m in r]
+            if plain and other:
+                p, o = statistics.median(plain), statistics.median(other)
+                rows.append(f"| {base} | {mode} | {m} | {p:,.1f} | {o:,.1f} | {100 * (o - p) / p:+.1f} % |")
+if rows:
+    print()
+    print("| scenario | mode | metric | plain (median) | mode (median) | change |")
+    print("|---|---|---|---:|---:|---:|")
+    print("\n".join(rows))

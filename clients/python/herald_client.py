@@ -4,11 +4,14 @@ Herald speaks JSON over TCP, one object per line (docs/protocol.md, the single s
 adds what a long-lived client needs on top of the protocol:
 
 * it connects to the first node that answers, from a list or ``HERALD_URL``
-  (``[tcp://]host:port[,host:port...]``);
+  (``[tcp://|tls://][user[:password]@]host:port[,host:port...]``);
 * requests are pipelined, with a bound on how many are unanswered at once;
 * when the connection ends it reconnects, with backoff, to the next node, and re-subscribes every topic from
   the seq after the last message it delivered: no gap and no duplicate while the topic's queue still holds
   the messages. When it no longer does, the gap is reported (``on_gap``, ``GapError``), never hidden;
+* it speaks TLS (``tls://`` or ``ca_file``/``cert_file``) and authenticates (``user``/``password`` or ``token``)
+  on every connection before it subscribes again; credentials a node refuses close the client with
+  ``AuthFailedError`` instead of retrying them forever;
 * it pings an idle connection, and treats one that stays silent after a ping as dead;
 * every error code of the protocol is an exception class (``ERRORS``);
 * a publish made while disconnected waits for a connection up to a bound, then fails with
@@ -38,9 +41,12 @@ import json
 import logging
 import os
 import random
+import re
+import ssl
+import urllib.parse
 
 __all__ = [
-    "connect", "Client", "Subscription", "Message", "parse_addresses", "ERRORS",
+    "connect", "Client", "Subscription", "Message", "Target", "parse_url", "parse_addresses", "ERRORS",
     "HeraldError", "ServerError", "ConnectError", "NotConnectedError", "ConnectionLostError",
     "OutcomeUnknownError", "ClientClosedError", "GapError",
 ]
@@ -56,6 +62,10 @@ DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
 # The longest line a node can send: a pushed message is a publish of at most max_frame_bytes (at most 64 MiB,
 # the setting's upper bound) plus its envelope. asyncio's default of 64 KiB would cut ordinary messages.
 MAX_LINE_BYTES = 64 * 1024 * 1024 + 64 * 1024
+
+# How long closing a connection waits for it to be closed (a TLS peer's close_notify). A node that does not
+# answer must not hold up close() or the next connection attempt for long.
+CLOSE_TIMEOUT = 1.0
 
 # "from" beyond the newest seq starts at the next publish, and the reply says which seq that is
 # (docs/protocol.md, subscribe). A live subscription asks this way so that it knows where it started, and can
@@ -98,6 +108,10 @@ class NotSubscribedError(ServerError): code = "not_subscribed"
 class UnavailableError(ServerError): code = "unavailable"
 class TooManySubscriptionsError(ServerError): code = "too_many_subscriptions"
 class TooManyTopicsError(ServerError): code = "too_many_topics"
+class AuthRequiredError(ServerError): code = "auth_required"
+class ForbiddenError(ServerError): code = "forbidden"
+class AuthFailedError(ServerError): code, closes = "auth_failed", True
+class TokenExpiredError(ServerError): code, closes = "token_expired", True
 class FrameTooLargeError(ServerError): code, closes = "frame_too_large", True
 class SlowConsumerError(ServerError): code, closes = "slow_consumer", True
 class TooManyConnectionsError(ServerError): code, closes = "too_many_connections", True
@@ -158,16 +172,49 @@ async def connect(addresses=None, **options):
     return await Client(addresses, **options).connect()
 
 
+Target = collections.namedtuple("Target", "nodes tls user password")
+Target.__doc__ = ("What a ``HERALD_URL`` names: ``nodes`` as ``[(host, port), ...]``, ``tls`` (the ``tls://`` "
+                  "scheme), and the ``user`` and ``password`` written in it, percent-decoded (None if absent).")
+
+_SCHEMES = {"tcp": False, "tls": True}
+
+
+def parse_url(url=None):
+    """A ``Target`` from ``[tcp://|tls://][user[:password]@]host:port[,host:port...]``, or, given nothing, from
+    ``$HERALD_URL``, else ``127.0.0.1:8888``. The user and password are percent-encoded (``%40`` for ``@``,
+    ``%3A`` for ``:``) and apply to every node."""
+    if url is None:
+        url = os.environ.get("HERALD_URL") or "%s:%d" % (DEFAULT_HOST, DEFAULT_PORT)
+    spec = url.strip()
+    tls = False
+    scheme, sep, rest = spec.partition("://")
+    if sep:
+        if scheme.lower() not in _SCHEMES:
+            raise ValueError("unknown scheme %r in %r (expected tcp:// or tls://)" % (scheme, _redacted(url)))
+        tls, spec = _SCHEMES[scheme.lower()], rest
+    user = password = None
+    # The last "@": a node never holds one, and a password that does should be encoded anyway.
+    userinfo, sep, spec = spec.rpartition("@")
+    if sep:
+        user, sep, password = userinfo.partition(":")
+        user = urllib.parse.unquote(user)
+        password = urllib.parse.unquote(password) if sep else None
+        if not user:
+            raise ValueError("empty user name in %r" % _redacted(url))
+    return Target(parse_addresses(spec.split(",")), tls, user, password)
+
+
+def _redacted(url):
+    """``url`` with its password hidden, for error messages and logs."""
+    return re.sub(r"(://[^:@/]*:)[^@]*@", r"\1***@", url)
+
+
 def parse_addresses(addresses=None):
-    """``[(host, port), ...]`` from a ``HERALD_URL``-style string, a list of ``"host:port"`` strings or
-    ``(host, port)`` pairs, or, given nothing, from ``$HERALD_URL``, else ``127.0.0.1:8888``."""
-    if addresses is None:
-        addresses = os.environ.get("HERALD_URL") or "%s:%d" % (DEFAULT_HOST, DEFAULT_PORT)
-    if isinstance(addresses, str):
-        spec = addresses.strip()
-        if spec.startswith("tcp://"):
-            spec = spec[len("tcp://"):]
-        addresses = spec.split(",")
+    """``[(host, port), ...]`` from a ``HERALD_URL``-style string (see ``parse_url``), a list of
+    ``"host:port"`` strings or ``(host, port)`` pairs, or, given nothing, from ``$HERALD_URL``, else
+    ``127.0.0.1:8888``."""
+    if addresses is None or isinstance(addresses, str):
+        return parse_url(addresses).nodes
     result = []
     for a in addresses:
         if isinstance(a, tuple):
@@ -300,7 +347,7 @@ class Subscription:
         self._buffer.append(_END)  # past the bound: the reader finds the end after what it has not read
         self._readable.set()
         if not self._confirmed.done():
-            self._confirmed.set_exception(ClientClosedError("subscription to %s ended" % self.topic))
+            self._confirmed.set_exception(error or ClientClosedError("subscription to %s ended" % self.topic))
             self._confirmed.exception()  # retrieved: nobody may be waiting
 
     def __aiter__(self):
@@ -360,6 +407,7 @@ class _Connection:
         self.max_frame_bytes = greeting.get("limits", {}).get("max_frame_bytes", DEFAULT_MAX_FRAME_BYTES)
         self.pending = collections.deque()
         self.closing_error = None  # the error the node closed it with, if it said
+        self.user = greeting.get("user")  # authenticated by its client certificate, else by auth, else None
         self.delivering = False  # the reader waits for the application, not for the node
         now = asyncio.get_running_loop().time()
         self.last_rx = now
@@ -369,7 +417,18 @@ class _Connection:
 class Client:
     """A connection to a Herald cluster (or one node) that survives the loss of nodes.
 
-    ``addresses``: see ``parse_addresses``. Options, in seconds where they are times:
+    ``addresses``: see ``parse_url`` and ``parse_addresses``; a ``tls://`` URL turns TLS on, and the user and
+    password it holds are used unless given as options. Security options:
+
+    * ``user`` and ``password``, or ``token`` (a JWT): sent in ``auth`` on every connection before anything
+      else. ``password`` defaults to ``$HERALD_PASSWORD`` when a user is named, ``token`` to
+      ``$HERALD_TOKEN`` when no user is;
+    * ``tls`` (default: on for ``tls://``, or when ``ca_file`` or ``cert_file`` is given): TLS 1.2 or 1.3,
+      the node's certificate checked against ``ca_file`` (default: the system's trusted CAs) and its host name
+      against the address connected to;
+    * ``cert_file`` and ``key_file``: a client certificate, for nodes that require one (its CN is the user).
+
+    Other options, in seconds where they are times:
 
     * ``connect_timeout`` (5): per node, for TCP and the greeting;
     * ``wait_connected`` (10): how long a request waits for a connection before ``NotConnectedError``;
@@ -382,10 +441,17 @@ class Client:
     * ``max_buffered`` (10000): messages an iterator subscription holds before reading pauses.
     """
 
-    def __init__(self, addresses=None, *, connect_timeout=5.0, wait_connected=10.0, max_in_flight=512,
+    def __init__(self, addresses=None, *, user=None, password=None, token=None, tls=None, ca_file=None,
+                 cert_file=None, key_file=None, connect_timeout=5.0, wait_connected=10.0, max_in_flight=512,
                  heartbeat_interval=5.0, heartbeat_timeout=15.0, backoff_initial=0.05, backoff_max=2.0,
                  max_buffered=10000):
-        self.addresses = parse_addresses(addresses)
+        if addresses is None or isinstance(addresses, str):
+            target = parse_url(addresses)
+        else:
+            target = Target(parse_addresses(addresses), False, None, None)
+        self.addresses = target.nodes
+        self._auth = _auth_frame(target, user, password, token)
+        self._ssl = _ssl_context(tls if tls is not None else (target.tls or None), ca_file, cert_file, key_file)
         self.connect_timeout = connect_timeout
         self.wait_connected = wait_connected
         self.max_in_flight = max_in_flight
@@ -404,16 +470,23 @@ class Client:
         self._connected = None
         self._slots = None
         self._resend = []  # publishes a node answered shutting_down instead of reading
+        self._fatal = None  # the error that closed the client (auth_failed, token_expired...), raised to callers
+        self._ended = None
 
     # -- lifecycle
 
     async def connect(self):
         """Connects to the first node that answers; ``ConnectError`` if none does."""
         self._connected = asyncio.Event()
+        self._ended = asyncio.Event()
         self._slots = asyncio.Semaphore(self.max_in_flight)
         failures = []
         for _ in self.addresses:
-            conn = await self._open(failures)
+            try:
+                conn = await self._open(failures)
+            except _FINAL as e:  # the next node would refuse these credentials too
+                self._finish(e)
+                raise
             if conn is not None:
                 self._attach(conn)
                 self._runner = asyncio.get_running_loop().create_task(self._run(conn))
@@ -434,7 +507,7 @@ class Client:
         conn, self._conn = self._conn, None
         if conn is not None:
             self._fail_pending(conn, ClientClosedError("the client was closed"))
-            conn.writer.close()
+            await _close(conn.writer)
         for p in self._resend:
             _fail(p.future, ClientClosedError("the client was closed"))
         self._resend = []
@@ -443,6 +516,32 @@ class Client:
         self._subs.clear()
         if self._connected is not None:
             self._connected.set()  # wake waiters, who then see the client is closed
+            self._ended.set()
+
+    async def wait_closed(self):
+        """Returns once the client is closed; raises the error that closed it, if one did (``AuthFailedError``
+        when the credentials are refused on reconnecting, ``TokenExpiredError``...). For programs that only
+        subscribe with handlers, which would otherwise not see it."""
+        if self._ended is None:
+            raise HeraldError("call connect() first (or use 'async with Client(...)')")
+        await self._ended.wait()
+        if self._fatal is not None:
+            raise _again(self._fatal)
+
+    def _finish(self, error):
+        """The client cannot go on: the node refused its credentials, or its token expired. Reconnecting with
+        the same ones would be refused again, so it closes, and every waiter and later call gets ``error``."""
+        LOG.error("herald: %s; the client is closed", error)
+        self._fatal = error
+        self._closed = True
+        for p in self._resend:
+            _fail(p.future, _again(error))
+        self._resend = []
+        for sub in self._subs.values():
+            sub._end(_again(error))
+        self._subs.clear()
+        self._connected.set()
+        self._ended.set()
 
     async def __aenter__(self):
         return await self.connect()
@@ -463,6 +562,16 @@ class Client:
     @property
     def connected(self):
         return self._conn is not None
+
+    @property
+    def user(self):
+        """The user the current connection is authenticated as, or None (anonymous, or disconnected)."""
+        return self._conn.user if self._conn else None
+
+    @property
+    def error(self):
+        """The error that closed the client (see ``wait_closed``), or None."""
+        return self._fatal
 
     # -- requests
 
@@ -529,6 +638,8 @@ class Client:
     # -- internals: sending
 
     def _check_open(self):
+        if self._fatal is not None:
+            raise _again(self._fatal)
         if self._closed:
             raise ClientClosedError("the client is closed")
         if self._connected is None:
@@ -601,22 +712,49 @@ class Client:
         host, port = self.addresses[self._next_node % len(self.addresses)]
         self._next_node += 1
         writer = None
+        tls = {"ssl": self._ssl, "server_hostname": host} if self._ssl else {}
         try:
             reader, writer = await asyncio.wait_for(
-                asyncio.open_connection(host, port, limit=MAX_LINE_BYTES), self.connect_timeout)
+                asyncio.open_connection(host, port, limit=MAX_LINE_BYTES, **tls), self.connect_timeout)
             line = await asyncio.wait_for(reader.readline(), self.connect_timeout)
             greeting = json.loads(line) if line else {"status": "error", "error": "closed without a greeting"}
             if not isinstance(greeting, dict) or greeting.get("status") != "connected":
                 error = greeting.get("error") if isinstance(greeting, dict) else "not a Herald greeting"
                 failures.append("%s:%d refused: %s" % (host, port, error))
-                writer.close()
+                await _close(writer)
                 return None
-            return _Connection((host, port), reader, writer, greeting)
-        except (OSError, asyncio.TimeoutError, ValueError) as e:
+            conn = _Connection((host, port), reader, writer, greeting)
+            await self._authenticate(conn)
+            return conn
+        except _FINAL:
+            await _close(writer)
+            raise
+        except (OSError, asyncio.TimeoutError, ValueError, ServerError) as e:
             failures.append("%s:%d (%s)" % (host, port, str(e) or type(e).__name__))
             if writer is not None:
-                writer.close()
+                await _close(writer)
             return None
+
+    async def _authenticate(self, conn):
+        """Sends ``auth`` and waits for its reply, before anything else goes out on ``conn``: what follows,
+        re-subscriptions included, is then done with this user's permissions."""
+        if self._auth is None:
+            if conn.greeting.get("auth") == "required" and conn.user is None:
+                # Every request would be refused until the node closes the connection; so would the next one's.
+                raise AuthRequiredError("%s requires authentication: give user and password, or a token"
+                                        % _names([conn.address]))
+            return
+        frame = dict(self._auth, id=next(self._ids))
+        conn.writer.write((json.dumps(frame, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8"))
+        line = await asyncio.wait_for(conn.reader.readline(), self.connect_timeout)
+        reply = json.loads(line) if line else None
+        if not isinstance(reply, dict):
+            raise ConnectionError("no reply to auth")
+        if reply.get("status") == "error":
+            raise _server_error(reply)
+        if reply.get("status") != "authenticated" or reply.get("id") != frame["id"]:
+            raise ValueError("unexpected reply to auth: %r" % (reply,))
+        conn.user = reply.get("user")
 
     def _attach(self, conn):
         self._conn = conn
@@ -646,7 +784,14 @@ class Client:
             self._conn = None
             self._connected.clear()
             self._lost(conn, reason)
-            conn = await self._reconnect(reason)
+            if isinstance(reason, _FINAL):  # token_expired, or this user was removed: auth_failed
+                self._finish(reason)
+                return
+            try:
+                conn = await self._reconnect(reason)
+            except _FINAL as e:
+                self._finish(e)
+                return
             if conn is None:
                 return
             self.reconnects += 1
@@ -744,6 +889,8 @@ class Client:
                     "been stored" % (_names([conn.address]), reason)))
             elif p.kind == "subscribe":
                 p.future.cancel()  # the next connection subscribes again
+            elif isinstance(reason, _FINAL):
+                _fail(p.future, _again(reason))
             else:
                 _fail(p.future, ConnectionLostError("the connection to %s ended before the reply (%s)"
                                                     % (_names([conn.address]), reason)))
@@ -786,6 +933,55 @@ class Client:
                 sub._end()
 
 
+# Errors after which reconnecting cannot help: the same credentials would be refused again. They close the client.
+_FINAL = (AuthFailedError, AuthRequiredError, TokenExpiredError)
+
+
+def _again(error):
+    """A fresh copy of a final error, for each caller it is raised to (one instance raised in many places would
+    collect all their tracebacks)."""
+    return type(error)(error.detail, error.frame)
+
+
+def _auth_frame(target, user, password, token):
+    """The ``auth`` request the options and the URL ask for, or None."""
+    if user is None:
+        user = target.user
+    if password is None and user == target.user:
+        password = target.password
+    if user is not None:
+        if token is not None:
+            raise ValueError("give a user and password, or a token, not both")
+        if password is None:
+            password = os.environ.get("HERALD_PASSWORD")
+        if password is None:
+            raise ValueError("user %r has no password: give password=, write it in the URL, or set HERALD_PASSWORD"
+                             % user)
+        return {"action": "auth", "user": user, "password": password}
+    if password is not None:
+        raise ValueError("a password without a user")
+    if token is None:
+        token = os.environ.get("HERALD_TOKEN") or None
+    return {"action": "auth", "token": token} if token is not None else None
+
+
+def _ssl_context(tls, ca_file, cert_file, key_file):
+    """The TLS settings of every connection, or None for plain TCP."""
+    if key_file is not None and cert_file is None:
+        raise ValueError("key_file without cert_file")
+    if tls is None:
+        tls = ca_file is not None or cert_file is not None
+    if not tls:
+        if ca_file is not None or cert_file is not None:
+            raise ValueError("ca_file and cert_file need TLS (tls=True or a tls:// URL)")
+        return None
+    context = ssl.create_default_context(cafile=ca_file)  # verifies the chain and the host name
+    context.minimum_version = ssl.TLSVersion.TLSv1_2  # what the node accepts
+    if cert_file is not None:
+        context.load_cert_chain(cert_file, key_file)
+    return context
+
+
 class _DeadConnection(Exception):
     """The node broke the protocol; the connection is dropped and another one made."""
 
@@ -825,6 +1021,16 @@ def _succeed(future, value):
 def _fail(future, error):
     if not future.done():
         future.set_exception(error)
+
+
+async def _close(writer):
+    """Closes a connection and waits, up to a bound, until it is closed: a TLS connection sends close_notify
+    first, and a socket left to the garbage collector stays open until it runs."""
+    writer.close()
+    try:
+        await asyncio.wait_for(writer.wait_closed(), CLOSE_TIMEOUT)
+    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+        pass  # closed, as far as this client is concerned
 
 
 def _names(addresses):

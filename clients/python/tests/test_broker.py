@@ -1,5 +1,14 @@
-"""The client against a real broker: HERALD_URL names it (PythonClientTest starts one and sets it), and
-HERALD_RETENTION_MAX_MESSAGES is that broker's retention, for the gap test."""
+"""The client against real brokers, which PythonClientTest starts:
+
+* HERALD_URL: ``tls://user:password@127.0.0.1:port``, a node that speaks only TLS and requires auth, its
+  certificate signed by the CA in HERALD_TEST_CA_FILE and naming only 127.0.0.1; HERALD_TEST_DENIED is a
+  pattern that user may neither publish nor subscribe to; HERALD_RETENTION_MAX_MESSAGES is that node's
+  retention, for the gap test;
+* HERALD_MTLS_URL: ``tls://127.0.0.1:port``, a node that also requires a client certificate; the client's is
+  HERALD_TEST_CLIENT_CERT, its key HERALD_TEST_CLIENT_KEY, and its CN is the user of HERALD_URL;
+* HERALD_PLAIN_URL: a node with no TLS and no authentication configured, which serves loopback clients
+  anonymously (protected mode).
+"""
 
 import asyncio
 import os
@@ -11,7 +20,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import herald_client as hc  # noqa: E402
 
 URL = os.environ.get("HERALD_URL")
+PLAIN_URL = os.environ.get("HERALD_PLAIN_URL")
+MTLS_URL = os.environ.get("HERALD_MTLS_URL")
+CLIENT_CERT = os.environ.get("HERALD_TEST_CLIENT_CERT")
+CLIENT_KEY = os.environ.get("HERALD_TEST_CLIENT_KEY")
+CA_FILE = os.environ.get("HERALD_TEST_CA_FILE")
+DENIED = os.environ.get("HERALD_TEST_DENIED", "")
 RETENTION = int(os.environ.get("HERALD_RETENTION_MAX_MESSAGES", "0"))
+
+# What every client of the secure node needs besides the URL: the CA that signed its certificate.
+TLS = {"ca_file": CA_FILE} if CA_FILE else {}
 
 # Every wait in these tests is bounded by this, so a client bug fails a test instead of hanging it.
 PATIENCE = 10
@@ -26,7 +44,7 @@ def fresh(name):
 class BrokerTest(unittest.IsolatedAsyncioTestCase):
 
     async def asyncSetUp(self):
-        self.client = await hc.connect(URL)
+        self.client = await hc.connect(URL, **TLS)
 
     async def asyncTearDown(self):
         await self.client.close()
@@ -57,7 +75,7 @@ class BrokerTest(unittest.IsolatedAsyncioTestCase):
                 done.set()
 
         await self.client.subscribe(topic, handler)
-        async with hc.Client(URL) as publisher:
+        async with hc.Client(URL, **TLS) as publisher:
             for data in ["a", {"b": [1, 2]}, 3.5]:
                 await publisher.publish(topic, data)
         await asyncio.wait_for(done.wait(), PATIENCE)
@@ -95,7 +113,7 @@ class BrokerTest(unittest.IsolatedAsyncioTestCase):
     async def test_a_dropped_connection_resumes_every_subscription_without_gap_or_duplicate(self):
         topics = [fresh("resume"), fresh("resume")]
         subs = [await self.client.subscribe(t) for t in topics]
-        async with hc.Client(URL) as publisher:
+        async with hc.Client(URL, **TLS) as publisher:
             for n in range(3):
                 for t in topics:
                     await publisher.publish(t, n)
@@ -133,12 +151,94 @@ class BrokerTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(len(sub.gaps), 1)
 
         seen = []
-        other = await hc.connect(URL)
+        other = await hc.connect(URL, **TLS)
         try:
             await other.subscribe(topic, lambda m: None, from_=2, on_gap=seen.append)
             self.assertEqual([(g.expected, g.resumed) for g in seen], [(2, 6)])
         finally:
             await other.close()
+
+
+@unittest.skipUnless(URL and CA_FILE and DENIED, "HERALD_URL, HERALD_TEST_CA_FILE and HERALD_TEST_DENIED name no "
+                     "secure broker (PythonClientTest sets them)")
+class SecurityTest(unittest.IsolatedAsyncioTestCase):
+
+    async def test_the_connection_is_tls_and_authenticated_as_the_url_user(self):
+        target = hc.parse_url(URL)
+        self.assertTrue(target.tls)
+        async with hc.Client(URL, **TLS) as client:
+            self.assertEqual(client.user, target.user)
+            self.assertIsNotNone(client._conn.writer.get_extra_info("ssl_object"))  # TLS, not plain TCP
+            self.assertIn(client._conn.writer.get_extra_info("ssl_object").version(), ("TLSv1.2", "TLSv1.3"))
+
+    async def test_a_wrong_password_is_auth_failed(self):
+        with self.assertRaises(hc.AuthFailedError):
+            await asyncio.wait_for(hc.connect(URL, password="wrong", **TLS), PATIENCE)
+        with self.assertRaises(hc.AuthFailedError):
+            await asyncio.wait_for(hc.connect(URL, user="nobody", password="x", **TLS), PATIENCE)
+
+    async def test_without_credentials_the_node_is_auth_required(self):
+        nodes = hc.parse_url(URL).nodes
+        with self.assertRaises(hc.AuthRequiredError):
+            await asyncio.wait_for(hc.connect(nodes, tls=True, **TLS), PATIENCE)
+
+    async def test_a_denied_topic_is_forbidden_and_the_connection_carries_on(self):
+        denied = DENIED.replace(">", fresh("x")).replace("*", "x")
+        async with hc.Client(URL, **TLS) as client:
+            with self.assertRaises(hc.ForbiddenError):
+                await client.publish(denied, 1)
+            with self.assertRaises(hc.ForbiddenError):
+                await client.subscribe(denied)
+            allowed = fresh("allowed")
+            sub = await client.subscribe(allowed)
+            self.assertEqual(await client.publish(allowed, "still works"), 1)
+            self.assertEqual((await sub.get(PATIENCE)).data, "still works")
+            self.assertEqual(client.reconnects, 0)
+
+    async def test_the_node_certificate_is_checked_against_the_ca_and_the_host_name(self):
+        host, port = hc.parse_url(URL).nodes[0]
+        with self.assertRaises(hc.ConnectError) as caught:  # the system's CAs did not sign it
+            await hc.connect(URL, connect_timeout=PATIENCE)
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", str(caught.exception))
+        with self.assertRaises(hc.ConnectError) as caught:  # signed by the CA, but for 127.0.0.1 only
+            await hc.connect(URL.replace(host, "localhost"), connect_timeout=PATIENCE, **TLS)
+        self.assertIn("CERTIFICATE_VERIFY_FAILED", str(caught.exception))
+        self.assertIn("localhost", str(caught.exception))
+
+    async def test_plain_tcp_to_the_tls_port_gets_no_greeting(self):
+        target = hc.parse_url(URL)
+        with self.assertRaises(hc.ConnectError):
+            await hc.connect(target.nodes, user=target.user, password=target.password, connect_timeout=2)
+
+
+@unittest.skipUnless(MTLS_URL and URL and CA_FILE and CLIENT_CERT and CLIENT_KEY,
+                     "HERALD_MTLS_URL and its certificates name no broker (PythonClientTest sets them)")
+class ClientCertificateTest(unittest.IsolatedAsyncioTestCase):
+
+    async def test_a_client_certificate_authenticates_its_cn_without_a_password(self):
+        async with hc.Client(MTLS_URL, ca_file=CA_FILE, cert_file=CLIENT_CERT, key_file=CLIENT_KEY) as client:
+            self.assertEqual(client.user, hc.parse_url(URL).user)  # from the greeting: no auth was sent
+            topic = fresh("mtls")
+            sub = await client.subscribe(topic, from_="earliest")
+            self.assertEqual(await client.publish(topic, "signed"), 1)
+            self.assertEqual((await sub.get(PATIENCE)).data, "signed")
+
+    async def test_without_a_client_certificate_the_handshake_fails(self):
+        with self.assertRaises(hc.ConnectError):
+            await hc.connect(MTLS_URL, ca_file=CA_FILE, connect_timeout=PATIENCE)
+
+
+@unittest.skipUnless(PLAIN_URL, "HERALD_PLAIN_URL names no broker (PythonClientTest sets it)")
+class PlainBrokerTest(unittest.IsolatedAsyncioTestCase):
+
+    async def test_a_plain_loopback_node_without_authentication(self):
+        async with hc.Client(PLAIN_URL) as client:
+            self.assertIsNone(client.user)  # anonymous: protected mode serves loopback clients
+            self.assertIsNone(client._conn.writer.get_extra_info("ssl_object"))
+            topic = fresh("plain")
+            sub = await client.subscribe(topic, from_="earliest")
+            self.assertEqual(await client.publish(topic, "hello"), 1)
+            self.assertEqual((await sub.get(PATIENCE)).data, "hello")
 
 
 if __name__ == "__main__":

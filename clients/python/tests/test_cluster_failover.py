@@ -1,6 +1,8 @@
 """Reconnect and resume across a node's death, on a real cluster: HERALD_CLUSTER_URL lists node A first,
 then node B; HERALD_KILL_PID is node A's process, which this test kills with SIGKILL (PythonClientTest starts
-both nodes as separate JVMs and sets both variables)."""
+both nodes as separate JVMs and sets both variables). When the URL is ``tls://user:password@...`` the nodes
+require auth, so the subscriber must authenticate again on node B before it subscribes again; the CA that
+signed their certificates is HERALD_TEST_CA_FILE."""
 
 import asyncio
 import os
@@ -14,6 +16,7 @@ import herald_client as hc  # noqa: E402
 
 CLUSTER_URL = os.environ.get("HERALD_CLUSTER_URL")
 KILL_PID = int(os.environ.get("HERALD_KILL_PID", "0"))
+CA_FILE = os.environ.get("HERALD_TEST_CA_FILE")
 
 # Messages in all, half before the kill and half after.
 K = 200
@@ -26,12 +29,18 @@ PATIENCE = 40
 class FailoverTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_a_subscriber_of_a_killed_node_resumes_on_another_with_every_message_once_in_order(self):
-        node_a, node_b = hc.parse_addresses(CLUSTER_URL)[:2]
+        target = hc.parse_url(CLUSTER_URL)
+        node_a, node_b = target.nodes[:2]
+        # The nodes are cold JVMs on a loaded machine: a TLS handshake and a bcrypt check may take longer than
+        # the usual 5 s, and this test is about failover, not connect time.
+        options = {"tls": target.tls, "user": target.user, "password": target.password,
+                   "ca_file": CA_FILE if target.tls else None, "connect_timeout": PATIENCE}
         topic = "failover.%s" % uuid.uuid4().hex[:12]
-        subscriber = await hc.connect([node_a, node_b])
-        publisher = await hc.connect([node_b])
+        subscriber = await hc.connect([node_a, node_b], **options)
+        publisher = await hc.connect([node_b], **options)
         try:
             self.assertEqual(subscriber.address, "%s:%d" % node_a)
+            self.assertEqual(subscriber.user, target.user)
             sub = await subscriber.subscribe(topic)
             for n in range(K // 2):
                 await publish(publisher, topic, n)
@@ -48,6 +57,7 @@ class FailoverTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(sub.gaps, [])
             self.assertEqual(subscriber.address, "%s:%d" % node_b)
             self.assertEqual(subscriber.reconnects, 1)
+            self.assertEqual(subscriber.user, target.user)  # authenticated again on node B
         finally:
             await subscriber.close()
             await publisher.close()

@@ -5,8 +5,10 @@ import asyncio
 import json
 import os
 import re
+import ssl
 import sys
 import unittest
+from unittest import mock
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import herald_client as hc  # noqa: E402
@@ -45,9 +47,71 @@ class AddressesTest(unittest.TestCase):
         self.assertEqual(hc.parse_addresses(["a:1", ("b", 2)]), [("a", 1), ("b", 2)])
 
     def test_bad_addresses_are_refused_clearly(self):
-        for bad in ["a:x", "a:0", ":1", "a:1,,b:2", "a:70000"]:
+        for bad in ["a:x", "a:0", ":1", "a:1,,b:2", "a:70000", "http://a:1", "tls://:pw@a:1", "tls://u:pw@"]:
             with self.assertRaises(ValueError, msg=bad):
                 hc.parse_addresses(bad)
+
+    def test_a_tls_url_with_percent_encoded_credentials(self):
+        self.assertEqual(hc.parse_url("tls://al%40ice:p%3Aa%40ss@a:1,b:2"),
+                         hc.Target([("a", 1), ("b", 2)], True, "al@ice", "p:a@ss"))
+        self.assertEqual(hc.parse_url("TLS://bob@h"), hc.Target([("h", 8888)], True, "bob", None))
+        self.assertEqual(hc.parse_url("tcp://u:@h:1"), hc.Target([("h", 1)], False, "u", ""))
+        self.assertEqual(hc.parse_url("h:1"), hc.Target([("h", 1)], False, None, None))
+        self.assertEqual(hc.parse_addresses("tls://u:p@h:1"), [("h", 1)])
+
+    def test_a_password_is_not_repeated_in_errors(self):
+        with self.assertRaises(ValueError) as caught:
+            hc.parse_url("ftp://u:s3cret@h:1")
+        self.assertNotIn("s3cret", str(caught.exception))
+
+
+class OptionsTest(unittest.TestCase):
+
+    def setUp(self):
+        # The suite may run with these set (a user's shell); each test sets what it needs.
+        patcher = mock.patch.dict(os.environ)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        for name in ("HERALD_URL", "HERALD_PASSWORD", "HERALD_TOKEN"):
+            os.environ.pop(name, None)
+
+    def test_credentials_from_the_url_the_options_and_the_environment(self):
+        self.assertIsNone(hc.Client("h:1")._auth)
+        self.assertEqual(hc.Client("tls://u:p@h:1")._auth, {"action": "auth", "user": "u", "password": "p"})
+        self.assertEqual(hc.Client("tls://u:p@h:1", password="q")._auth["password"], "q")
+        self.assertEqual(hc.Client("h:1", user="v", password="q")._auth,
+                         {"action": "auth", "user": "v", "password": "q"})
+        self.assertEqual(hc.Client("h:1", token="t")._auth, {"action": "auth", "token": "t"})
+        os.environ["HERALD_PASSWORD"] = "from-env"
+        os.environ["HERALD_TOKEN"] = "token-from-env"
+        self.assertEqual(hc.Client("tls://u@h:1")._auth["password"], "from-env")
+        self.assertEqual(hc.Client("tls://u:p@h:1")._auth["password"], "p")  # written beats the environment
+        self.assertEqual(hc.Client("h:1")._auth, {"action": "auth", "token": "token-from-env"})
+        self.assertEqual(hc.Client("h:1", user="u")._auth["user"], "u")  # a user named: no token from env
+        os.environ["HERALD_URL"] = "tls://w:x@h:1"
+        self.assertEqual(hc.Client()._auth, {"action": "auth", "user": "w", "password": "x"})
+
+    def test_contradictory_credentials_are_refused(self):
+        with self.assertRaises(ValueError):
+            hc.Client("h:1", user="u")  # no password anywhere
+        with self.assertRaises(ValueError):
+            hc.Client("h:1", user="u", password="p", token="t")
+        with self.assertRaises(ValueError):
+            hc.Client("h:1", password="p")
+
+    def test_tls_checks_the_certificate_and_host_name(self):
+        self.assertIsNone(hc.Client("h:1")._ssl)
+        for client in [hc.Client("tls://h:1"), hc.Client("h:1", tls=True)]:
+            self.assertEqual(client._ssl.verify_mode, ssl.CERT_REQUIRED)
+            self.assertTrue(client._ssl.check_hostname)
+            self.assertEqual(client._ssl.minimum_version, ssl.TLSVersion.TLSv1_2)
+        self.assertIsNone(hc.Client("tls://h:1", tls=False)._ssl)
+        with self.assertRaises(ValueError):
+            hc.Client("h:1", tls=False, ca_file="ca.pem")
+        with self.assertRaises(ValueError):
+            hc.Client("tls://h:1", key_file="key.pem")
+        with self.assertRaises(FileNotFoundError):
+            hc.Client("h:1", ca_file="/nonexistent/ca.pem")  # a ca_file turns TLS on, and must exist
 
 
 class FakeNode:
@@ -273,6 +337,145 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
                 self.assertEqual(caught.exception.detail, "full")
             finally:
                 await client.close()
+
+
+AUTH_GREETING = dict(GREETING, auth="required", auth_timeout_seconds=5)
+
+
+class Recorder:
+    """A scripted node that keeps every frame it read, one list per connection, and answers with
+    ``answer(connection_number, frame)``: a reply frame (its id is added), or None to hang up."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.frames = []
+
+    async def __call__(self, reader, writer):
+        frames = []
+        self.frames.append(frames)
+        while True:
+            frame = await read_frame(reader)
+            frames.append(frame)
+            answer = self.answer(len(self.frames), frame)
+            if answer is None:
+                return
+            reply(writer, dict(answer, id=frame["id"]))
+
+
+def authenticated(frame):
+    return {"status": "authenticated", "user": frame.get("user", "svc")}
+
+
+class AuthTest(unittest.IsolatedAsyncioTestCase):
+
+    async def test_auth_goes_first_on_every_connection_then_the_subscriptions_again(self):
+        def answer(connection, frame):
+            if frame["action"] == "auth":
+                return authenticated(frame)
+            if frame["action"] == "subscribe":
+                return {"status": "subscribed", "topic": frame["topic"], "from": frame["from"]}
+            if connection == 1:
+                return None  # the first connection drops at the first ping
+            return {"status": "pong"}
+
+        recorder = Recorder(answer)
+        async with FakeNode(recorder, AUTH_GREETING) as node:
+            client = await hc.connect([node.address], user="alice", password="pw")
+            try:
+                self.assertEqual(client.user, "alice")
+                await client.subscribe("t", from_=3)
+                with self.assertRaises(hc.ConnectionLostError):
+                    await asyncio.wait_for(client.ping(), PATIENCE)
+                await asyncio.wait_for(client.ping(), PATIENCE)
+                self.assertEqual(client.reconnects, 1)
+            finally:
+                await client.close()
+        auth = {"action": "auth", "user": "alice", "password": "pw"}
+        self.assertEqual([[dict(f, id=None) for f in frames[:2]] for frames in recorder.frames],
+                         [[dict(auth, id=None), {"action": "subscribe", "topic": "t", "from": 3, "id": None}]] * 2)
+
+    async def test_credentials_refused_at_connect_raise_auth_failed_and_no_other_node_is_tried(self):
+        refuse = Recorder(lambda c, frame: {"status": "error", "error": "auth_failed", "detail": "no"})
+        async with FakeNode(refuse, AUTH_GREETING) as first, FakeNode(PONG, AUTH_GREETING) as second:
+            with self.assertRaises(hc.AuthFailedError):
+                await hc.connect([first.address, second.address], token="bad")
+            self.assertEqual((first.connections, second.connections), (1, 0))
+
+    async def test_credentials_refused_on_reconnecting_close_the_client_and_are_raised(self):
+        def answer(connection, frame):
+            if frame["action"] == "auth":
+                if connection == 1:
+                    return authenticated(frame)
+                return {"status": "error", "error": "auth_failed", "detail": "no"}  # the password changed
+            if frame["action"] == "subscribe":
+                return {"status": "subscribed", "topic": frame["topic"], "from": 1}
+            return None
+
+        async with FakeNode(Recorder(answer), AUTH_GREETING) as node:
+            client = await hc.connect([node.address], user="alice", password="pw", backoff_initial=0.01,
+                                      backoff_max=0.01)
+            try:
+                sub = await client.subscribe("t")
+                with self.assertRaises(hc.ConnectionLostError):
+                    await asyncio.wait_for(client.ping(), PATIENCE)  # this hangs up the first connection
+                with self.assertRaises(hc.AuthFailedError):
+                    await sub.get(PATIENCE)
+                with self.assertRaises(hc.AuthFailedError):
+                    await asyncio.wait_for(client.wait_closed(), PATIENCE)
+                with self.assertRaises(hc.AuthFailedError):
+                    await client.publish("t", 1)
+                await asyncio.sleep(0.3)  # thirty backoffs: a client still retrying would have reconnected
+                self.assertEqual(node.connections, 2)
+            finally:
+                await client.close()
+
+    async def test_an_expired_token_ends_the_connection_and_is_raised(self):
+        async def expire(reader, writer):
+            frame = await read_frame(reader)
+            reply(writer, dict(authenticated(frame), id=frame["id"], expires=1))
+            frame = await read_frame(reader)  # the subscribe
+            reply(writer, {"status": "subscribed", "topic": "t", "from": 1, "id": frame["id"]})
+            await read_frame(reader)  # a ping, left unanswered
+            reply(writer, {"status": "error", "error": "token_expired", "detail": "exp passed"})
+
+        async with FakeNode(expire, AUTH_GREETING) as node:
+            client = await hc.connect([node.address], token="t", backoff_initial=0.01)
+            try:
+                sub = await client.subscribe("t")
+                with self.assertRaises(hc.TokenExpiredError):
+                    await asyncio.wait_for(client.ping(), PATIENCE)
+                with self.assertRaises(hc.TokenExpiredError):
+                    await sub.get(PATIENCE)
+                with self.assertRaises(hc.TokenExpiredError):
+                    await client.stats()
+                await asyncio.sleep(0.2)
+                self.assertEqual(node.connections, 1)
+            finally:
+                await client.close()
+
+    async def test_forbidden_fails_only_that_request(self):
+        def answer(connection, frame):
+            if frame["action"] == "auth":
+                return authenticated(frame)
+            if frame["topic"].startswith("secret."):
+                return {"status": "error", "error": "forbidden", "detail": "not for you"}
+            return {"status": "published", "topic": frame["topic"], "seq": 1}
+
+        async with FakeNode(Recorder(answer), AUTH_GREETING) as node:
+            client = await hc.connect([node.address], user="u", password="p")
+            try:
+                with self.assertRaises(hc.ForbiddenError):
+                    await client.publish("secret.x", 1)
+                self.assertEqual(await client.publish("open.x", 1), 1)
+                self.assertEqual(client.reconnects, 0)
+            finally:
+                await client.close()
+
+    async def test_a_node_that_requires_auth_from_a_client_without_credentials_is_auth_required_at_once(self):
+        async with FakeNode(PONG, AUTH_GREETING) as node:
+            with self.assertRaises(hc.AuthRequiredError):
+                await hc.connect([node.address, node.address])
+            self.assertEqual(node.connections, 1)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 package herald;
 
+import herald.auth.Mode;
+import herald.auth.Security;
 import herald.config.HeraldConfig;
 import herald.config.Setting;
 import herald.cluster.ClusterSetup;
@@ -53,6 +55,7 @@ public final class Broker {
   /** True from the moment the client listener is up until a drain starts; readiness reads it. */
   private volatile boolean accepting;
   private Future<Void> drained;
+  private Security security;
 
   private Broker(Vertx vertx, HeraldConfig config) {
     this.vertx = vertx;
@@ -82,6 +85,15 @@ public final class Broker {
 
   private static Future<Broker> start(Vertx vertx, HeraldConfig config, PrometheusMeterRegistry registry) {
     Broker broker = new Broker(vertx, config);
+    Security security;
+    try {
+      security = Security.load(vertx, config);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    broker.security = security;
+    security.bindTo(registry);
+    LOG.info(security.describe());
     AtomicInteger open = new AtomicInteger();
     AtomicInteger nextInstance = new AtomicInteger();
     NodeMetrics metrics = new NodeMetrics(registry, open, () -> clusterMembers(vertx));
@@ -94,12 +106,16 @@ public final class Broker {
     int instances = config.integer(Setting.NET_INSTANCES) > 0
         ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
     JsonObject greeting = broker.greeting();
+    greeting.put("auth", security.mode().greeting());
+    if (security.mode() == Mode.REQUIRED) {
+      greeting.put("auth_timeout_seconds", security.authTimeoutMillis() / 1_000);
+    }
     return vertx.deployVerticle(topics)
         .compose(id -> {
           broker.topicsDeployment = id;
           return vertx.deployVerticle(() -> {
             NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement(),
-                metrics.newNetCounters(), () -> membership(vertx), bus);
+                metrics.newNetCounters(), () -> membership(vertx), bus, security);
             synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
               broker.servers.add(v);
             }
@@ -110,6 +126,7 @@ public final class Broker {
         .compose(id -> {
           broker.netDeployment = id;
           broker.accepting = true;
+          security.watch();
           broker.ops = new OpsVerticle(config.host(), config.integer(Setting.HTTP_PORT), metrics,
               () -> broker.accepting);
           return vertx.deployVerticle(broker.ops)
@@ -210,6 +227,7 @@ public final class Broker {
       long delayMs = config.number(Setting.DRAIN_DELAY_SECONDS) * 1_000;
       LOG.info("herald: draining: not ready" + (delayMs > 0 ? "; accepting for " + delayMs / 1_000 + " s more" : ""));
       Future<?> delay = delayMs > 0 ? vertx.timer(delayMs) : Future.succeededFuture();
+      security.stop();
       drained = delay
           .compose(v -> {
             LOG.info("herald: draining: stopped accepting; telling clients shutting_down");

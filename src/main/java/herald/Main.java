@@ -1,6 +1,7 @@
 package herald;
 
 import herald.bench.BenchCommand;
+import herald.cli.PasswdCommand;
 import herald.cli.PubCommand;
 import herald.cli.StatsCommand;
 import herald.cli.SubCommand;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A JSON-over-TCP publish/subscribe broker.",
-    subcommands = {Main.Serve.class, PubCommand.class, SubCommand.class, StatsCommand.class, BenchCommand.class})
+    subcommands = {Main.Serve.class, PubCommand.class, SubCommand.class, StatsCommand.class, BenchCommand.class,
+        PasswdCommand.class})
 public final class Main implements Callable<Integer> {
 
   private static final Logger LOG = Logger.getLogger("herald");

@@ -26,6 +26,9 @@ import picocli.CommandLine.Spec;
         "  taskset -c 1 java -jar target/herald.jar bench latency --port 19999 --rate 10000 --messages 200000",
         "  taskset -c 1 java -jar target/herald.jar bench idle    --port 19999 --connections 10000 --broker-pid $BROKER",
         "",
+        "Against a broker with TLS and users (see bench/run.sh MODES):",
+        "  HERALD_PASSWORD=... java -jar target/herald.jar bench fanout --port 19999 --ca tls.crt --user bench",
+        "",
         "Every scenario stops at --messages or --duration-seconds, whichever comes first (plus --drain-seconds).",
         "Exit status: 0 when every message arrived in order with no error or disconnect, 1 otherwise, 2 on setup failure."})
 public final class BenchCommand implements Callable<Integer> {
@@ -68,6 +71,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Throughput(common, "fanout", publishers, subscribers, flood.messages, flood.size, flood.window,
           flood.warmupMessages).run();
     }
@@ -84,6 +90,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Throughput(common, "fanin", publishers, subscribers, flood.messages, flood.size, flood.window,
           flood.warmupMessages).run();
     }
@@ -107,6 +116,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Latency(common, messages, rate, size, window, warmupMessages, timeline).run();
     }
   }
@@ -127,6 +139,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+      if (!common.securityUsable()) {
+        return 2;
+      }
       return new Idle(common, connections, topics > 0 ? topics : connections, holdSeconds, brokerPid).run();
     }
   }

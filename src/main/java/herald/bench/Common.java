@@ -1,6 +1,7 @@
 package herald.bench;
 
 import herald.cli.Target;
+import herald.cli.SecurityOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -19,6 +20,13 @@ final class Common {
   int port() {
     return target.addresses().get(0).port();
   }
+
+  /** --user/--password/--token and --tls/--ca/--cert/--key, as every client command takes them. */
+  @Mixin
+  SecurityOptions securityOptions;
+
+  /** What those options give the connections; set by {@link #securityUsable()} before any connection. */
+  Security security = Security.NONE;
 
   @Option(names = "--sub-port", defaultValue = "0",
       description = "Port the subscribers connect to, e.g. another node of a cluster; publishers use --port (default: --port).")
@@ -39,6 +47,17 @@ final class Common {
 
   @Option(names = "--quiet", description = "No progress line on stderr.")
   boolean quiet;
+
+  /** Reads the security options (the CA and key files) before any connection; says on stderr what is wrong. */
+  boolean securityUsable() {
+    try {
+      security = Security.from(securityOptions.resolve(target.url(), System.getenv()));
+      return true;
+    } catch (IllegalArgumentException e) {
+      System.err.println("herald bench: " + e.getMessage());
+      return false;
+    }
+  }
 
   /** A topic name no earlier run used, so seqs start at 1 and retained messages from warm-ups are not replayed. */
   static String freshTopic(String scenario) {

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 final class Frames {
 
   /** What a line is, from its first bytes. */
-  enum Kind { MESSAGE, PUBLISHED, SUBSCRIBED, CONNECTED, ERROR, OTHER }
+  enum Kind { MESSAGE, PUBLISHED, SUBSCRIBED, CONNECTED, AUTHENTICATED, ERROR, OTHER }
 
   private static final int STATUS_VALUE = "{\"status\":\"".length();
   private static final byte[] SEQ = ascii(",\"seq\":");
@@ -65,6 +65,7 @@ final class Frames {
       case 'p' -> b[from + STATUS_VALUE + 1] == 'u' ? Kind.PUBLISHED : Kind.OTHER; // not "pong"
       case 's' -> Kind.SUBSCRIBED;
       case 'c' -> Kind.CONNECTED;
+      case 'a' -> Kind.AUTHENTICATED;
       case 'e' -> Kind.ERROR;
       default -> Kind.OTHER;
     };

@@ -1,7 +1,6 @@
 package herald.bench;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +38,7 @@ final class Idle {
     long capEnd = start + common.durationSeconds * 1_000_000_000L;
     Progress progress = new Progress("idle", common.quiet, start);
     String failure = null;
-    try (Loop loop = new Loop(common.host(), common.port())) {
+    try (Loop loop = new Loop(common.host(), common.port(), common.security)) {
       int subscribed = 0;
       while (subscribed < connections && failure == null) {
         long now = System.nanoTime();
@@ -50,8 +49,8 @@ final class Idle {
         if (subs.size() < connections && subs.size() - subscribed < IN_FLIGHT) {
           try {
             Subscriber s = new Subscriber(null, 0);
-            s.peer = loop.connect(512, s); // idle readers need only a small buffer on our side
-            s.peer.write(ByteBuffer.wrap(Frames.subscribe(prefix + "." + (subs.size() % topics))), null);
+            // Idle readers need only a small buffer on our side.
+            s.peer = loop.connect(512, s, Frames.subscribe(prefix + "." + (subs.size() % topics)));
             subs.add(s);
           } catch (IOException e) {
             failure = "connect " + (subs.size() + 1) + " failed: " + e.getMessage() + " (ulimit -n?)";

@@ -81,15 +81,17 @@ final class Latency {
     byte[] frame = Frames.ascii(Frames.publishHead(topic) + Frames.stringOfSize(size) + "}\n");
     int stampAt = Frames.publishHead(topic).length() + 1;
     ByteBuffer out = ByteBuffer.wrap(frame);
-    try (Loop loop = new Loop(common.host(), common.port())) {
+    try (Loop loop = new Loop(common.host(), common.port(), common.security)) {
       Subscriber sub = new Subscriber(this::record, Subscriber.messageFrameBytes(topic, size));
-      sub.peer = loop.connect(common.subscriberPort(), 256 * 1024, sub);
-      sub.peer.write(ByteBuffer.wrap(Frames.subscribe(topic)), null);
-      if (!Setup.await(loop, () -> sub.subscribed, 10, "the subscriber to subscribe")) {
+      sub.peer = loop.connect(common.subscriberPort(), 256 * 1024, sub, Frames.subscribe(topic));
+      if (!Setup.await(loop, () -> sub.subscribed, Setup.SECONDS, "the subscriber to subscribe")) {
         return 2;
       }
       Publisher acks = new Publisher(frame, 1, 0); // used only to count replies; sending is paced here
-      acks.peer = loop.connect(64 * 1024, acks);
+      acks.peer = loop.connect(64 * 1024, acks, null);
+      if (!Setup.ready(loop, Setup.SECONDS)) {
+        return 2;
+      }
 
       long periodNs = 1_000_000_000L / rate;
       long start = System.nanoTime();
@@ -247,9 +249,12 @@ final class Latency {
     if (disconnected) {
       System.out.printf("  DISCONNECTED   %s%n", List.of(String.valueOf(sub.peer.closedBecause), String.valueOf(acks.peer.closedBecause)));
     }
+    System.out.printf("  security       TLS %s, auth %s%n", acks.peer.transport(),
+        acks.peer.sentAuth ? "sent by both connections" : "none");
     System.out.printf("RESULT scenario=latency rate=%d size=%d sent=%d measured=%d delivered=%d loss=%d p50_us=%.1f p99_us=%.1f "
-            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s%n", rate, size, sent, histogram.getTotalCount(), sub.seqs.received, loss,
-        pct(50), pct(99), pct(99.9), histogram.getMaxValue() / 1e3, sub.seqs.clean(), errors.size(), capped);
+            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s tls=%s auth=%s%n", rate, size, sent,
+        histogram.getTotalCount(), sub.seqs.received, loss, pct(50), pct(99), pct(99.9), histogram.getMaxValue() / 1e3,
+        sub.seqs.clean(), errors.size(), capped, acks.peer.transport(), acks.peer.sentAuth);
     return loss == 0 && sub.seqs.clean() && errors.isEmpty() && !disconnected ? 0 : 1;
   }
 

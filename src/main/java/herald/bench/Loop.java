@@ -3,12 +3,15 @@ package herald.bench;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
 /**
  * A single-threaded selector loop over every connection of a scenario. One thread is all the generator
@@ -19,27 +22,47 @@ final class Loop implements AutoCloseable {
   private final Selector selector;
   private final String host;
   private final int port;
+  private final Security security;
   private final List<Peer> peers = new ArrayList<>();
 
-  Loop(String host, int port) throws IOException {
+  Loop(String host, int port, Security security) throws IOException {
     this.selector = Selector.open();
     this.host = host;
     this.port = port;
+    this.security = security;
   }
 
-  /** Connects (blocking: the kernel completes loopback handshakes at once) and registers a new peer. */
-  Peer connect(int readBufferBytes, Peer.Lines lines) throws IOException {
-    return connect(port, readBufferBytes, lines);
+  /**
+   * Connects (blocking: the kernel completes loopback TCP handshakes at once; a TLS handshake then runs in
+   * the loop) and registers a new peer, which sends {@code auth} first when the options ask for it, then
+   * {@code first} (a request, or null). Replies come in request order, so pipelining them is safe.
+   */
+  Peer connect(int readBufferBytes, Peer.Lines lines, byte[] first) throws IOException {
+    return connect(port, readBufferBytes, lines, first);
   }
 
   /** The same, to another port of the same host (a subscriber on another node of a cluster). */
-  Peer connect(int port, int readBufferBytes, Peer.Lines lines) throws IOException {
+  Peer connect(int port, int readBufferBytes, Peer.Lines lines, byte[] first) throws IOException {
     SocketChannel ch = SocketChannel.open();
     ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
     ch.connect(new InetSocketAddress(host, port));
-    Peer p = new Peer(peers.size(), selector, ch, readBufferBytes, lines);
+    SSLContext context = security.sslContext();
+    Tls tls = context == null ? null : new Tls(context, host, port, ch);
+    Peer p = new Peer(peers.size(), selector, ch, tls, readBufferBytes, lines);
     peers.add(p);
+    byte[] auth = security.authFrame();
+    byte[] requests = auth == null ? first : first == null ? auth : concat(auth, first);
+    p.sentAuth = auth != null;
+    if (requests != null) {
+      p.write(ByteBuffer.wrap(requests), null);
+    }
     return p;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] ab = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, ab, a.length, b.length);
+    return ab;
   }
 
   List<Peer> peers() {

@@ -8,7 +8,10 @@ import java.nio.channels.SocketChannel;
 
 /**
  * One non-blocking client connection: splits what it reads into lines in place (no copies, no strings) and
- * writes one buffer at a time. Used only from the {@link Loop} thread.
+ * writes one buffer at a time, over plain TCP or through {@link Tls}. Used only from the {@link Loop} thread.
+ *
+ * <p>The plaintext path is the socket read and write straight from and into the peer's own buffers, as
+ * before TLS existed; TLS costs it one test of a final field per call.
  */
 final class Peer {
 
@@ -28,6 +31,7 @@ final class Peer {
 
   final int index;
   private final SocketChannel channel;
+  private final Tls tls; // null: plain TCP
   private final SelectionKey key;
   private final byte[] in;
   private final ByteBuffer inBuf;
@@ -36,15 +40,40 @@ final class Peer {
   private Runnable onDrained;
   private int scanned; // bytes of the partial line already searched for a newline
   String closedBecause;
+  /** Set by the {@link Lines}: the greeting arrived (so the TLS handshake, if any, is over). */
+  boolean greeted;
+  /** Set by the {@link Loop}: this connection sent {@code auth} first. */
+  boolean sentAuth;
+  /** Set by the {@link Lines}: the broker answered the {@code auth} with {@code authenticated}. */
+  boolean authenticated;
+  /** Set by the {@link Lines}: the code of the first error the broker sent, to say why a setup failed. */
+  String firstError;
 
-  Peer(int index, Selector selector, SocketChannel channel, int readBufferBytes, Lines lines) throws IOException {
+  /** @param tls the connection's TLS, or null for plain TCP */
+  Peer(int index, Selector selector, SocketChannel channel, Tls tls, int readBufferBytes, Lines lines)
+      throws IOException {
     this.index = index;
     this.channel = channel;
+    this.tls = tls;
     this.lines = lines;
-    this.in = new byte[readBufferBytes];
+    // Through TLS a whole record must fit in what is free of the buffer, or it cannot be unwrapped.
+    this.in = new byte[tls == null ? readBufferBytes : readBufferBytes + tls.recordBytes()];
     this.inBuf = ByteBuffer.wrap(in);
     channel.configureBlocking(false);
     this.key = channel.register(selector, SelectionKey.OP_READ, this);
+    if (tls != null) {
+      tlsWritten(tls.advance()); // the ClientHello
+    }
+  }
+
+  /** Greeted, and authenticated if it asked to be: the scenario may start. */
+  boolean ready() {
+    return greeted && (authenticated || !sentAuth);
+  }
+
+  /** How this connection is secured, for the report: "none", or the TLS protocol and cipher suite. */
+  String transport() {
+    return tls == null ? "none" : tls.agreed();
   }
 
   boolean closed() {
@@ -55,7 +84,7 @@ final class Peer {
   void readable() {
     int n;
     try {
-      n = channel.read(inBuf);
+      n = tls == null ? channel.read(inBuf) : tls.read(inBuf);
     } catch (IOException e) {
       close("read failed: " + e.getMessage());
       return;
@@ -64,6 +93,14 @@ final class Peer {
       close("closed by the broker");
       return;
     }
+    split();
+    if (tls != null) {
+      tlsReadable();
+    }
+  }
+
+  /** Hands on every complete line in the read buffer and keeps the partial one at its front. */
+  private void split() {
     int end = inBuf.position();
     int start = 0;
     int i = scanned;
@@ -90,6 +127,38 @@ final class Peer {
     scanned = Math.min(i, end) - start;
   }
 
+  /**
+   * After a TLS read: unwraps the records it took off the socket but had no room for (the selector will not
+   * report them again), then carries on with a write that waited for the handshake or for its answers.
+   */
+  private void tlsReadable() {
+    try {
+      while (!closed() && tls.unreadRecords()) {
+        if (tls.unwrap(inBuf) == 0 && tls.unreadRecords()) { // no room for one record beside the partial line
+          close("a line longer than the " + (in.length - tls.recordBytes()) + "-byte read buffer (TLS)");
+          return;
+        }
+        split();
+      }
+      if (!closed()) {
+        if (out != null) {
+          writable();
+        } else {
+          tlsWritten(tls.advance());
+        }
+      }
+    } catch (IOException e) {
+      close("TLS failed: " + e.getMessage());
+    }
+  }
+
+  /** Asks for writability while TLS has ciphertext the socket did not take. */
+  private void tlsWritten(boolean done) {
+    if (!done && tls.wantsWritable()) {
+      key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+    }
+  }
+
   /** True while an earlier write has not been fully taken by the socket. */
   boolean busy() {
     return out != null;
@@ -103,29 +172,46 @@ final class Peer {
     if (closed()) {
       return;
     }
+    boolean done;
     try {
-      channel.write(buf);
+      if (tls == null) {
+        channel.write(buf);
+        done = !buf.hasRemaining();
+      } else {
+        done = tls.write(buf);
+      }
     } catch (IOException e) {
       close("write failed: " + e.getMessage());
       return;
     }
-    if (buf.hasRemaining()) {
+    if (!done) {
       out = buf;
       onDrained = drained;
-      key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+      // Through TLS a write can also wait for the handshake, which a read moves on (see tlsReadable).
+      if (tls == null || tls.wantsWritable()) {
+        key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+      }
     }
   }
 
   void writable() {
+    boolean done;
     try {
-      channel.write(out);
+      if (tls == null) {
+        channel.write(out);
+        done = !out.hasRemaining();
+      } else {
+        done = out != null ? tls.write(out) : tls.advance();
+      }
     } catch (IOException e) {
       close("write failed: " + e.getMessage());
       return;
     }
-    if (!out.hasRemaining()) {
-      out = null;
+    if (done || tls != null && !tls.wantsWritable()) {
       key.interestOps(SelectionKey.OP_READ);
+    }
+    if (done && out != null) {
+      out = null;
       Runnable r = onDrained;
       onDrained = null;
       if (r != null) {

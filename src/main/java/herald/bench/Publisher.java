@@ -35,10 +35,20 @@ final class Publisher implements Peer.Lines {
     switch (Frames.kind(b, from, to)) {
       case PUBLISHED -> acked++;
       case ERROR -> {
+        String code = Frames.errorCode(b, from, to);
+        if (p.firstError == null) {
+          p.firstError = code;
+        }
+        if (p.sentAuth && !p.authenticated) {
+          errors.merge(code, 1, Integer::sum); // the auth's answer, not a publish's: nothing to count off the window
+          return;
+        }
         acked++; // answered, though not published: it no longer counts against the window
-        errors.merge(Frames.errorCode(b, from, to), 1, Integer::sum);
+        errors.merge(code, 1, Integer::sum);
       }
-      default -> { } // the greeting
+      case CONNECTED -> p.greeted = true;
+      case AUTHENTICATED -> p.authenticated = true;
+      default -> { }
     }
   }
 

@@ -48,8 +48,16 @@ final class Subscriber implements Peer.Lines {
         }
       }
       case SUBSCRIBED -> subscribed = true;
-      case ERROR -> errors.merge(Frames.errorCode(b, from, to), 1, Integer::sum);
-      default -> { } // the greeting
+      case ERROR -> {
+        String code = Frames.errorCode(b, from, to);
+        if (p.firstError == null) {
+          p.firstError = code;
+        }
+        errors.merge(code, 1, Integer::sum);
+      }
+      case CONNECTED -> p.greeted = true;
+      case AUTHENTICATED -> p.authenticated = true;
+      default -> { }
     }
   }
 }

@@ -55,22 +55,24 @@ final class Throughput {
     byte[] frame = Frames.ascii(Frames.publishHead(topic) + Frames.stringOfSize(size) + "}\n");
     List<Subscriber> subs = new ArrayList<>();
     List<Publisher> pubs = new ArrayList<>();
-    try (Loop loop = new Loop(common.host(), common.port())) {
+    try (Loop loop = new Loop(common.host(), common.port(), common.security)) {
       for (int i = 0; i < subscribers; i++) {
         Subscriber s = new Subscriber(null, Subscriber.messageFrameBytes(topic, size));
         // A large read buffer: fewer read calls per delivered message.
-        s.peer = loop.connect(common.subscriberPort(), 1 << 20, s);
-        s.peer.write(java.nio.ByteBuffer.wrap(Frames.subscribe(topic)), null);
+        s.peer = loop.connect(common.subscriberPort(), 1 << 20, s, Frames.subscribe(topic));
         subs.add(s);
       }
-      if (!Setup.await(loop, () -> subs.stream().allMatch(s -> s.subscribed), 10, "subscribers to subscribe")) {
+      if (!Setup.await(loop, () -> subs.stream().allMatch(s -> s.subscribed), Setup.SECONDS, "subscribers to subscribe")) {
         return 2;
       }
       for (int i = 0; i < publishers; i++) {
         long quota = messages / publishers + (i < messages % publishers ? 1 : 0);
         Publisher p = new Publisher(frame, window, quota);
-        p.peer = loop.connect(64 * 1024, p);
+        p.peer = loop.connect(64 * 1024, p, null);
         pubs.add(p);
+      }
+      if (!Setup.ready(loop, Setup.SECONDS)) {
+        return 2;
       }
 
       long start = System.nanoTime();
@@ -191,10 +193,14 @@ final class Throughput {
       }
     }
     System.out.printf("  errors         %s%n", errors.isEmpty() ? "none" : errors);
+    String tls = pubs.get(0).peer.transport();
+    boolean auth = pubs.get(0).peer.sentAuth;
+    System.out.printf("  security       TLS %s, auth %s%n", tls, auth ? "sent by every connection" : "none");
     System.out.printf("RESULT scenario=%s publishers=%d subscribers=%d size=%d published=%d delivered=%d "
-            + "delivered_per_s=%.0f published_per_s=%.0f loss=%d in_order=%s errors=%d disconnects=%d capped=%s%n",
+            + "delivered_per_s=%.0f published_per_s=%.0f loss=%d in_order=%s errors=%d disconnects=%d capped=%s "
+            + "tls=%s auth=%s%n",
         name, publishers, subscribers, size, published, delivered, delivered / deliverSecs, published / publishSecs,
-        loss, ordered, errors.values().stream().mapToInt(Integer::intValue).sum(), disconnects, capped);
+        loss, ordered, errors.values().stream().mapToInt(Integer::intValue).sum(), disconnects, capped, tls, auth);
     return loss == 0 && ordered && errors.isEmpty() && disconnects == 0 ? 0 : 1;
   }
 }

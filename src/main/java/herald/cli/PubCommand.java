@@ -36,6 +36,8 @@ import picocli.CommandLine.Spec;
         "  herald pub news '{\"headline\":\"Rates cut\",\"tags\":[\"eu\"]}'",
         "  tail -f app.log | herald pub --raw --quiet logs.app",
         "  HERALD_URL=node1:8888,node2:8888 herald pub news hello",
+        "  herald pub --tls --ca ca.crt --user alice orders.eu '{\"id\":1}'   # password from $HERALD_PASSWORD",
+        "  HERALD_URL=tls://alice:s3cret@node1:8888,node2:8888 herald pub news hello",
         "",
         "Exit status: 0 when every message was published; 1 when no node is reachable or a publish is refused",
         "(one line on stderr per refusal, with its line number; after one, no further line is read, and the",
@@ -46,6 +48,9 @@ public final class PubCommand implements Callable<Integer> {
 
   @Mixin
   Target target;
+
+  @Mixin
+  SecurityOptions security;
 
   @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic, e.g. news or orders.eu.created.")
   String topic;
@@ -76,7 +81,7 @@ public final class PubCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (BlockingHerald session = BlockingHerald.connect(ClientOptions.of(target.addresses()))) {
+    try (BlockingHerald session = BlockingHerald.connect(security.clientOptions(target.url()))) {
       if (message != null) {
         return report(publish(session.async(), message), 1, out, err);
       }

@@ -2,7 +2,6 @@ package herald.cli;
 
 import herald.Main;
 import herald.client.BlockingHerald;
-import herald.client.ClientOptions;
 import herald.client.From;
 import herald.client.Subscription;
 import java.io.PrintWriter;
@@ -30,14 +29,21 @@ import picocli.CommandLine.Spec;
         "  herald sub news --from earliest --count 10",
         "  herald sub news --last 5 | jq -c .data",
         "  HERALD_URL=node1:8888,node2:8888 herald sub orders.eu.created --from 42",
+        "  herald sub --tls --ca ca.crt --user alice news          # password from $HERALD_PASSWORD",
+        "  herald sub --ca ca.crt --cert alice.crt --key alice.key news   # mutual TLS: the certificate names the user",
+        "  HERALD_TOKEN=$(cat token.jwt) herald sub --tls news",
         "",
         "A gap (messages no longer stored when resuming) is reported on stderr, and printing carries on.",
-        "Exit status: 0 after --count messages; 1 when no node is reachable or the subscription is refused",
-        "(one line on stderr); 2 on bad usage. Without --count it runs until interrupted."})
+        "Exit status: 0 after --count messages; 1 when no node is reachable, the subscription is refused",
+        "(forbidden...) or the credentials are (auth_failed, token_expired: one line on stderr); 2 on bad usage.",
+        "Without --count it runs until interrupted."})
 public final class SubCommand implements Callable<Integer> {
 
   @Mixin
   Target target;
+
+  @Mixin
+  SecurityOptions security;
 
   @Parameters(index = "0", paramLabel = "TOPIC", description = "The topic, e.g. news or orders.eu.created.")
   String topic;
@@ -70,7 +76,7 @@ public final class SubCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     CompletableFuture<Integer> done = new CompletableFuture<>();
     AtomicLong printed = new AtomicLong();
-    try (BlockingHerald session = BlockingHerald.connect(ClientOptions.of(target.addresses()))) {
+    try (BlockingHerald session = BlockingHerald.connect(security.clientOptions(target.url()))) {
       session.async().gapHandler(gap -> {
         err.println("herald sub: " + gap);
         err.flush();

@@ -1,6 +1,7 @@
 package herald.cli;
 
 import herald.client.Address;
+import herald.client.HeraldUrl;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -9,8 +10,9 @@ import picocli.CommandLine.Option;
  * Which broker a command talks to, shared by every client command: {@code --host}/{@code --port}, else
  * {@code HERALD_URL}, else {@code 127.0.0.1:8888}.
  *
- * <p>{@code HERALD_URL} is {@code [tcp://]host:port[,host:port...]}: several nodes of one cluster, tried in
- * order, so one variable serves both a laptop and a cluster.
+ * <p>{@code HERALD_URL} is {@code [tcp://|tls://][user:password@]host:port[,host:port...]}: several nodes of one
+ * cluster, tried in order, so one variable serves both a laptop and a cluster. Its TLS flag and credentials
+ * are read by {@link SecurityOptions}.
  */
 public final class Target {
 
@@ -26,17 +28,30 @@ public final class Target {
   }
 
   List<Address> addresses(Map<String, String> env) {
-    String url = env.get("HERALD_URL");
-    List<Address> fromUrl = url == null || url.isBlank() ? List.of() : parse(url);
-    if (host == null && port == null && !fromUrl.isEmpty()) {
-      return fromUrl;
-    }
-    // An explicit --host or --port wins; the part not given comes from HERALD_URL's first node, or the default.
-    Address first = fromUrl.isEmpty() ? new Address(Address.DEFAULT_HOST, Address.DEFAULT_PORT) : fromUrl.get(0);
-    return List.of(new Address(host != null ? host : first.host(), port != null ? port : first.port()));
+    return url(env).nodes();
   }
 
-  /** Parses {@code [tcp://]host:port[,host:port...]}; a node without a port gets 8888. */
+  /** The nodes to try, in order (never empty), with HERALD_URL's TLS flag and credentials, if any. */
+  public HeraldUrl url() {
+    return url(System.getenv());
+  }
+
+  HeraldUrl url(Map<String, String> env) {
+    String url = env.get("HERALD_URL");
+    HeraldUrl parsed = url == null || url.isBlank() ? null : HeraldUrl.parse(url);
+    if (parsed == null) {
+      parsed = new HeraldUrl(List.of(new Address(Address.DEFAULT_HOST, Address.DEFAULT_PORT)), false, null, null);
+    }
+    if (host == null && port == null) {
+      return parsed;
+    }
+    // An explicit --host or --port wins; the part not given comes from HERALD_URL's first node, or the default.
+    Address first = parsed.nodes().get(0);
+    Address chosen = new Address(host != null ? host : first.host(), port != null ? port : first.port());
+    return new HeraldUrl(List.of(chosen), parsed.tls(), parsed.user(), parsed.password());
+  }
+
+  /** Parses {@code [tcp://|tls://][user:password@]host:port[,host:port...]}; a node without a port gets 8888. */
   public static List<Address> parse(String url) {
     return Address.parseList(url);
   }

@@ -1,12 +1,26 @@
 package herald.client;
 
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * The nodes a {@link HeraldClient} may use and every limit it works within. Each default says why it has its
- * value; every one can be changed.
+ * The nodes a {@link HeraldClient} may use, how it proves who it is, and every limit it works within. Each
+ * default says why it has its value; every one can be changed.
+ *
+ * <p><b>Security.</b> {@link #credentials} (a user and password) or {@link #token} (a JWT), never both, are
+ * sent in an {@code auth} request on every new connection, before anything else. {@link #tls} encrypts the
+ * connection with Vert.x's own TLS, trusting the JVM's default trust store unless {@link #trustedCa} names a
+ * CA; {@link #clientCertificate} adds a certificate for nodes that require one (its CN is the user, so no
+ * credentials are needed then). The server's host name is checked against its certificate unless
+ * {@link #verifyHost} is turned off.
  */
 public final class ClientOptions {
 
@@ -64,6 +78,14 @@ public final class ClientOptions {
   private Duration pongTimeout = DEFAULT_PONG_TIMEOUT;
   private Duration disconnectedWait = DEFAULT_DISCONNECTED_WAIT;
   private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+  private String user;
+  private String password;
+  private String token;
+  private boolean tls;
+  private Path trustedCa;
+  private Path clientCert;
+  private Path clientKey;
+  private boolean verifyHost = true;
 
   private ClientOptions(List<Address> nodes) {
     if (nodes.isEmpty()) {
@@ -72,9 +94,20 @@ public final class ClientOptions {
     this.nodes = List.copyOf(nodes);
   }
 
-  /** {@code [tcp://]host:port[,host:port...]}, the form of {@code HERALD_URL}: the nodes, tried in order. */
-  public static ClientOptions of(String nodes) {
-    return new ClientOptions(Address.parseList(nodes));
+  /**
+   * {@code [tcp://|tls://][user:password@]host:port[,host:port...]}, the form of {@code HERALD_URL}: the nodes,
+   * tried in order; {@code tls://} turns TLS on, and a user and password become the {@link #credentials}.
+   */
+  public static ClientOptions of(String url) {
+    HeraldUrl parsed = HeraldUrl.parse(url);
+    ClientOptions options = new ClientOptions(parsed.nodes()).tls(parsed.tls());
+    if (parsed.user() != null) {
+      if (parsed.password() == null) {
+        throw new IllegalArgumentException("HERALD_URL names user '" + parsed.user() + "' but no password (user:password@)");
+      }
+      options.credentials(parsed.user(), parsed.password());
+    }
+    return options;
   }
 
   public static ClientOptions of(List<Address> nodes) {
@@ -156,6 +189,112 @@ public final class ClientOptions {
   public ClientOptions connectTimeout(Duration timeout) {
     this.connectTimeout = positive(timeout, "connect timeout");
     return this;
+  }
+
+  /** Sends {@code auth} with this user and password on each connection; not with {@link #token}. */
+  public ClientOptions credentials(String user, String password) {
+    if (user == null || user.isBlank()) {
+      throw new IllegalArgumentException("the user must not be empty");
+    }
+    if (password == null) {
+      throw new IllegalArgumentException("user '" + user + "' needs a password");
+    }
+    if (token != null) {
+      throw new IllegalArgumentException("give a user and password or a token, not both");
+    }
+    this.user = user;
+    this.password = password;
+    return this;
+  }
+
+  /** Sends {@code auth} with this JWT on each connection; not with {@link #credentials}. */
+  public ClientOptions token(String token) {
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException("the token must not be empty");
+    }
+    if (user != null) {
+      throw new IllegalArgumentException("give a user and password or a token, not both");
+    }
+    this.token = token;
+    return this;
+  }
+
+  /** The user of {@link #credentials}, or null. */
+  public String user() {
+    return user;
+  }
+
+  /** True when each connection starts with an {@code auth} request. */
+  public boolean authenticates() {
+    return user != null || token != null;
+  }
+
+  /** TLS on or off; a {@link #trustedCa} or a {@link #clientCertificate} turns it on by itself. */
+  public ClientOptions tls(boolean on) {
+    this.tls = on;
+    return this;
+  }
+
+  public boolean tls() {
+    return tls || trustedCa != null || clientCert != null;
+  }
+
+  /** Trusts server certificates signed by the CA in this PEM file, instead of the JVM's trust store; turns TLS on. */
+  public ClientOptions trustedCa(Path caPem) {
+    this.trustedCa = readable(caPem, "CA file");
+    return this;
+  }
+
+  /** Presents this certificate and its private key (PEM files) to nodes that require one; turns TLS on. */
+  public ClientOptions clientCertificate(Path certPem, Path keyPem) {
+    this.clientCert = readable(certPem, "client certificate file");
+    this.clientKey = readable(keyPem, "client key file");
+    return this;
+  }
+
+  /**
+   * Whether the server's certificate must name the host connected to (on by default). Turning it off lets
+   * anyone with a certificate from a trusted CA stand in for the node; only for a CA of your own.
+   */
+  public ClientOptions verifyHost(boolean on) {
+    this.verifyHost = on;
+    return this;
+  }
+
+  /** The {@code auth} request line, newline included; only when {@link #authenticates()}. */
+  Buffer authFrame() {
+    JsonObject f = new JsonObject().put("action", "auth");
+    if (token != null) {
+      f.put("token", token);
+    } else {
+      f.put("user", user).put("password", password);
+    }
+    return f.toBuffer().appendByte((byte) '\n');
+  }
+
+  /** The socket settings: Vert.x's own TLS when asked for, with the PEM files as given. */
+  NetClientOptions netClientOptions() {
+    NetClientOptions net = new NetClientOptions()
+        .setConnectTimeout((int) connectTimeout.toMillis())
+        .setTcpNoDelay(true);
+    if (!tls()) {
+      return net;
+    }
+    net.setSsl(true).setHostnameVerificationAlgorithm(verifyHost ? "HTTPS" : "");
+    if (trustedCa != null) {
+      net.setTrustOptions(new PemTrustOptions().addCertPath(trustedCa.toString()));
+    }
+    if (clientCert != null) {
+      net.setKeyCertOptions(new PemKeyCertOptions().setCertPath(clientCert.toString()).setKeyPath(clientKey.toString()));
+    }
+    return net;
+  }
+
+  private static Path readable(Path file, String what) {
+    if (file == null || !Files.isReadable(file) || Files.isDirectory(file)) {
+      throw new IllegalArgumentException(what + " " + file + " is not a readable file");
+    }
+    return file;
   }
 
   private static int atLeastOne(int n, String what) {

@@ -11,7 +11,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,6 +39,16 @@ import java.util.logging.Logger;
  * <p><b>Subscriptions</b> survive reconnects: on each new connection the client subscribes again from the
  * last seq it delivered + 1, so there is no gap and no duplicate while the topic still holds the messages.
  * When it does not, the gap goes to {@link #gapHandler}.
+ *
+ * <p><b>Authentication.</b> With {@link ClientOptions#credentials} or {@link ClientOptions#token}, every new
+ * connection sends {@code auth} right after the greeting and waits for {@code authenticated} before it
+ * subscribes again and sends what waits, so those run with the user's permissions. Two refusals end the
+ * client, as {@link #close()} would, because trying again cannot help: {@code auth_failed} (on connecting to
+ * any node, or later, when the user was removed) and {@code token_expired}. Requests waiting, every
+ * subscription's {@link Subscription#ended()}, and every later call then fail with that exception; a publish
+ * in flight fails as {@link HeraldException.OutcomeUnknown} with it as the cause. {@link #failure()} completes
+ * with it too. To outlive a token, make a new client with a fresh one. {@code forbidden} fails just the
+ * publish or subscribe it answers.
  */
 public final class HeraldClient {
 
@@ -63,6 +72,10 @@ public final class HeraldClient {
   private long reconnectTimer = -1;
   private Future<Void> closing;
   private Thread loop;
+  /** Why the client ended by itself (auth_failed, token_expired); null while it runs or after close(). */
+  private HeraldException finalError;
+  private final Promise<HeraldException> failure = Promise.promise();
+  private volatile String user;
   private volatile Handler<Gap> gapHandler = gap -> LOG.warning("herald client: " + gap);
 
   private HeraldClient(Vertx vertx, ClientOptions options) {
@@ -70,9 +83,7 @@ public final class HeraldClient {
     this.context = vertx.getOrCreateContext();
     this.options = options;
     this.nodes = options.nodes();
-    this.net = vertx.createNetClient(new NetClientOptions()
-        .setConnectTimeout((int) options.connectTimeout().toMillis())
-        .setTcpNoDelay(true));
+    this.net = vertx.createNetClient(options.netClientOptions());
     this.backoff = new Backoff(options.reconnectMin(), options.reconnectMax());
   }
 
@@ -90,6 +101,22 @@ public final class HeraldClient {
   /** The id of the node this client is connected to, or null while it is not connected. */
   public String node() {
     return node;
+  }
+
+  /**
+   * The user the node says this client acts as (from {@code authenticated}, or its certificate); null when
+   * anonymous or not connected.
+   */
+  public String user() {
+    return user;
+  }
+
+  /**
+   * Completes with {@link HeraldException.AuthFailed} or {@link HeraldException.TokenExpired} if the client
+   * ends because of one (see Authentication above); never completes otherwise.
+   */
+  public Future<HeraldException> failure() {
+    return failure.future();
   }
 
   /** Receives every gap in a subscription's messages; the default logs a warning. */
@@ -128,7 +155,7 @@ public final class HeraldClient {
         Objects.requireNonNull(handler));
     onLoop(() -> {
       if (closed) {
-        s.subscribed.fail(new HeraldException.ClientClosed("the client is closed"));
+        s.subscribed.fail(whyClosed());
       } else if (subscriptions.containsKey(topic)) {
         // The broker would confirm a second subscribe and ignore its start: say so instead.
         s.subscribed.fail(new IllegalStateException("already subscribed to '" + topic + "'; unsubscribe first"));
@@ -169,6 +196,13 @@ public final class HeraldClient {
     Request r = Request.ping();
     onLoop(() -> enqueue(r));
     return r.pong.future();
+  }
+
+  /** The node's description of itself ({@code {"status":"stats",...}}, docs/protocol.md), as it sent it. */
+  public Future<JsonObject> stats() {
+    Request r = Request.stats();
+    onLoop(() -> enqueue(r));
+    return r.stats.future();
   }
 
   /**
@@ -216,11 +250,16 @@ public final class HeraldClient {
     }
   }
 
+  /** Tries each node once; the failure of the last one tried is the cause of NotConnected. */
   private void firstConnect(int i, List<String> failures, Promise<HeraldClient> done) {
+    firstConnect(i, failures, null, done);
+  }
+
+  private void firstConnect(int i, List<String> failures, Throwable last, Promise<HeraldClient> done) {
     if (i == nodes.size()) {
       closed = true;
       net.close();
-      done.fail(HeraldException.NotConnected.cannotConnect(failures));
+      done.fail(HeraldException.NotConnected.cannotConnect(failures, last));
       return;
     }
     Link.open(vertx, net, nodes.get(i), options, events).onComplete(ar -> {
@@ -228,9 +267,14 @@ public final class HeraldClient {
         next = (i + 1) % nodes.size();
         connected(ar.result());
         done.complete(this);
+      } else if (ar.cause() instanceof HeraldException.AuthFailed refused) {
+        // The same credentials on another node of the cluster would be refused the same way.
+        closed = true;
+        net.close();
+        done.fail(refused);
       } else {
-        failures.add(HeraldException.NotConnected.failure(nodes.get(i), ar.cause().getMessage()));
-        firstConnect(i + 1, failures, done);
+        failures.add(HeraldException.NotConnected.failure(nodes.get(i), describe(ar.cause())));
+        firstConnect(i + 1, failures, ar.cause(), done);
       }
     });
   }
@@ -251,7 +295,10 @@ public final class HeraldClient {
     Address address = nodes.get(next);
     next = (next + 1) % nodes.size();
     Link.open(vertx, net, address, options, events).onComplete(ar -> {
-      if (ar.failed()) {
+      if (ar.failed() && ar.cause() instanceof HeraldException.AuthFailed refused && !closed) {
+        LOG.warning("herald client: " + address + " refused the credentials: " + refused.getMessage() + "; stopping");
+        stop(refused);
+      } else if (ar.failed()) {
         LOG.fine(() -> "herald client: " + address + " refused: " + ar.cause().getMessage());
         backoff.failed();
         if (!closed) {
@@ -268,6 +315,7 @@ public final class HeraldClient {
   private void connected(Link l) {
     link = l;
     node = l.node();
+    user = l.user();
     backoff.succeeded();
     LOG.fine(() -> "herald client: connected to node " + node + " at " + l.address());
     for (Subscription s : subscriptions.values()) {
@@ -287,11 +335,11 @@ public final class HeraldClient {
 
   private void enqueue(Request r) {
     if (closed) {
-      r.fail(new HeraldException.ClientClosed("the client is closed"));
+      r.fail(whyClosed());
       return;
     }
-    if (r.kind == Request.Kind.PING && connected()) {
-      send(r); // a ping does not wait behind publishes waiting for a slot: it checks the connection
+    if ((r.kind == Request.Kind.PING || r.kind == Request.Kind.STATS) && connected()) {
+      send(r); // does not wait behind publishes waiting for a slot: a ping checks the connection
       return;
     }
     if (r.kind == Request.Kind.PUBLISH) {
@@ -378,6 +426,50 @@ public final class HeraldClient {
     }
   }
 
+  /**
+   * A connection failure in one line. Vert.x reports every TLS failure as "Failed to create SSL connection";
+   * the reason (an unknown CA, a host name the certificate does not name) is the innermost cause.
+   */
+  static String describe(Throwable e) {
+    if (!(e instanceof javax.net.ssl.SSLException)) {
+      return e.getMessage();
+    }
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return "TLS handshake failed: " + root.getMessage();
+  }
+
+  /** What a call made after the client ended fails with. */
+  private HeraldException whyClosed() {
+    return finalError != null ? finalError : new HeraldException.ClientClosed("the client is closed");
+  }
+
+  /**
+   * Ends the client because of {@code why} (auth_failed, token_expired): like close(), but everything waiting
+   * fails with {@code why}, so the caller learns the reason wherever it waits.
+   */
+  private void stop(HeraldException why) {
+    closed = true;
+    finalError = why;
+    vertx.cancelTimer(reconnectTimer);
+    waiting.forEach(r -> {
+      vertx.cancelTimer(r.waitTimer);
+      r.fail(why);
+    });
+    waiting.clear();
+    waitingPublishes = 0;
+    for (Subscription s : subscriptions.values()) {
+      vertx.cancelTimer(s.waitTimer);
+      s.subscribed.tryFail(why);
+      s.end(why);
+    }
+    subscriptions.clear();
+    closing = net.close();
+    failure.complete(why);
+  }
+
   private HeraldException notConnected() {
     return new HeraldException.NotConnected("no node of " + nodes + " was reachable within "
         + options.disconnectedWait() + " (disconnectedWait)", null);
@@ -461,6 +553,8 @@ public final class HeraldClient {
         case SUBSCRIBE -> "subscribed";
         case UNSUBSCRIBE -> "unsubscribed";
         case PING, HEARTBEAT -> "pong";
+        case STATS -> "stats";
+        case AUTH -> "authenticated";
       };
       if (error == null && !expected.equals(status)) {
         link.fail(new IllegalStateException("node " + node + " answered " + r.describe() + " with " + frame));
@@ -498,6 +592,14 @@ public final class HeraldClient {
             LOG.warning("herald client: node " + node + " refused a heartbeat ping: " + error.getMessage());
           }
         }
+        case STATS -> {
+          if (error == null) {
+            r.stats.complete(frame);
+          } else {
+            r.stats.fail(error);
+          }
+        }
+        case AUTH -> { } // answered inside the link, before the client has it
       }
     }
 
@@ -508,6 +610,8 @@ public final class HeraldClient {
       }
       link = null;
       node = null;
+      user = null;
+      boolean refused = reason instanceof HeraldException.AuthFailed || reason instanceof HeraldException.TokenExpired;
       List<Request> again = new ArrayList<>();
       for (Request r : unanswered) {
         switch (r.kind) {
@@ -520,12 +624,18 @@ public final class HeraldClient {
                   reason));
             }
           }
-          case PING -> again.add(r);
+          case PING, STATS -> {
+            if (refused) {
+              r.fail(reason);
+            } else {
+              again.add(r); // changes nothing on the node: safe to ask the next one
+            }
+          }
           case UNSUBSCRIBE -> {
             forget(r.subscription, null); // the next connection does not subscribe again: done
             r.unsubscribed.complete();
           }
-          case SUBSCRIBE, HEARTBEAT -> { } // subscriptions are all sent again on the next connection
+          case SUBSCRIBE, HEARTBEAT, AUTH -> { } // subscriptions are all sent again on the next connection
         }
       }
       for (int i = again.size() - 1; i >= 0; i--) {
@@ -540,6 +650,12 @@ public final class HeraldClient {
         waiting.forEach(r -> r.fail(e));
         waiting.clear();
         waitingPublishes = 0;
+        return;
+      }
+      if (refused) {
+        LOG.warning("herald client: node " + l.node() + " at " + l.address() + " ended the session ("
+            + reason.getMessage() + "); stopping");
+        stop((HeraldException) reason);
         return;
       }
       LOG.info("herald client: connection to node " + l.node() + " at " + l.address() + " lost ("

@@ -267,8 +267,8 @@ public abstract class HeraldException extends RuntimeException {
      * (after {@code not_connected: }) when no node could be reached, so {@code pub}, {@code sub} and
      * {@code stats} say it alike.
      */
-    public static NotConnected cannotConnect(java.util.List<String> failures) {
-      return new NotConnected("cannot connect to " + String.join("; ", failures), null);
+    public static NotConnected cannotConnect(java.util.List<String> failures, Throwable cause) {
+      return new NotConnected("cannot connect to " + String.join("; ", failures), cause);
     }
 
     /** One node's part of {@link #cannotConnect}: {@code host:port (why)}, the address said once. */

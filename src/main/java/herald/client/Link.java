@@ -20,6 +20,12 @@ import java.util.List;
  * liveness check. What the replies mean is {@link HeraldClient}'s business. Used only on the client's event
  * loop.
  *
+ * <p>With credentials, {@code auth} is part of opening the link: it is sent right after the greeting, and the
+ * link is handed to the client only once the node answered {@code authenticated}. Nothing is pipelined
+ * behind it, so a refused {@code auth} ({@code auth_failed}, which ends the connection) leaves no publish
+ * with an unknown outcome, and every request the client sends runs with the user's permissions. The cost
+ * is one round trip per connection.
+ *
  * <p>Replies are matched to requests <b>by order</b>, not by {@code id}: the broker answers each connection's
  * requests in the order it read them (docs/protocol.md, Framing), so a FIFO of requests in flight is all
  * the bookkeeping needed, and frames carry no id the broker must echo.
@@ -58,6 +64,7 @@ final class Link {
   private NetSocket socket;
   private RecordParser parser;
   private String node;
+  private String user;
   private long maxFrameBytes = Long.MAX_VALUE;
   private int publishesInFlight;
   private long lastSentNanos;
@@ -76,7 +83,10 @@ final class Link {
     this.events = events;
   }
 
-  /** Connects and waits for the greeting; fails with the node's refusal or the connection's error. */
+  /**
+   * Connects, waits for the greeting and, with credentials, for {@code authenticated}; fails with the node's
+   * refusal ({@link HeraldException.AuthFailed} among them) or the connection's error.
+   */
   static Future<Link> open(Vertx vertx, NetClient net, Address address, ClientOptions options, Events events) {
     Link link = new Link(address, vertx, options, events);
     return net.connect(address.port(), address.host()).compose(link::start);
@@ -95,8 +105,9 @@ final class Link {
     });
     socket.exceptionHandler(this::fail);
     socket.closeHandler(v -> onClosed());
-    greetingTimer = vertx.setTimer(options.connectTimeout().toMillis(), t -> fail(
-        new HeraldException.NotConnected(address + " sent no greeting within " + options.connectTimeout(), null)));
+    greetingTimer = vertx.setTimer(options.connectTimeout().toMillis(), t -> fail(new HeraldException.NotConnected(
+        address + (node == null ? " sent no greeting" : " did not answer auth") + " within " + options.connectTimeout(),
+        null)));
     return greeted.future();
   }
 
@@ -107,6 +118,11 @@ final class Link {
   /** The node's id, from its greeting. */
   String node() {
     return node;
+  }
+
+  /** The user this connection acts as: from the auth reply, or the greeting's certificate user; else null. */
+  String user() {
+    return user;
   }
 
   long maxFrameBytes() {
@@ -167,6 +183,10 @@ final class Link {
       greeting(frame);
       return;
     }
+    if (!greeted.future().isComplete() && "message".equals(frame.getString("type"))) {
+      fail(new IllegalStateException(address + " pushed a message before authentication: " + line));
+      return;
+    }
     if ("message".equals(frame.getString("type"))) {
       events.message(frame, line.toString());
       return;
@@ -187,6 +207,13 @@ final class Link {
     } else if (r.kind == Request.Kind.HEARTBEAT) {
       heartbeatOutstanding = false;
     }
+    if (r.kind == Request.Kind.AUTH) {
+      authenticated(frame);
+      return;
+    }
+    if (!greeted.future().isComplete()) {
+      return; // a heartbeat's pong while auth is pending: nobody waits for it
+    }
     events.reply(r, frame);
     if (closeWhenAnswered && inFlight.isEmpty()) {
       socket.close();
@@ -194,7 +221,6 @@ final class Link {
   }
 
   private void greeting(JsonObject frame) {
-    vertx.cancelTimer(greetingTimer);
     if ("error".equals(frame.getString("status"))) {
       fail(HeraldException.fromWire(frame.getString("error"), frame.getString("detail")));
       return;
@@ -212,7 +238,26 @@ final class Link {
     }
     long tickMillis = Math.max(10, Math.min(options.heartbeatInterval().toMillis(), options.pongTimeout().toMillis()) / 4);
     tickTimer = vertx.setPeriodic(tickMillis, t -> tick());
+    user = frame.getString("user");
+    if (options.authenticates()) {
+      send(Request.auth(options.authFrame())); // the connect timeout still runs: it bounds the reply too
+      return;
+    }
+    vertx.cancelTimer(greetingTimer);
     greeted.complete(this);
+  }
+
+  private void authenticated(JsonObject reply) {
+    String status = reply.getString("status");
+    if ("authenticated".equals(status)) {
+      user = reply.getString("user");
+      vertx.cancelTimer(greetingTimer);
+      greeted.complete(this);
+    } else if ("error".equals(status)) {
+      fail(HeraldException.fromWire(reply.getString("error"), reply.getString("detail")));
+    } else {
+      fail(new IllegalStateException(address + " answered auth with " + reply));
+    }
   }
 
   /**

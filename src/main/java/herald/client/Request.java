@@ -8,9 +8,10 @@ import java.time.Duration;
 /** One request of the client's, waiting to be sent or for its reply; touched only on the client's event loop. */
 final class Request {
 
-  enum Kind { PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PING, HEARTBEAT }
+  enum Kind { PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PING, HEARTBEAT, STATS, AUTH }
 
   private static final Buffer PING_FRAME = Buffer.buffer("{\"action\":\"ping\"}\n");
+  private static final Buffer STATS_FRAME = Buffer.buffer("{\"action\":\"stats\"}\n");
 
   final Kind kind;
   /** The line sent, newline included. */
@@ -19,6 +20,7 @@ final class Request {
   final Promise<Long> published;
   final Promise<Duration> pong;
   final Promise<Void> unsubscribed;
+  final Promise<JsonObject> stats;
   final Subscription subscription;
   /** For a subscribe: the start asked for on this connection. */
   final From from;
@@ -28,12 +30,18 @@ final class Request {
 
   private Request(Kind kind, Buffer frame, String topic, Promise<Long> published, Promise<Duration> pong,
       Promise<Void> unsubscribed, Subscription subscription, From from) {
+    this(kind, frame, topic, published, pong, unsubscribed, null, subscription, from);
+  }
+
+  private Request(Kind kind, Buffer frame, String topic, Promise<Long> published, Promise<Duration> pong,
+      Promise<Void> unsubscribed, Promise<JsonObject> stats, Subscription subscription, From from) {
     this.kind = kind;
     this.frame = frame;
     this.topic = topic;
     this.published = published;
     this.pong = pong;
     this.unsubscribed = unsubscribed;
+    this.stats = stats;
     this.subscription = subscription;
     this.from = from;
   }
@@ -48,6 +56,15 @@ final class Request {
 
   static Request heartbeat() {
     return new Request(Kind.HEARTBEAT, PING_FRAME, null, null, null, null, null, null);
+  }
+
+  static Request stats() {
+    return new Request(Kind.STATS, STATS_FRAME, null, null, null, null, Promise.promise(), null, null);
+  }
+
+  /** The link's own {@code auth}, answered before the connection is handed to the client. */
+  static Request auth(Buffer frame) {
+    return new Request(Kind.AUTH, frame, null, null, null, null, null, null, null);
   }
 
   static Request subscribe(Subscription s, From from) {
@@ -67,7 +84,8 @@ final class Request {
       case PUBLISH -> published.tryFail(e);
       case PING -> pong.tryFail(e);
       case UNSUBSCRIBE -> unsubscribed.tryFail(e);
-      case SUBSCRIBE, HEARTBEAT -> { } // a subscription's waiter is the Subscription's own promise
+      case STATS -> stats.tryFail(e);
+      case SUBSCRIBE, HEARTBEAT, AUTH -> { } // a subscription's waiter is the Subscription's own promise
     }
   }
 
@@ -77,6 +95,8 @@ final class Request {
       case SUBSCRIBE -> "subscribe to '" + topic + "'";
       case UNSUBSCRIBE -> "unsubscribe from '" + topic + "'";
       case PING, HEARTBEAT -> "ping";
+      case STATS -> "stats";
+      case AUTH -> "auth"; // never the frame: it holds the password or token
     };
   }
 }

@@ -18,7 +18,7 @@ public sealed interface Frame extends Decoded {
   /** The request's {@code "action"}. */
   Action action();
 
-  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, STATS }
+  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, STATS, AUTH }
 
   record Subscribe(String id, String topic, Replay replay) implements Frame {
     @Override
@@ -54,6 +54,23 @@ public sealed interface Frame extends Decoded {
     @Override
     public Action action() {
       return Action.STATS;
+    }
+  }
+
+  /**
+   * Authentication: {@code user} with {@code password}, or {@code token} alone (the other fields null). Its
+   * {@code toString} hides the secrets, so that a logged frame never shows them.
+   */
+  record Auth(String id, String user, String password, String token) implements Frame {
+    @Override
+    public Action action() {
+      return Action.AUTH;
+    }
+
+    @Override
+    public String toString() {
+      return "Auth[id=" + id + ", user=" + user + (password != null ? ", password=***" : "")
+          + (token != null ? ", token=***" : "") + "]";
     }
   }
 }

@@ -33,12 +33,14 @@ public final class FrameDecoder {
   private static final JsonFactory JSON = JsonFactory.builder().build();
 
   // Field bits, so that "is this field allowed for this action" is one mask test.
-  private static final int F_ACTION = 1, F_ID = 2, F_TOPIC = 4, F_MESSAGE = 8, F_FROM = 16, F_LAST = 32;
+  private static final int F_ACTION = 1, F_ID = 2, F_TOPIC = 4, F_MESSAGE = 8, F_FROM = 16, F_LAST = 32,
+      F_USER = 64, F_PASSWORD = 128, F_TOKEN = 256;
   private static final int ALLOWED_SUBSCRIBE = F_ACTION | F_ID | F_TOPIC | F_FROM | F_LAST;
   private static final int ALLOWED_UNSUBSCRIBE = F_ACTION | F_ID | F_TOPIC;
   private static final int ALLOWED_PUBLISH = F_ACTION | F_ID | F_TOPIC | F_MESSAGE;
   private static final int ALLOWED_PING = F_ACTION | F_ID;
   private static final int ALLOWED_STATS = F_ACTION | F_ID;
+  private static final int ALLOWED_AUTH = F_ACTION | F_ID | F_USER | F_PASSWORD | F_TOKEN;
 
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
       .onMalformedInput(CodingErrorAction.REPORT)
@@ -103,6 +105,8 @@ public final class FrameDecoder {
     JsonToken actionToken = null, topicToken = null, idToken = null, messageToken = null;
     JsonToken fromToken = null, lastToken = null;
     String fromText = null;
+    String user = null, password = null, token = null;
+    JsonToken userToken = null, passwordToken = null, tokenToken = null;
     long fromSeq = 0, last = 0;
     int messageStart = 0, messageEnd = 0;
     String unknownField = null;
@@ -160,6 +164,21 @@ public final class FrameDecoder {
           lastToken = v;
           last = v == JsonToken.VALUE_NUMBER_INT ? clampedLong(p) : -1;
         }
+        case "user" -> {
+          seen = mark(seen, F_USER, p);
+          userToken = v;
+          user = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        case "password" -> {
+          seen = mark(seen, F_PASSWORD, p);
+          passwordToken = v;
+          password = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        case "token" -> {
+          seen = mark(seen, F_TOKEN, p);
+          tokenToken = v;
+          token = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
         default -> {
           if (unknownField == null) {
             unknownField = name;
@@ -186,11 +205,12 @@ public final class FrameDecoder {
       case "publish" -> ALLOWED_PUBLISH;
       case "ping" -> ALLOWED_PING;
       case "stats" -> ALLOWED_STATS;
+      case "auth" -> ALLOWED_AUTH;
       default -> 0;
     };
     if (allowed == 0) {
       return new DecodeError(id, ErrorCode.UNKNOWN_ACTION,
-          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish, ping or stats");
+          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish, ping, stats or auth");
     }
     if (unknownField != null) {
       return new DecodeError(id, ErrorCode.UNKNOWN_FIELD, "field \"" + unknownField + "\" is not part of the protocol");
@@ -204,6 +224,9 @@ public final class FrameDecoder {
     }
     if (action.equals("stats")) {
       return new Frame.Stats(id);
+    }
+    if (action.equals("auth")) {
+      return auth(id, userToken, user, passwordToken, password, tokenToken, token);
     }
     if (topicToken == null) {
       return new DecodeError(id, ErrorCode.MISSING_TOPIC, action + " needs a \"topic\"");
@@ -247,6 +270,30 @@ public final class FrameDecoder {
         return new Frame.Subscribe(id, topic, Replay.LIVE);
       }
     }
+  }
+
+  /** {@code user} with {@code password}, or {@code token} alone; each a non-empty string. */
+  private static Decoded auth(String id, JsonToken userToken, String user, JsonToken passwordToken, String password,
+      JsonToken tokenToken, String token) {
+    if (tokenToken != null) {
+      if (userToken != null || passwordToken != null) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD, "auth takes \"token\" alone, or \"user\" with \"password\"");
+      }
+      if (token == null || token.isEmpty()) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD, "token must be a non-empty string");
+      }
+      return new Frame.Auth(id, null, null, token);
+    }
+    if (userToken == null || passwordToken == null) {
+      return new DecodeError(id, ErrorCode.INVALID_FIELD, "auth needs \"user\" with \"password\", or \"token\"");
+    }
+    if (user == null || user.isEmpty()) {
+      return new DecodeError(id, ErrorCode.INVALID_FIELD, "user must be a non-empty string");
+    }
+    if (password == null) {
+      return new DecodeError(id, ErrorCode.INVALID_FIELD, "password must be a string");
+    }
+    return new Frame.Auth(id, user, password, null);
   }
 
   /**
@@ -296,7 +343,10 @@ public final class FrameDecoder {
     if ((bits & F_TOPIC) != 0) return "topic";
     if ((bits & F_MESSAGE) != 0) return "message";
     if ((bits & F_FROM) != 0) return "from";
-    return "last";
+    if ((bits & F_LAST) != 0) return "last";
+    if ((bits & F_USER) != 0) return "user";
+    if ((bits & F_PASSWORD) != 0) return "password";
+    return "token";
   }
 
   private static String describe(JsonToken t) {

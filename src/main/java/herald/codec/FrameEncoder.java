@@ -111,7 +111,23 @@ public final class FrameEncoder {
    * is raw JSON text and is appended as it came.
    */
   public static Buffer stats(String id, JsonObject fields) {
-    String body = new JsonObject().put("status", "stats").mergeIn(fields).encode();
+    return object(id, new JsonObject().put("status", "stats").mergeIn(fields));
+  }
+
+  /**
+   * {@code {"status":"authenticated","user":U}}, with {@code "expires"} (seconds since the epoch) when the
+   * token has an {@code exp}: {@code expires} 0 means none.
+   */
+  public static Buffer authenticated(String id, String user, long expires) {
+    JsonObject reply = new JsonObject().put("status", "authenticated").put("user", user);
+    if (expires > 0) {
+      reply.put("expires", expires);
+    }
+    return object(id, reply);
+  }
+
+  private static Buffer object(String id, JsonObject reply) {
+    String body = reply.encode();
     // Without its closing brace: end() appends the id, then closes the object.
     return end(Buffer.buffer(body.substring(0, body.length() - 1), "UTF-8"), id);
   }

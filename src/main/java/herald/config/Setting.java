@@ -45,7 +45,15 @@ public enum Setting {
       "Address this node binds and advertises for cluster traffic, event bus and Hazelcast (the pod IP in Kubernetes); empty: chosen by Hazelcast."),
   EVENTBUS_PORT(0, 0, 65_535, "Event-bus TCP port; 0 picks a free one."),
   BACKUP_COUNT(1, 0, 6,
-      "Synchronous copies of each topic queue on other nodes; a publish is acknowledged once all are written.");
+      "Synchronous copies of each topic queue on other nodes; a publish is acknowledged once all are written."),
+  TLS_CERT("", null, null, "PEM certificate (chain) of the client listener; with TLS_KEY, the client port speaks only TLS 1.2/1.3."),
+  TLS_KEY("", null, null, "PEM private key of TLS_CERT (PKCS#8 or PKCS#1, as cert-manager writes tls.key)."),
+  TLS_CLIENT_CA("", null, null, "PEM CA that client certificates must chain to; set, every client needs one, and its CN names a user of USERS_FILE."),
+  USERS_FILE("", null, null, "JSON file of users: bcrypt password hashes and publish/subscribe permissions; re-read when it changes."),
+  JWT_KEYS("", null, null, "PEM public key(s) or a JWKS file whose RS256/ES256 signatures make a token valid."),
+  ALLOW_ANONYMOUS("false", null, null,
+      "true serves clients that do not authenticate, with every permission; false (protected mode) serves them only on loopback when no users or keys are set."),
+  AUTH_TIMEOUT_SECONDS(5, 1, 3_600, "A connection that must authenticate and has not done so after this long is closed.");
 
   private final Object defaultValue;
   private final Long min;

@@ -1,5 +1,8 @@
 package herald.net;
 
+import herald.auth.Identity;
+import herald.auth.Permissions;
+import herald.auth.Security;
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
 import herald.bus.LocalBus;
@@ -14,6 +17,7 @@ import herald.codec.FrameEncoder;
 import herald.codec.LineSplitter;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -48,6 +52,13 @@ final class Connection {
    */
   static final int OUT_MIN_BATCH_BYTES = 512;
 
+  /**
+   * How long after a failed {@code auth} the connection is closed. Each guess then costs a client a second
+   * and a new connection (a TLS handshake, where TLS is on), which slows down brute force without a lockout
+   * that an attacker could use to lock real users out.
+   */
+  static final long AUTH_FAILURE_CLOSE_DELAY_MS = 1_000;
+
   private final Vertx vertx;
   private final LocalBus bus;
   private final NetSocket socket;
@@ -67,10 +78,24 @@ final class Connection {
   private boolean paused;
   private boolean closing;
   private boolean closed;
+  private final Security security;
+  /** Who this connection is: null until it authenticates where authentication is required. */
+  private Identity identity;
+  private PermissionCache permissionCache;
+  /** Requests read while an {@code auth} is being checked: carried out after it, with what it grants. */
+  private List<Deferred> deferred;
+  private long authTimer = -1;
+  private long expiryTimer = -1;
+  /** After a failed auth the close waits for its timer, not for the replies to drain. */
+  private boolean closeOnTimer;
+
+  private record Deferred(int slot, Frame frame) {}
 
   Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters,
-      NodeStats stats, LocalBus bus) {
+      NodeStats stats, LocalBus bus, Security security, Identity identity) {
     this.vertx = vertx;
+    this.security = security;
+    this.identity = identity;
     this.bus = bus;
     this.stats = stats;
     this.counters = counters;
@@ -92,6 +117,13 @@ final class Connection {
     });
     socket.setWriteQueueMaxSize(limits.maxOutboundBytes());
     socket.handler(this::onRead);
+    if (identity == null) {
+      authTimer = vertx.setTimer(security.authTimeoutMillis(), t -> authTimedOut());
+    }
+  }
+
+  Identity identity() {
+    return identity;
   }
 
   ConnRef ref() {
@@ -136,9 +168,33 @@ final class Connection {
       return;
     }
     Frame frame = (Frame) decoded;
+    if (deferred != null) {
+      deferred.add(new Deferred(slot, frame));
+      return;
+    }
+    dispatch(slot, frame);
+  }
+
+  private void dispatch(int slot, Frame frame) {
+    if (identity == null && frame.action() != Frame.Action.PING && frame.action() != Frame.Action.AUTH) {
+      replies.fill(slot, FrameEncoder.error(frame.id(), ErrorCode.AUTH_REQUIRED,
+          "authenticate first: {\"action\":\"auth\",\"user\":...,\"password\":...} or {\"action\":\"auth\",\"token\":...}"));
+      return;
+    }
     switch (frame.action()) {
       case PING -> replies.fill(slot, FrameEncoder.pong(frame.id()));
-      case PUBLISH, SUBSCRIBE, UNSUBSCRIBE -> forward(slot, frame);
+      case AUTH -> authenticate(slot, (Frame.Auth) frame);
+      case PUBLISH -> {
+        if (permitted(slot, frame, ((Frame.Publish) frame).topic(), true)) {
+          forward(slot, frame);
+        }
+      }
+      case SUBSCRIBE -> {
+        if (permitted(slot, frame, ((Frame.Subscribe) frame).topic(), false)) {
+          forward(slot, frame);
+        }
+      }
+      case UNSUBSCRIBE -> forward(slot, frame);
       case STATS -> {
         sendBatch(); // the topic verticle takes its messages in order: this read's earlier requests count first
         stats.reply(frame.id()).onSuccess(reply -> {
@@ -147,6 +203,147 @@ final class Connection {
           flush();
         });
       }
+    }
+  }
+
+  /** Whether this connection may publish ({@code publish}) or subscribe to {@code topic}; answers forbidden if not. */
+  private boolean permitted(int slot, Frame frame, String topic, boolean publish) {
+    Permissions p = security.permissions(identity);
+    if (p == Permissions.ALL) {
+      return true; // anonymous where that is allowed: no lookup at all
+    }
+    if (p != null) {
+      if (permissionCache == null) {
+        permissionCache = new PermissionCache();
+      }
+      if (publish ? permissionCache.mayPublish(p, topic) : permissionCache.maySubscribe(p, topic)) {
+        return true;
+      }
+    }
+    String action = publish ? "publish" : "subscribe";
+    security.forbidden(action);
+    replies.fill(slot, FrameEncoder.error(frame.id(), ErrorCode.FORBIDDEN, p == null
+        ? "user " + identity.user() + " is no longer in the users file"
+        : "user " + identity.user() + " may not " + action + (publish ? " to " : " to ") + topic));
+    return false;
+  }
+
+  /**
+   * Checks credentials off the event loop; the requests read meanwhile wait in {@code deferred}, so that a
+   * client may pipeline {@code auth} and what it wants to do next.
+   */
+  private void authenticate(int slot, Frame.Auth auth) {
+    deferred = new ArrayList<>();
+    var check = auth.token() != null ? security.token(auth.token()) : security.password(auth.user(), auth.password());
+    check.onComplete(ar -> authenticated(slot, auth, ar));
+  }
+
+  private void authenticated(int slot, Frame.Auth auth, AsyncResult<Identity> ar) {
+    List<Deferred> waiting = deferred;
+    deferred = null;
+    if (closed) {
+      return;
+    }
+    if (closing) { // the node is draining: answer nothing more, but let the drain see every slot filled
+      replies.fill(slot, Buffer.buffer());
+      waiting.forEach(d -> replies.fill(d.slot(), Buffer.buffer()));
+      replies.drain(this::append);
+      flush();
+      return;
+    }
+    Identity fresh = ar.succeeded() ? ar.result() : null;
+    if (fresh == null || (identity != null && identity != Identity.ANONYMOUS && !identity.user().equals(fresh.user()))) {
+      security.failure(fresh == null ? ar.cause().getMessage() : "other_user");
+      failAuth(slot, auth.id(), fresh == null ? "authentication failed"
+          : "this connection is authenticated as " + identity.user() + " and cannot become " + fresh.user());
+      return;
+    }
+    identity = fresh;
+    cancelTimers();
+    if (fresh.expiresAtMillis() > 0) {
+      long left = Math.max(1, fresh.expiresAtMillis() - System.currentTimeMillis());
+      expiryTimer = vertx.setTimer(left, t -> tokenExpired(fresh));
+    }
+    replies.fill(slot, FrameEncoder.authenticated(auth.id(), fresh.user(), fresh.expiresAtMillis() / 1_000));
+    for (int i = 0; i < waiting.size(); i++) {
+      Deferred d = waiting.get(i);
+      if (deferred != null) { // another auth among them: the rest wait for that one
+        deferred.add(d);
+      } else {
+        dispatch(d.slot(), d.frame());
+      }
+    }
+    sendBatch();
+    replies.drain(this::append);
+    flush();
+  }
+
+  /** Answers {@code auth_failed} in order, stops reading, and closes a second later. */
+  private void failAuth(int slot, String id, String detail) {
+    closing = true;
+    closeOnTimer = true;
+    cancelTimers();
+    lines.stop();
+    socket.pause();
+    replies.fill(slot, FrameEncoder.error(id, ErrorCode.AUTH_FAILED, detail));
+    replies.drain(this::append);
+    flush();
+    vertx.setTimer(AUTH_FAILURE_CLOSE_DELAY_MS, t -> close());
+  }
+
+  private void authTimedOut() {
+    authTimer = -1;
+    if (identity == null && !closing) {
+      security.failure("timeout");
+      endNow(ErrorCode.AUTH_REQUIRED, "no successful auth within " + security.authTimeoutMillis() / 1_000
+          + " s of connecting (HERALD_AUTH_TIMEOUT_SECONDS)");
+    }
+  }
+
+  private void tokenExpired(Identity token) {
+    expiryTimer = -1;
+    if (identity == token && !closed) {
+      security.failure("token_expired");
+      endNow(ErrorCode.TOKEN_EXPIRED, "the token of " + token.user() + " expired; connect and auth with a fresh one");
+    }
+  }
+
+  /** The users file no longer has this connection's user. */
+  void userRemoved() {
+    if (!closed) {
+      security.failure("user_removed");
+      endNow(ErrorCode.AUTH_FAILED, "user " + identity.user() + " was removed from the users file");
+    }
+  }
+
+  /**
+   * Sends {@code code} ahead of any reply still pending and closes: for events that are not answers to a
+   * request (a timer ran out, the user was removed), where waiting for in-flight replies could wait forever.
+   */
+  private void endNow(ErrorCode code, String detail) {
+    closing = true;
+    lines.stop();
+    append(FrameEncoder.error(null, code, detail));
+    Buffer data = out;
+    out = null;
+    socket.write(data);
+    close();
+  }
+
+  /** Cancels this connection's timers; the NetServer verticle calls it once the socket has closed. */
+  void closed() {
+    closed = true;
+    cancelTimers();
+  }
+
+  private void cancelTimers() {
+    if (authTimer >= 0) {
+      vertx.cancelTimer(authTimer);
+      authTimer = -1;
+    }
+    if (expiryTimer >= 0) {
+      vertx.cancelTimer(expiryTimer);
+      expiryTimer = -1;
     }
   }
 
@@ -203,7 +400,7 @@ final class Connection {
         return;
       }
     }
-    if (closing && replies.pending() == 0) {
+    if (closing && replies.pending() == 0 && !closeOnTimer) {
       close();
       return;
     }

@@ -1,5 +1,8 @@
 package herald.net;
 
+import herald.auth.Identity;
+import herald.auth.Security;
+import herald.auth.Users;
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
 import herald.bus.LocalBus;
@@ -17,6 +20,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.ServerSSLOptions;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.function.Consumer;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,8 +49,6 @@ public final class NetServerVerticle extends VerticleBase {
   /** How often idle connections are looked for; the idle timeout is honoured to within this. */
   static final long IDLE_SWEEP_MS = 1_000;
 
-  private static final Logger LOG = Logger.getLogger("herald.net");
-
   private final Limits limits;
   private final JsonObject greeting;
   private final AtomicInteger open;
@@ -60,6 +67,10 @@ public final class NetServerVerticle extends VerticleBase {
   private LocalBus.Registration consumer;
   private int nextId;
   private long sweepTimer;
+  private final Security security;
+  private Consumer<Users> usersListener;
+  private Consumer<ServerSSLOptions> tlsListener;
+  private static final Logger LOG = Logger.getLogger("herald");
 
   /**
    * @param open the node-wide count of open connections, shared by all instances
@@ -68,8 +79,9 @@ public final class NetServerVerticle extends VerticleBase {
    * @param membership the cluster's members for {@code stats} (thread-safe; empty on a single node)
    */
   public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance,
-      LoopCounters counters, Supplier<JsonObject> membership, LocalBus bus) {
+      LoopCounters counters, Supplier<JsonObject> membership, LocalBus bus, Security security) {
     this.bus = bus;
+    this.security = security;
     this.counters = counters;
     this.membership = membership;
     this.limits = Limits.from(config);
@@ -108,14 +120,42 @@ public final class NetServerVerticle extends VerticleBase {
     if (limits.idleTimeoutMillis() > 0) {
       sweepTimer = vertx.setPeriodic(IDLE_SWEEP_MS, t -> closeIdle());
     }
-    server = vertx.createNetServer(new NetServerOptions()
+    NetServerOptions options = new NetServerOptions()
         .setHost(host)
         .setPort(port)
         // Writes are already coalesced per batch; Nagle would only add latency on top.
         .setTcpNoDelay(true)
-        .setReuseAddress(true));
+        .setReuseAddress(true);
+    ServerSSLOptions tls = security.tlsOptions();
+    if (tls != null) {
+      options.setSsl(true)
+          .setKeyCertOptions(tls.getKeyCertOptions())
+          .setEnabledSecureTransportProtocols(tls.getEnabledSecureTransportProtocols())
+          .setSslHandshakeTimeout(tls.getSslHandshakeTimeout())
+          .setSslHandshakeTimeoutUnit(tls.getSslHandshakeTimeoutUnit());
+      if (tls.getTrustOptions() != null) {
+        options.setTrustOptions(tls.getTrustOptions()).setClientAuth(tls.getClientAuth());
+      }
+    }
+    server = vertx.createNetServer(options);
     server.connectHandler(this::accept);
+    // Both run on the file-checking thread: hop onto this verticle's loop, which owns the connections.
+    var loop = context;
+    usersListener = users -> loop.runOnContext(v -> closeRemovedUsers(users));
+    tlsListener = ssl -> loop.runOnContext(v -> server.updateSSLOptions(ssl, true)
+        .onFailure(e -> LOG.warning("herald: security: the new TLS certificate was not taken: " + e)));
+    security.onUsersChanged(usersListener);
+    security.onTlsChanged(tlsListener);
     return server.listen();
+  }
+
+  private void closeRemovedUsers(Users users) {
+    for (Connection c : List.copyOf(connections.values())) {
+      Identity id = c.identity();
+      if (id != null && id.fromUsersFile() && !users.contains(id.user())) {
+        c.userRemoved();
+      }
+    }
   }
 
   /**
@@ -125,6 +165,8 @@ public final class NetServerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
+    security.removeUsersListener(usersListener);
+    security.removeTlsListener(tlsListener);
     return server.shutdown(limits.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
         .onComplete(ar -> consumer.unregister()).mapEmpty();
   }
@@ -137,8 +179,32 @@ public final class NetServerVerticle extends VerticleBase {
       socket.close();
       return;
     }
+    if (security.refuses(socket.remoteAddress())) {
+      open.decrementAndGet();
+      security.failure("protected_mode");
+      LOG.info("herald: refused " + socket.remoteAddress() + ": protected mode serves only loopback clients");
+      socket.write(FrameEncoder.error(null, ErrorCode.AUTH_REQUIRED, Security.protectedModeDetail()));
+      socket.close();
+      return;
+    }
+    Identity identity = security.initialIdentity();
+    JsonObject hello = greeting;
+    if (security.requiresClientCertificates()) {
+      String cn = commonName(socket);
+      identity = security.certificate(cn);
+      if (identity == null) {
+        open.decrementAndGet();
+        security.failure("unknown_certificate");
+        socket.write(FrameEncoder.error(null, ErrorCode.AUTH_FAILED,
+            "the client certificate's CN " + cn + " names no user of the users file"));
+        socket.close();
+        return;
+      }
+      hello = greeting.copy().put("user", identity.user());
+    }
     int id = nextId++;
-    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters, stats, bus);
+    Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters, stats, bus,
+        security, identity);
     connections.put(id, connection);
     // A reset or broken pipe is a client going away abruptly, not a broker error: counted, and kept out of
     // the log's WARNING/SEVERE lines (Vert.x would log each as SEVERE with a stack trace). The close handler
@@ -150,12 +216,31 @@ public final class NetServerVerticle extends VerticleBase {
     // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
     // subscriptions go with it.
     socket.closeHandler(v -> {
+      connection.closed();
       connections.remove(id);
       open.decrementAndGet();
       bus.send(Addresses.TOPICS, new ToTopics.Gone(connection.ref()));
     });
     socket.shutdownHandler(v -> connection.drainAndClose());
-    connection.send(FrameEncoder.connected(greeting));
+    connection.send(FrameEncoder.connected(hello));
+  }
+
+  /** The subject CN of the client's certificate (the TLS handshake has verified it), or null. */
+  private static String commonName(NetSocket socket) {
+    try {
+      List<Certificate> chain = socket.peerCertificates();
+      if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate cert)) {
+        return null;
+      }
+      for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return rdn.getValue().toString();
+        }
+      }
+    } catch (Exception e) {
+      LOG.info("herald: no usable client certificate from " + socket.remoteAddress() + ": " + e);
+    }
+    return null;
   }
 
   private void closeIdle() {

@@ -116,8 +116,8 @@ public final class TopicVerticle extends VerticleBase {
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
       case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
-      case STATS -> out.reply(conn, slot, FrameEncoder.error(frame.id(), ErrorCode.UNAVAILABLE,
-          "stats are answered by the connection, not the topic verticle")); // never forwarded; kept for totality
+      case STATS, AUTH -> out.reply(conn, slot, FrameEncoder.error(frame.id(), ErrorCode.UNAVAILABLE,
+          frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
     }
   }
 

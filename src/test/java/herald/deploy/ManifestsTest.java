@@ -43,12 +43,14 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
@@ -197,21 +199,29 @@ class ManifestsTest {
         .anyMatch(dir -> !dir.isEmpty() && Files.isExecutable(Path.of(dir, command)));
   }
 
+  /** {@code kubectl kustomize DIR}'s output; skips the calling test where kubectl is not installed. */
+  private static String kustomize(String dir) throws Exception {
+    assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: the manifests cannot be rendered here");
+    File errors = File.createTempFile("kustomize", ".err");
+    errors.deleteOnExit();
+    Process p = new ProcessBuilder("kubectl", "kustomize", dir).redirectError(errors).start();
+    String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kubectl kustomize finished").isTrue();
+    assertThat(p.exitValue()).as("kubectl kustomize %s: %s", dir, Files.readString(errors.toPath())).isZero();
+    return yaml;
+  }
+
+  private static List<String> documents(String yaml) {
+    return Stream.of(yaml.split("(?m)^---\\s*$")).filter(d -> !d.isBlank()).toList();
+  }
+
   /** {@code kubectl kustomize k8s/}, parsed; skips the calling test where kubectl is not installed. */
   static synchronized List<HasMetadata> rendered() throws Exception {
-    assumeTrue(onPath("kubectl"), "kubectl is not on the PATH: the manifests cannot be rendered here");
     if (rendered == null) {
-      File errors = File.createTempFile("kustomize", ".err");
-      errors.deleteOnExit();
-      Process p = new ProcessBuilder("kubectl", "kustomize", "k8s/").redirectError(errors).start();
-      String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("kubectl kustomize finished").isTrue();
-      assertThat(p.exitValue()).as("kubectl kustomize k8s/: %s", Files.readString(errors.toPath())).isZero();
+      String yaml = kustomize("k8s/");
       List<HasMetadata> objects = new ArrayList<>();
-      for (String document : yaml.split("(?m)^---\\s*$")) {
-        if (!document.isBlank()) {
-          objects.add(parse(document));
-        }
+      for (String document : documents(yaml)) {
+        objects.add(parse(document));
       }
       rendered = objects;
     }
@@ -621,6 +631,296 @@ class ManifestsTest {
         .isGreaterThanOrEqualTo(preStop + drain + shutdown + hazelcast);
   }
 
+  // ---------------------------------------------------------------------------------------------------
+  // Security (issue 10): auth and TLS on, member ports closed to all but brokers
+
+  /** The example user's password, as k8s/kustomization.yaml and the README print it (to be replaced). */
+  private static final String EXAMPLE_PASSWORD = "example-password-replace-me";
+
+  /**
+   * The lowest bcrypt cost a shipped hash may have: 10, the users-file schema's own example ($2y$10$).
+   * htpasswd's default, 5, is 32 times cheaper to guess against from a leaked Secret.
+   */
+  private static final int MIN_BCRYPT_COST = 10;
+
+  /** Where a file a setting names comes from: a key of a Secret mounted as a volume. */
+  record SecretFile(String secretName, String key, Volume volume, VolumeMount mount) {}
+
+  /**
+   * The Secret volume and key behind {@code path} in the broker container, or an AssertionError saying why
+   * the file would not be there.
+   */
+  private static SecretFile secretFile(String path) throws Exception {
+    Container c = brokerContainer();
+    VolumeMount mount = c.getVolumeMounts().stream().filter(m -> path.startsWith(m.getMountPath() + "/"))
+        .findFirst().orElseThrow(() -> new AssertionError(path + " is under no volume mount"));
+    String rest = path.substring(mount.getMountPath().length() + 1);
+    Volume volume = broker().template().getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals(mount.getName())).findFirst()
+        .orElseThrow(() -> new AssertionError("mount " + mount.getName() + " has no volume"));
+    assertThat(volume.getSecret()).as("volume %s (for %s) is a Secret", volume.getName(), path).isNotNull();
+    assertThat(mount.getSubPath()).as("subPath on %s: kubelet would never update the file", mount.getName())
+        .isNull();
+    var items = volume.getSecret().getItems();
+    String key = items == null || items.isEmpty() ? rest : items.stream().filter(i -> i.getPath().equals(rest))
+        .map(i -> i.getKey()).findFirst()
+        .orElseThrow(() -> new AssertionError("volume " + volume.getName() + " has no item at " + rest));
+    return new SecretFile(volume.getSecret().getSecretName(), key, volume, mount);
+  }
+
+  /** Checks every Secret mount the broker needs: read-only, required, not readable by other users. */
+  private static void mountedSafely(SecretFile file) throws Exception {
+    assertThat(file.mount().getReadOnly()).as("mount %s readOnly", file.mount().getName()).isTrue();
+    assertThat(file.volume().getSecret().getOptional()).as("Secret %s optional", file.secretName())
+        .isNotEqualTo(Boolean.TRUE);
+    Integer mode = file.volume().getSecret().getDefaultMode();
+    assertThat(mode).as("defaultMode of Secret volume %s (Kubernetes' default 0644 lets anyone read)",
+        file.volume().getName()).isNotNull();
+    assertThat(mode & 07).as("defaultMode %s grants other users access", Integer.toOctalString(mode)).isZero();
+    if (file.volume().getSecret().getItems() != null) {
+      file.volume().getSecret().getItems().stream().filter(i -> i.getMode() != null).forEach(i ->
+          assertThat(i.getMode() & 07).as("mode of %s grants other users access", i.getKey()).isZero());
+    }
+    assertThat(broker().template().getSpec().getSecurityContext().getFsGroup())
+        .as("fsGroup, the group that gets the Secret files").isEqualTo(
+            broker().template().getSpec().getSecurityContext().getRunAsGroup());
+  }
+
+  private static Map<String, String> decodedData(io.fabric8.kubernetes.api.model.Secret secret) {
+    Map<String, String> out = new java.util.HashMap<>();
+    if (secret.getData() != null) {
+      secret.getData().forEach((k, v) -> out.put(k,
+          new String(java.util.Base64.getMimeDecoder().decode(v), StandardCharsets.UTF_8))); // kustomize wraps lines
+    }
+    if (secret.getStringData() != null) {
+      out.putAll(secret.getStringData());
+    }
+    return out;
+  }
+
+  @Test
+  void authIsOnWithTheUsersFileFromASecret() throws Exception {
+    Container c = brokerContainer();
+    Map<String, String> env = env(c);
+    assertThat(c.getEnvFrom()).as("envFrom (could set anything, HERALD_ALLOW_ANONYMOUS too)").isNullOrEmpty();
+    assertThat(env).as("protected mode stays on").doesNotContainKey("HERALD_ALLOW_ANONYMOUS");
+    assertThat(ShippedConfig.shipped("allow_anonymous")).as("allow_anonymous in conf/config.json")
+        .isIn(Optional.empty(), Optional.of(false));
+    assertThat(env.get("HERALD_USERS_FILE")).as("HERALD_USERS_FILE").isNotBlank();
+
+    SecretFile users = secretFile(env.get("HERALD_USERS_FILE"));
+    mountedSafely(users);
+    io.fabric8.kubernetes.api.model.Secret secret = all(io.fabric8.kubernetes.api.model.Secret.class).stream()
+        .filter(s -> s.getMetadata().getName().equals(users.secretName())).findFirst()
+        .orElseThrow(() -> new AssertionError("Secret " + users.secretName() + " is not in the render"));
+    String file = decodedData(secret).get(users.key());
+    assertThat(file).as("key %s of Secret %s", users.key(), users.secretName()).isNotNull();
+    // The brokers re-read the file every few seconds: a Secret of a fixed name, updated in place, reaches
+    // them without a restart (a hashed generated name would roll every pod for each change of users).
+    assertThat(Files.readString(Path.of("k8s/kustomization.yaml"))).as("the users Secret's name is the "
+        + "generator's, with no hash suffix").contains("- name: " + users.secretName() + "\n");
+
+    // As the broker reads it: a file it refuses would stop every pod at start.
+    herald.auth.Users parsed = herald.auth.Users.parse(file, "k8s/ Secret " + users.secretName());
+    JsonNode list = STRICT.unmarshal(file, JsonNode.class).path("users");
+    assertThat(parsed.size()).as("users in %s", file).isPositive();
+    boolean example = false;
+    for (JsonNode user : list) {
+      String name = user.path("name").asText();
+      if (user.has("password")) {
+        String hash = user.get("password").asText();
+        Matcher bcrypt = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}").matcher(hash);
+        assertThat(bcrypt.matches()).as("%s's password is a bcrypt hash, not the password: %s", name, hash).isTrue();
+        assertThat(Integer.parseInt(bcrypt.group(1))).as("%s's bcrypt cost", name)
+            .isGreaterThanOrEqualTo(MIN_BCRYPT_COST);
+        if (org.bouncycastle.crypto.generators.OpenBSDBCrypt.checkPassword(hash, EXAMPLE_PASSWORD.toCharArray())) {
+          example = true;
+          // A forgotten example must not open every topic.
+          var permissions = parsed.get(name).permissions();
+          assertThat(permissions.mayPublish("example.news") && permissions.maySubscribe("example.news"))
+              .as("the example user may use example.news").isTrue();
+          for (String topic : List.of("news", "orders.eu.created")) {
+            assertThat(permissions.mayPublish(topic) || permissions.maySubscribe(topic))
+                .as("the example user may use %s", topic).isFalse();
+          }
+        }
+      }
+    }
+    // The example's password is printed where the operator is told to replace it.
+    assertThat(example).as("a shipped user has the example password %s", EXAMPLE_PASSWORD).isTrue();
+    assertThat(Files.readString(Path.of("k8s/kustomization.yaml"))).contains(EXAMPLE_PASSWORD);
+    assertThat(Files.readString(Path.of("README.md"))).contains(EXAMPLE_PASSWORD);
+  }
+
+  /**
+   * The shipped users Secret and the manifests' settings on a real broker, over TLS: the example user
+   * authenticates with the password the README prints, and may use example.* topics only. A test CA stands
+   * in for cert-manager's herald-tls (same files: a certificate and a PKCS#8 key in PEM).
+   */
+  @Test
+  void aBrokerWithTheShippedSecretsServesTheExampleUserOverTls(@TempDir Path dir) throws Exception {
+    Map<String, String> env = env(brokerContainer());
+    SecretFile usersFile = secretFile(env.get("HERALD_USERS_FILE"));
+    io.fabric8.kubernetes.api.model.Secret secret = all(io.fabric8.kubernetes.api.model.Secret.class).stream()
+        .filter(s -> s.getMetadata().getName().equals(usersFile.secretName())).findFirst().orElseThrow();
+    herald.wire.TestPki pki = herald.wire.TestPki.create(dir);
+    Map<String, String> files = Map.of(
+        "HERALD_USERS_FILE", Files.writeString(dir.resolve("users.json"),
+            decodedData(secret).get(usersFile.key())).toString(),
+        "HERALD_TLS_CERT", pki.serverCert.toString(),
+        "HERALD_TLS_KEY", pki.serverKey.toString());
+    // Each variable the manifests set, as its config key (HERALD_USERS_FILE is users_file), on this machine's files.
+    io.vertx.core.json.JsonObject overrides = new io.vertx.core.json.JsonObject();
+    files.forEach((variable, path) -> {
+      assertThat(env).as("the manifests set %s", variable).containsKey(variable);
+      overrides.put(variable.substring("HERALD_".length()).toLowerCase(java.util.Locale.ROOT), path);
+    });
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (herald.wire.TestBroker broker = herald.wire.TestBroker.start(vertx, overrides);
+        herald.wire.WireClient client = herald.wire.WireClient.over(pki.connect(broker.port(), null))) {
+      assertThat(client.greeting().getString("auth")).as("greeting %s", client.greeting()).isEqualTo("required");
+      client.send("{'action':'auth','user':'example','password':'" + EXAMPLE_PASSWORD + "'}");
+      assertThat(client.next().getString("status")).isEqualTo("authenticated");
+      client.send("{'action':'publish','topic':'example.news','message':'hello'}");
+      assertThat(client.next().getString("status")).isEqualTo("published");
+      client.send("{'action':'publish','topic':'news','message':'hello'}");
+      client.expectError("forbidden");
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  void tlsIsOnWithTheSecretTheCertificateWrites() throws Exception {
+    Map<String, String> env = env(brokerContainer());
+    assertThat(env.get("HERALD_TLS_CERT")).as("HERALD_TLS_CERT").isNotBlank();
+    assertThat(env.get("HERALD_TLS_KEY")).as("HERALD_TLS_KEY").isNotBlank();
+    SecretFile cert = secretFile(env.get("HERALD_TLS_CERT"));
+    SecretFile key = secretFile(env.get("HERALD_TLS_KEY"));
+    mountedSafely(cert);
+    mountedSafely(key);
+    // The keys of a kubernetes.io/tls Secret, as cert-manager and `kubectl create secret tls` write them.
+    assertThat(cert.key()).isEqualTo("tls.crt");
+    assertThat(key.key()).isEqualTo("tls.key");
+    assertThat(key.secretName()).as("certificate and key from one Secret").isEqualTo(cert.secretName());
+
+    List<JsonNode> certManager = documents(kustomize("k8s/cert-manager/")).stream()
+        .map(d -> STRICT.unmarshal(STRICT.convertToJson(d), JsonNode.class)).toList();
+    assertThat(certManager).allSatisfy(o -> assertThat(o.path("apiVersion").asText()).isEqualTo("cert-manager.io/v1"));
+    List<JsonNode> certificates = certManager.stream().filter(o -> o.path("kind").asText().equals("Certificate"))
+        .toList();
+    JsonNode served = certificates.stream().filter(o -> !o.path("spec").path("isCA").asBoolean())
+        .reduce((a, b) -> { throw new AssertionError("more than one server Certificate"); })
+        .orElseThrow(() -> new AssertionError("k8s/cert-manager/ has no server Certificate"));
+    assertThat(served.path("spec").path("secretName").asText()).as("the Certificate's secretName")
+        .isEqualTo(cert.secretName());
+    // Clients check the name they connect to: the client Service's must be in the certificate.
+    List<String> dnsNames = new ArrayList<>();
+    served.path("spec").path("dnsNames").forEach(n -> dnsNames.add(n.asText()));
+    String clientService = clientService().getMetadata().getName();
+    assertThat(dnsNames).contains(clientService).allSatisfy(n ->
+        assertThat(n).as("DNS name").matches(Pattern.quote(clientService) + "(\\..+)?"));
+
+    // Every issuerRef names an Issuer of this directory, and a CA Issuer's key comes from a CA Certificate.
+    for (JsonNode c : certificates) {
+      JsonNode ref = c.path("spec").path("issuerRef");
+      assertThat(ref.path("kind").asText("Issuer")).isEqualTo("Issuer");
+      JsonNode issuer = certManager.stream().filter(o -> o.path("kind").asText().equals("Issuer")
+          && o.path("metadata").path("name").asText().equals(ref.path("name").asText())).findFirst()
+          .orElseThrow(() -> new AssertionError("issuerRef " + ref + " names no Issuer of k8s/cert-manager/"));
+      String caSecret = issuer.path("spec").path("ca").path("secretName").asText(null);
+      if (caSecret != null) {
+        assertThat(certificates).as("a CA Certificate writing %s", caSecret).anySatisfy(ca -> {
+          assertThat(ca.path("spec").path("secretName").asText()).isEqualTo(caSecret);
+          assertThat(ca.path("spec").path("isCA").asBoolean()).isTrue();
+        });
+      }
+    }
+  }
+
+  private static Service clientService() throws Exception {
+    int client = ShippedConfig.shippedInt("port", -1);
+    List<Service> services = all(Service.class).stream().filter(s -> !"None".equals(s.getSpec().getClusterIP())
+        && s.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == client)).toList();
+    assertThat(services).as("one client Service on port %s", client).hasSize(1);
+    return services.get(0);
+  }
+
+  /** Whether a policy port (number or name, with an optional endPort range) covers a container port. */
+  private static boolean covers(NetworkPolicyPort rule, ContainerPort port) {
+    if (rule.getProtocol() != null && !rule.getProtocol().equals(
+        port.getProtocol() == null ? "TCP" : port.getProtocol())) {
+      return false;
+    }
+    IntOrString p = rule.getPort();
+    if (p == null) {
+      return true; // every port of the protocol
+    }
+    if (p.getStrVal() != null) {
+      return p.getStrVal().equals(port.getName());
+    }
+    int end = rule.getEndPort() != null ? rule.getEndPort() : p.getIntVal();
+    return port.getContainerPort() >= p.getIntVal() && port.getContainerPort() <= end;
+  }
+
+  /** The peers the brokers' NetworkPolicies let reach {@code port}; null in the list means anyone. */
+  private static List<NetworkPolicyPeer> admittedTo(ContainerPort port) throws Exception {
+    List<NetworkPolicyPeer> peers = new ArrayList<>();
+    for (NetworkPolicy np : all(NetworkPolicy.class)) {
+      if (!matches(np.getSpec().getPodSelector(), broker().podLabels()) || np.getSpec().getIngress() == null) {
+        continue;
+      }
+      for (var rule : np.getSpec().getIngress()) {
+        boolean covered = rule.getPorts() == null || rule.getPorts().isEmpty()
+            || rule.getPorts().stream().anyMatch(r -> covers(r, port));
+        if (covered) {
+          if (rule.getFrom() == null || rule.getFrom().isEmpty()) {
+            peers.add(null);
+          } else {
+            peers.addAll(rule.getFrom());
+          }
+        }
+      }
+    }
+    return peers;
+  }
+
+  private static ContainerPort brokerPort(String name) throws Exception {
+    return broker().ports().stream().filter(p -> name.equals(p.getName())).findFirst()
+        .orElseThrow(() -> new AssertionError("the broker has no port named " + name));
+  }
+
+  @Test
+  void memberPortsAdmitOnlyBrokersAndTheClientPortAdmitsClients() throws Exception {
+    // Without a policy that selects the brokers and lists Ingress, every port is open to every pod.
+    assertThat(all(NetworkPolicy.class)).as("a NetworkPolicy isolating the brokers' ingress").anySatisfy(np -> {
+      assertThat(matches(np.getSpec().getPodSelector(), broker().podLabels())).isTrue();
+      assertThat(np.getSpec().getPolicyTypes()).contains("Ingress");
+    });
+    Map<String, String> podLabels = broker().podLabels();
+    for (String member : List.of("hazelcast", "eventbus")) {
+      ContainerPort port = brokerPort(member);
+      List<NetworkPolicyPeer> peers = admittedTo(port);
+      assertThat(peers).as("peers admitted to %s (%s): the brokers must reach each other", member,
+          port.getContainerPort()).isNotEmpty();
+      for (NetworkPolicyPeer peer : peers) {
+        assertThat(peer).as("%s open to anyone", member).isNotNull();
+        assertThat(peer.getIpBlock()).as("%s: ipBlock peer", member).isNull();
+        // A namespaceSelector would admit pods carrying the labels in other namespaces too.
+        assertThat(peer.getNamespaceSelector()).as("%s: namespaceSelector peer", member).isNull();
+        assertThat(peer.getPodSelector()).as("%s: peer without podSelector", member).isNotNull();
+        assertThat(peer.getPodSelector().getMatchExpressions()).as("%s: peer by expressions", member)
+            .isNullOrEmpty();
+        assertThat(peer.getPodSelector().getMatchLabels()).as("%s: peer selects the StatefulSet's pod labels",
+            member).isEqualTo(podLabels);
+      }
+    }
+    for (String open : List.of("client", "http")) {
+      assertThat(admittedTo(brokerPort(open))).as("%s open to every client (and kubelet, Prometheus)", open)
+          .containsNull();
+    }
+  }
+
   @Test
   void requestsAndLimitsAreSet() throws Exception {
     var resources = brokerContainer().getResources();
@@ -630,12 +930,18 @@ class ManifestsTest {
 
   @Test
   void theYamlFilesAreAllInTheKustomization() throws IOException {
-    // A manifest left out of k8s/kustomization.yaml would never be applied, and never checked here.
-    String kustomization = Files.readString(Path.of("k8s/kustomization.yaml"));
-    try (Stream<Path> files = Files.list(Path.of("k8s"))) {
-      files.map(p -> p.getFileName().toString())
-          .filter(f -> f.endsWith(".yaml") && !f.equals("kustomization.yaml"))
-          .forEach(f -> assertThat(kustomization).as("k8s/kustomization.yaml lists %s", f).contains("- " + f));
+    // A manifest left out of its directory's kustomization.yaml would never be applied, and never checked
+    // here: k8s/ (kubectl apply -k k8s/) and k8s/cert-manager/ (applied on its own, see its kustomization).
+    for (Path dir : List.of(Path.of("k8s"), Path.of("k8s/cert-manager"))) {
+      String kustomization = Files.readString(dir.resolve("kustomization.yaml"));
+      try (Stream<Path> files = Files.list(dir)) {
+        files.map(p -> p.getFileName().toString())
+            .filter(f -> f.endsWith(".yaml") && !f.equals("kustomization.yaml"))
+            .forEach(f -> assertThat(kustomization).as("%s/kustomization.yaml lists %s", dir, f).contains("- " + f));
+      }
     }
+    // cert-manager's kinds stay out of k8s/: without cert-manager installed, `kubectl apply -k k8s/` would fail.
+    assertThat(Files.readString(Path.of("k8s/kustomization.yaml"))).as("k8s/kustomization.yaml")
+        .doesNotContainPattern("(?m)^\\s*-\\s*(\\./)?cert-manager");
   }
 }

@@ -40,6 +40,11 @@ final class ShippedConfig {
     return setting.map(s -> ((Number) s.defaultValue()).intValue()).orElse(fallback);
   }
 
+  /** A key of conf/config.json as shipped, if the file sets it. */
+  static Optional<Object> shipped(String key) throws IOException {
+    return Optional.ofNullable(new JsonObject(Files.readString(Path.of("conf/config.json"))).getValue(key));
+  }
+
   /** The jar {@code mvn package} builds: target/{finalName}.jar. */
   static String builtJar() throws IOException {
     Matcher m = Pattern.compile("<finalName>\\s*([^<\\s]+)\\s*</finalName>").matcher(Files.readString(Path.of("pom.xml")));

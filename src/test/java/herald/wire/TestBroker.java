@@ -30,6 +30,22 @@ public final class TestBroker implements AutoCloseable {
     return broker.port();
   }
 
+  /** The health and metrics port. */
+  public int httpPort() {
+    return broker.httpPort();
+  }
+
+  /** GETs {@code path} from the node's HTTP port and returns the body. */
+  public String http(String path) {
+    try {
+      var client = java.net.http.HttpClient.newHttpClient();
+      return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort() + path)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    } catch (Exception e) {
+      throw new AssertionError("GET " + path, e);
+    }
+  }
+
   public WireClient connect() {
     return WireClient.connect(port());
   }

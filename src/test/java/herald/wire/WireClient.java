@@ -29,13 +29,46 @@ public final class WireClient implements AutoCloseable {
   private final JsonObject greeting;
 
   private WireClient(Socket socket) throws IOException {
+    this(socket, true);
+  }
+
+  private WireClient(Socket socket, boolean readGreeting) throws IOException {
     this.socket = socket;
     this.socket.setSoTimeout((int) TIMEOUT.toMillis());
     this.socket.setTcpNoDelay(true);
     this.in = new java.io.BufferedInputStream(socket.getInputStream(), 65_536);
     this.out = socket.getOutputStream();
-    this.greeting = next();
-    assertThat(greeting.getString("status")).as("greeting %s", greeting).isEqualTo("connected");
+    this.greeting = readGreeting ? next() : null;
+    if (readGreeting) {
+      assertThat(greeting.getString("status")).as("greeting %s", greeting).isEqualTo("connected");
+    }
+  }
+
+  /** Wraps a connected socket (a TLS one, say) and reads the greeting. */
+  public static WireClient over(Socket socket) {
+    try {
+      return new WireClient(socket);
+    } catch (IOException e) {
+      throw new AssertionError("cannot use " + socket, e);
+    }
+  }
+
+  /** Wraps a connected socket without reading anything: for connections the broker refuses instead of greeting. */
+  public static WireClient unGreeted(Socket socket) {
+    try {
+      return new WireClient(socket, false);
+    } catch (IOException e) {
+      throw new AssertionError("cannot use " + socket, e);
+    }
+  }
+
+  /** Connects to 127.0.0.1 without reading the greeting. */
+  public static WireClient connectUnGreeted(int port) {
+    try {
+      return unGreeted(new Socket("127.0.0.1", port));
+    } catch (IOException e) {
+      throw new AssertionError("cannot connect to 127.0.0.1:" + port, e);
+    }
   }
 
   /** Connects and reads the greeting. */
@@ -136,6 +169,22 @@ public final class WireClient implements AutoCloseable {
   public void expectClosed() {
     String line = nextLine();
     assertThat(line).as("expected the connection to close").isNull();
+  }
+
+  /** Asserts the broker closes the connection within {@code d}, which may exceed the usual read timeout. */
+  public void expectClosedWithin(Duration d) {
+    try {
+      socket.setSoTimeout((int) d.toMillis());
+      expectClosed();
+    } catch (SocketException e) {
+      throw new AssertionError(e);
+    } finally {
+      try {
+        socket.setSoTimeout((int) TIMEOUT.toMillis());
+      } catch (SocketException ignored) {
+        // closed
+      }
+    }
   }
 
   /** Asserts nothing arrives within {@code d}. */

@@ -1,0 +1,59 @@
+package herald.match;
+
+import herald.codec.TopicName;
+
+/**
+ * The syntax of a topic pattern: {@code .}-separated tokens, where a token is a topic token, {@code *}
+ * (exactly one token) or, as the last token only, {@code >} (one or more tokens). A pattern without
+ * wildcards is a topic name and matches only itself.
+ */
+public final class TopicPattern {
+
+  public static final String ONE = "*";
+  public static final String REST = ">";
+
+  private TopicPattern() {}
+
+  /** Returns null when {@code pattern} is valid, else a sentence that says which rule it breaks. */
+  public static String problem(String pattern) {
+    if (pattern.isEmpty()) {
+      return "pattern must not be empty";
+    }
+    if (pattern.length() > TopicName.MAX_LENGTH) {
+      return "pattern is " + pattern.length() + " characters; the limit is " + TopicName.MAX_LENGTH;
+    }
+    String[] tokens = tokens(pattern);
+    for (int i = 0; i < tokens.length; i++) {
+      String t = tokens[i];
+      if (t.isEmpty()) {
+        return "pattern has an empty token at token " + (i + 1) + " (leading, trailing or double dot)";
+      }
+      if (t.equals(REST)) {
+        if (i != tokens.length - 1) {
+          return "'>' may only be the last token of a pattern";
+        }
+      } else if (!t.equals(ONE)) {
+        String p = TopicName.problem(t);
+        if (p != null) {
+          return "token " + (i + 1) + " (\"" + t + "\") is neither '*', '>' nor a valid name: " + p;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Whether {@code pattern} contains a wildcard token. */
+  public static boolean isWildcard(String pattern) {
+    for (String t : tokens(pattern)) {
+      if (t.equals(ONE) || t.equals(REST)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Splits on dots, keeping empty tokens (so that they can be reported). */
+  static String[] tokens(String s) {
+    return s.split("\\.", -1);
+  }
+}
