@@ -115,7 +115,7 @@ public final class Broker {
           broker.topicsDeployment = id;
           return vertx.deployVerticle(() -> {
             NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement(),
-                metrics.newNetCounters(), () -> membership(vertx), bus, security);
+                metrics.newNetCounters(), metrics.errors(), () -> membership(vertx), bus, security);
             synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
               broker.servers.add(v);
             }

@@ -199,9 +199,9 @@ public final class ClusterTopicVerticle extends VerticleBase {
     switch (frame.action()) {
       case PUBLISH -> appends.queue(conn, out, slot, (Frame.Publish) frame, readNanos);
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
-      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
+      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id()));
-      case STATS, AUTH -> out.reply(conn, slot, FrameEncoder.error(frame.id(), ErrorCode.UNAVAILABLE,
+      case STATS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
     }
   }
@@ -209,7 +209,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   // ---- subscribe -------------------------------------------------------------------------------------
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
-    Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
+    Buffer settled = SubscribeRules.settled(metrics.errors(), index, maxSubscriptionsPerConnection, conn, s);
     if (settled != null) {
       out.reply(conn, slot, settled);
       return;
@@ -224,7 +224,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
         if (index.get(conn, s.topic()) == sub) {
           index.remove(conn, s.topic());
         }
-        out.reply(conn, slot, FrameEncoder.error(s.id(), ErrorCode.UNAVAILABLE,
+        out.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
             "the topic queue cannot be read now, retry: " + ar.cause().getMessage()));
         outboxes.flush();
         return;

@@ -114,9 +114,9 @@ public final class TopicVerticle extends VerticleBase {
     switch (frame.action()) {
       case PUBLISH -> out.reply(conn, slot, publish((Frame.Publish) frame));
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
-      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
+      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
-      case STATS, AUTH -> out.reply(conn, slot, FrameEncoder.error(frame.id(), ErrorCode.UNAVAILABLE,
+      case STATS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
     }
   }
@@ -124,7 +124,7 @@ public final class TopicVerticle extends VerticleBase {
   private Buffer publish(Frame.Publish p) {
     StoredMessage m = store.append(p.topic(), p.message());
     if (m == null) {
-      return FrameEncoder.error(p.id(), ErrorCode.TOO_MANY_TOPICS,
+      return metrics.errors().frame(p.id(), ErrorCode.TOO_MANY_TOPICS,
           "the broker holds its maximum of " + store.topicCount() + " topics (HERALD_MAX_TOPICS)");
     }
     published++;
@@ -143,7 +143,7 @@ public final class TopicVerticle extends VerticleBase {
   }
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
-    Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
+    Buffer settled = SubscribeRules.settled(metrics.errors(), index, maxSubscriptionsPerConnection, conn, s);
     if (settled != null) {
       out.reply(conn, slot, settled);
       return;
