@@ -14,7 +14,12 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import herald.match.TopicPattern;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,6 +73,10 @@ public final class TopicVerticle extends VerticleBase {
     outboxes = new Outboxes(bus);
     requests = bus.receive(Addresses.TOPICS, this::handle);
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_LIST, m -> m.reply(list(m.body()))));
+    consumers.add(vertx.eventBus().<JsonArray>localConsumer(Addresses.TOPICS_SUBSCRIBERS,
+        m -> m.reply(TopicQueries.subscribers(index, m.body()))));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_PEEK, m -> m.reply(peek(m.body()))));
     timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
         t -> {
           store.expire(System.currentTimeMillis(), index::hasSubscribers);
@@ -171,6 +180,22 @@ public final class TopicVerticle extends VerticleBase {
     } else {
       sub.outbox.wantCredit(sub.conn, sub.topic);
     }
+  }
+
+  private JsonObject list(JsonObject request) {
+    Predicate<String> matches = TopicPattern.matcher(request.getString("pattern"));
+    Map<String, TopicSummary> found = new HashMap<>();
+    store.summarize(matches, System.currentTimeMillis(), found::put);
+    TopicQueries.addSubscribed(index, matches, found); // subscribed to, never published to
+    return TopicQueries.list(found, request.getInteger("limit", 0));
+  }
+
+  private JsonObject peek(JsonObject request) {
+    String topic = request.getString("topic");
+    JsonArray messages = new JsonArray();
+    long from = Math.max(1, store.lastSeq(topic) - TopicQueries.last(request) + 1);
+    store.read(topic, from, Integer.MAX_VALUE, m -> messages.add(TopicQueries.peeked(m.frame())));
+    return TopicQueries.peek(topic, messages);
   }
 
   private JsonObject stats() {
