@@ -635,6 +635,14 @@ class Client:
         """The connected node's view of itself (docs/protocol.md, stats), as a dict."""
         return await self._request({"action": "stats"})
 
+    async def topics(self, pattern=None):
+        """The cluster's topics matching ``pattern`` (``*``/``>``; None: all) that this user may subscribe to,
+        with their counts (docs/protocol.md, topics): the reply as a dict, its list under ``"topics"``."""
+        frame = {"action": "topics"}
+        if pattern is not None:
+            frame["pattern"] = pattern
+        return await self._request(frame)
+
     # -- internals: sending
 
     def _check_open(self):

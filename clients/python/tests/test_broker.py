@@ -110,6 +110,18 @@ class BrokerTest(unittest.IsolatedAsyncioTestCase):
         self.assertGreaterEqual(stats["connections"], 1)
         self.assertIn("published", stats["counts"])
 
+    async def test_topics(self):
+        topic = fresh("listed")
+        await self.client.publish(topic, {"n": 1})
+        await self.client.publish(topic, {"n": 2})
+        reply = await self.client.topics(topic)
+        self.assertEqual(reply["status"], "topics")
+        self.assertEqual([t["topic"] for t in reply["topics"]], [topic])
+        self.assertEqual(reply["topics"][0]["messages"], 2)
+        self.assertEqual(reply["topics"][0]["last_seq"], 2)
+        with self.assertRaises(hc.InvalidTopicError):
+            await self.client.topics("a.>.b")
+
     async def test_a_dropped_connection_resumes_every_subscription_without_gap_or_duplicate(self):
         topics = [fresh("resume"), fresh("resume")]
         subs = [await self.client.subscribe(t) for t in topics]
