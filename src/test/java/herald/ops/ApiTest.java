@@ -137,6 +137,17 @@ class ApiTest {
       assertThat(json(post(cluster.node(0), "/api/topics/orders.eu/messages", "3"), 200).getLong("seq")).isEqualTo(3);
       assertThat(sub1.next().getInteger("data")).isEqualTo(3);
       assertThat(sub2.next().getInteger("data")).isEqualTo(3);
+
+      // A member that is still in the cluster but no longer answers (node 2 drained: its HTTP side and
+      // report are gone, its Hazelcast member stays) is listed as not ready, with the reason.
+      cluster.node(2).stop().await();
+      JsonArray after = json(get(cluster.node(0), "/api/overview"), 200).getJsonArray("members");
+      assertThat(after).hasSize(3);
+      JsonObject silent = after.stream().map(m -> (JsonObject) m).filter(m -> m.getString("node") == null)
+          .findFirst().orElseThrow();
+      assertThat(silent.getBoolean("ready")).isFalse();
+      assertThat(silent.getString("error")).isEqualTo("no answer");
+      assertThat(silent.getString("address")).startsWith("127.0.0.1:");
     }
   }
 
