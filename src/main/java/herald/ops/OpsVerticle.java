@@ -63,7 +63,11 @@ public final class OpsVerticle extends VerticleBase {
       readiness.register("cluster", ClusterHealthCheck.createProcedure(vertx));
     }
     Handler<HttpServerRequest> scrape = PrometheusRequestHandler.create(metrics.registry());
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
+    // No h2c upgrade (Vert.x accepts one by default): a client that asks for it (Java's HttpClient does) got
+    // no answer, now and then, when the response was sent after the request's tick, as /health/ready's and
+    // /metrics' are; Prometheus and kubelet speak HTTP/1.1, and these endpoints gain nothing from HTTP/2.
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true)
+        .setHttp2ClearTextEnabled(false));
     server.requestHandler(req -> {
       switch (req.path()) {
         case "/health/live" -> json(req, 200, new JsonObject().put("status", "UP"));
