@@ -126,6 +126,24 @@ class MonitoringMetricsTest {
         "rule HeraldUnavailableErrors", "rule HeraldRetentionNearTotalLimit", "rule HeraldAuthFailures");
   }
 
+  /** What Grafana needs to import the dashboard on any installation: unique ids, the data source chosen by variable. */
+  @Test
+  void theDashboardImportsAnywhere() throws IOException {
+    JsonNode dashboard = JSON.readTree(MONITORING.resolve("herald-dashboard.json").toFile());
+    Set<Integer> ids = new TreeSet<>();
+    for (JsonNode panel : dashboard.path("panels")) {
+      assertThat(ids.add(panel.path("id").asInt())).as("panel id %s is unique", panel.path("id")).isTrue();
+      JsonNode grid = panel.path("gridPos");
+      assertThat(grid.path("x").asInt() + grid.path("w").asInt()).as("panel %s fits the 24 columns",
+          panel.path("title")).isLessThanOrEqualTo(24);
+      for (JsonNode t : panel.path("targets")) {
+        assertThat(t.path("datasource").path("uid").asText()).as("panel %s: no fixed data source",
+            panel.path("title")).isEqualTo("${datasource}");
+      }
+    }
+    assertThat(dashboard.path("uid").asText()).isNotBlank();
+  }
+
   // ---- against live nodes ----------------------------------------------------------------------------
 
   @Test
@@ -311,10 +329,31 @@ class MonitoringMetricsTest {
     assertThat(containerPort).as("the container's port %s", servicePort.path("targetPort").asText())
         .isEqualTo(HeraldConfig.defaults(new JsonObject()).integer(herald.config.Setting.HTTP_PORT));
 
+    // The Service is a core kind: parsed as strictly as the manifests of k8s/ (unknown fields, wrong types).
+    assertThat(ManifestsTest.parse(Files.readString(MONITORING.resolve("service-metrics.yaml"))))
+        .isInstanceOf(io.fabric8.kubernetes.api.model.Service.class);
+
     JsonNode kustomization = YAML.readTree(MONITORING.resolve("kustomization.yaml").toFile());
     JsonNode generator = kustomization.path("configMapGenerator").get(0);
     assertThat(generator.path("files").get(0).asText()).isEqualTo("herald-dashboard.json");
     assertThat(generator.path("options").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+  }
+
+  /**
+   * Every manifest of k8s/monitoring/ is applied by its kustomization (the promtool tests are not manifests),
+   * and k8s/ does not pull it in: without the Prometheus operator, `kubectl apply -k k8s/` would fail.
+   */
+  @Test
+  void theMonitoringFilesAreAllInTheirKustomizationAndNotInK8s() throws IOException {
+    String kustomization = Files.readString(MONITORING.resolve("kustomization.yaml"));
+    try (var files = Files.list(MONITORING)) {
+      files.map(p -> p.getFileName().toString())
+          .filter(f -> f.endsWith(".yaml") && !f.equals("kustomization.yaml") && !f.endsWith(".test.yaml"))
+          .forEach(f -> assertThat(kustomization).as("k8s/monitoring/kustomization.yaml lists %s", f)
+              .contains("- " + f));
+    }
+    assertThat(Files.readString(Path.of("k8s/kustomization.yaml")))
+        .doesNotContainPattern("(?m)^\\s*-\\s*(\\./)?monitoring");
   }
 
   /** The alert on a too small cluster uses the autoscaler's minimum, so the two cannot drift apart. */
