@@ -26,7 +26,8 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code /api/...}: the JSON API behind the web console ({@link Api}, docs/api.md);
  *   <li>{@code /metrics}: every meter in the node's registry in Prometheus text form: Herald's
  *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
- *       Vert.x's {@code vertx_*} and the JVM's.
+ *       Vert.x's {@code vertx_*} and the JVM's. A scrape runs the readiness checks first, so
+ *       {@code herald_ready} is current.
  * </ul>
  *
  * <p><b>Concurrency.</b> Runs on its own event loop and reads other loops' state only through
@@ -69,18 +70,28 @@ public final class OpsVerticle extends VerticleBase {
       readiness.register("cluster", ClusterHealthCheck.createProcedure(vertx));
     }
     Handler<HttpServerRequest> scrape = PrometheusRequestHandler.create(metrics.registry());
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
+    // No h2c upgrade (Vert.x accepts one by default): a client that asks for it (Java's HttpClient does) got
+    // no answer, now and then, when the response was sent after the request's tick, as /health/ready's and
+    // /metrics' are; Prometheus and kubelet speak HTTP/1.1, and these endpoints gain nothing from HTTP/2.
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true)
+        .setHttp2ClearTextEnabled(false));
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx.request(), 200, new JsonObject().put("status", "UP")));
-    router.get("/health/ready").handler(ctx -> readiness.checkStatus().onComplete(ar -> {
-      CheckResult r = ar.succeeded() ? ar.result() : CheckResult.from("ready", ar.cause());
-      json(ctx.request(), CheckResult.isUp(r) ? 200 : 503, r.toJson());
-    }));
-    router.get("/metrics").handler(ctx -> scrape.handle(ctx.request()));
+    router.get("/health/ready").handler(ctx -> checkReady().onComplete(ar -> json(ctx.request(),
+        CheckResult.isUp(ar.result()) ? 200 : 503, ar.result().toJson())));
+    // herald_ready must say what /health/ready says now, not at the last probe: a scrape runs the check.
+    router.get("/metrics").handler(ctx -> checkReady().onComplete(ar -> scrape.handle(ctx.request())));
     api.mount(router);
     server.requestHandler(router);
-    return report.start(vertx, () -> readiness.checkStatus().map(CheckResult::isUp).otherwise(false))
+    return report.start(vertx, () -> checkReady().map(CheckResult::isUp))
         .compose(v -> server.listen());
+  }
+
+  /** Runs the readiness checks and records their outcome in {@code herald_ready}; never fails. */
+  private Future<CheckResult> checkReady() {
+    return readiness.checkStatus()
+        .otherwise(e -> CheckResult.from("ready", e))
+        .onSuccess(r -> metrics.readiness(CheckResult.isUp(r)));
   }
 
   @Override
