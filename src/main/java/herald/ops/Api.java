@@ -4,6 +4,7 @@ import herald.auth.Identity;
 import herald.auth.Mode;
 import herald.auth.Permissions;
 import herald.auth.Security;
+import herald.auth.Users;
 import herald.bus.Addresses;
 import herald.bus.ConnRef;
 import herald.bus.LocalBus;
@@ -25,6 +26,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -55,6 +59,21 @@ public final class Api {
   /** Topics listed when the request gives no {@code limit}: a screenful. */
   static final int DEFAULT_LIMIT = 100;
 
+  /**
+   * How long a checked password is taken again without bcrypt. A browser sends Basic credentials with every
+   * request, and the console polls every few seconds: a bcrypt check each time (tens of milliseconds of CPU
+   * by design) would cost the broker's cores more than the console is worth. An entry is good only for the
+   * users file it was checked against, so a changed password or a removed user takes effect at the next
+   * reload, whatever the entry's age.
+   */
+  static final long LOGIN_CACHE_MS = 60_000;
+
+  /** Logins remembered at once: far more operators than a node has; past it the cache starts again. */
+  static final int LOGIN_CACHE_ENTRIES = 256;
+
+  /** A password check that succeeded against {@code users}, good until {@code expiresAt}. */
+  private record Login(Identity identity, Users users, long expiresAt) {}
+
   /** The LocalBus address of publishes' replies: one per node, since each node has its own LocalBus. */
   static final String REPLIES = "herald.api";
 
@@ -65,6 +84,8 @@ public final class Api {
   private final LocalBus bus;
   private final int maxFrameBytes;
   private final Map<Integer, Promise<Buffer>> publishing = new HashMap<>();
+  private final Map<String, Login> logins = new HashMap<>();
+  private final byte[] loginSalt = new byte[16];
   private int nextSlot;
 
   public Api(Vertx vertx, Security security, String node, LocalBus bus, int maxFrameBytes) {
@@ -74,6 +95,7 @@ public final class Api {
     this.node = node;
     this.bus = bus;
     this.maxFrameBytes = maxFrameBytes;
+    new SecureRandom().nextBytes(loginSalt);
   }
 
   /** Adds the routes; call from the verticle's start(), which also makes this the receiver of replies. */
@@ -129,7 +151,7 @@ public final class Api {
       }
       int colon = pair.indexOf(':');
       check = colon <= 0 ? Future.failedFuture(new IllegalArgumentException("bad_basic_header"))
-          : security.password(pair.substring(0, colon), pair.substring(colon + 1));
+          : password(pair.substring(0, colon), pair.substring(colon + 1));
     } else {
       ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"herald\", charset=\"UTF-8\"");
       error(ctx, 401, ErrorCode.AUTH_REQUIRED.wire(),
@@ -145,6 +167,35 @@ public final class Api {
         error(ctx, 401, ErrorCode.AUTH_FAILED.wire(), "authentication failed");
       }
     });
+  }
+
+  /** {@link Security#password}, or a success remembered for the same user, password and users file. */
+  private Future<Identity> password(String user, String password) {
+    Users users = security.users();
+    String key = loginKey(user, password);
+    long now = System.currentTimeMillis();
+    Login known = logins.get(key);
+    if (known != null && known.users() == users && known.expiresAt() > now) {
+      return Future.succeededFuture(known.identity());
+    }
+    return security.password(user, password).onSuccess(identity -> {
+      if (logins.size() >= LOGIN_CACHE_ENTRIES) {
+        logins.clear();
+      }
+      logins.put(key, new Login(identity, users, now + LOGIN_CACHE_MS));
+    });
+  }
+
+  /** The user and a salted hash of the password: the cache never holds a password itself. */
+  private String loginKey(String user, String password) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(loginSalt);
+      sha.update(password.getBytes(StandardCharsets.UTF_8));
+      return user + '\0' + Base64.getEncoder().encodeToString(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 
   private static void next(RoutingContext ctx, Identity identity) {

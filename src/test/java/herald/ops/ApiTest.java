@@ -175,8 +175,16 @@ class ApiTest {
       assertThat(json(get(node, "/api/topics/orders.eu/messages", alice), 200).getJsonArray("messages")).hasSize(1);
       assertThat(get(node, "/health/live").statusCode()).as("health stays open").isEqualTo(200);
 
+      // A remembered login is good only for the users file it was checked against: a new password applies
+      // at the next reload, though the old one was accepted a moment ago.
+      TestUsers.write(users, "{'users':[{'name':'alice','password':'" + TestUsers.hash("looking-glass")
+          + "','permissions':{'publish':['orders.>'],'subscribe':['>']}}]}");
+      await().atMost(Duration.ofSeconds(15)).untilAsserted(() ->
+          assertThat(get(node, "/api/overview", alice).statusCode()).isEqualTo(401));
+      assertThat(get(node, "/api/overview", basic("alice", "looking-glass")).statusCode()).isEqualTo(200);
+
       String metrics = node.metrics().registry().scrape();
-      assertThat(metrics).containsPattern("herald_auth_failures_total\\{reason=\"bad_password\"\\} 1.0")
+      assertThat(metrics).containsPattern("herald_auth_failures_total\\{reason=\"bad_password\"\\} [1-9]")
           .containsPattern("herald_forbidden_total\\{action=\"publish\"\\} 1.0")
           .containsPattern("herald_forbidden_total\\{action=\"subscribe\"\\} 1.0");
     } finally {
