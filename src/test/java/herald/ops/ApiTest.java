@@ -1,6 +1,7 @@
 package herald.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import herald.Broker;
@@ -88,6 +89,15 @@ class ApiTest {
       assertThat(me.getJsonObject("errors"))
           .isEqualTo(new JsonObject().put("invalid_json", 1).put("not_subscribed", 1));
       assertThat(overview.getJsonObject("rates").getJsonArray("published")).hasSize(Rates.SAMPLES);
+      // The six publishes show in the next 5 s sample, the newest (last) one: 6 / 5 s.
+      await().atMost(Duration.ofSeconds(3L * Rates.INTERVAL_SECONDS)).untilAsserted(() -> {
+        JsonObject rates = json(get(node.node(0), "/api/overview"), 200).getJsonObject("rates");
+        assertThat(rates.getInteger("interval_seconds")).isEqualTo(Rates.INTERVAL_SECONDS);
+        assertThat(rates.getJsonArray("published").stream().mapToDouble(v -> ((Number) v).doubleValue()).sum())
+            .isCloseTo(1.2, within(0.001)); // one sample, or two if a tick fell between the publishes
+        assertThat(rates.getJsonArray("delivered").stream().mapToDouble(v -> ((Number) v).doubleValue()).sum())
+            .isCloseTo(0.8, within(0.001)); // 4 pushed to the one subscriber
+      });
 
       String metrics = node.node(0).metrics().registry().scrape();
       assertThat(metrics).contains("herald_errors_total{code=\"invalid_json\"} 1.0")
