@@ -24,7 +24,8 @@ import java.util.function.BooleanSupplier;
  *       and from the first moment of a drain;
  *   <li>{@code /metrics}: every meter in the node's registry in Prometheus text form: Herald's
  *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
- *       Vert.x's {@code vertx_*} and the JVM's.
+ *       Vert.x's {@code vertx_*} and the JVM's;
+ *   <li>{@code /} and {@code /console/*}: the web console's static files ({@link ConsoleFiles}).
  * </ul>
  *
  * <p><b>Concurrency.</b> Runs on its own event loop and reads other loops' state only through
@@ -63,7 +64,12 @@ public final class OpsVerticle extends VerticleBase {
     }
     Handler<HttpServerRequest> scrape = PrometheusRequestHandler.create(metrics.registry());
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
+    ConsoleFiles console = new ConsoleFiles(vertx);
     server.requestHandler(req -> {
+      if (ConsoleFiles.handles(req.path())) {
+        console.serve(req);
+        return;
+      }
       switch (req.path()) {
         case "/health/live" -> json(req, 200, new JsonObject().put("status", "UP"));
         case "/health/ready" -> readiness.checkStatus().onComplete(ar -> {
