@@ -153,7 +153,8 @@
     const xs = Array.from({ length: n }, (_, i) => now - (n - 1 - i) * step);
     const data = [xs, pad(published, n), pad(delivered, n)];
     $('chart').dataset.samples = n;
-    $('chart').dataset.lastPublished = last(published);
+    $('chart').dataset.peakPublished = Math.max(0, ...published);
+    $('chart').dataset.peakDelivered = Math.max(0, ...delivered);
     if (!window.uPlot) {
       $('chart').textContent = 'The chart library did not load.';
       return;
