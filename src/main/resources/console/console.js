@@ -26,11 +26,12 @@
     // credentials 'omit': the console sends its own Authorization header, and the browser must not answer a
     // 401 with its own Basic prompt on top of the console's login dialog.
     const res = await fetch(path, { ...init, headers, credentials: 'omit', cache: 'no-store' });
+    const body = await res.json().catch(() => ({}));
     if (res.status === 401) {
-      showLogin(auth ? 'Those credentials were refused.' : null);
+      // The API's detail says why: no credentials, refused ones, or protected mode (no users, not loopback).
+      showLogin(body.detail || 'This node requires credentials.');
       throw new LoginNeeded('login needed');
     }
-    const body = await res.json().catch(() => ({}));
     if (!res.ok) {
       throw new Error(`${path}: ${res.status} ${body.error || ''} ${body.detail || ''}`.trim());
     }
@@ -42,7 +43,7 @@
   function showLogin(message) {
     const dialog = $('login');
     setStatus('login needed', 'login');
-    if (message) dialog.querySelector('p').textContent = message;
+    $('login-reason').textContent = message;
     if (!dialog.open) dialog.showModal();
   }
 
@@ -266,7 +267,7 @@
       const r = await api(messagesPath(peekTopic()), {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ data }),
+        body: JSON.stringify(data), // the body is the message itself (docs/api.md)
       });
       $('publish-result').textContent = `published as seq ${r.seq}`;
       $('publish-result').dataset.seq = r.seq;

@@ -47,7 +47,7 @@ final class FakeApi implements AutoCloseable {
       if (ConsoleFiles.handles(req.path())) {
         files.serve(req);
       } else if (requiredAuth != null && !requiredAuth.equals(req.getHeader("authorization"))) {
-        json(req, 401, new JsonObject().put("error", "auth_required").put("detail", "log in"));
+        json(req, 401, new JsonObject().put("error", "auth_required").put("detail", "log in (fake API)"));
       } else {
         api(req);
       }
@@ -94,7 +94,7 @@ final class FakeApi implements AutoCloseable {
       members.add(new JsonObject().put("node", b.config().nodeId()).put("address", "127.0.0.1:" + b.port())
           .put("ready", true).put("connections", new JsonObject().put("tcp", 1).put("tls", 0))
           .put("published", (long) count(b, "herald.messages.in")).put("delivered", (long) count(b, "herald.messages.out"))
-          .put("slow_consumers", 0).put("errors", new JsonObject().put("forbidden", i)));
+          .put("slow_consumers", 0).put("errors", i == 0 ? new JsonObject() : new JsonObject().put("forbidden", i).put("invalid_topic", 1)));
     }
     synchronized (this) {
       return new JsonObject().put("node", cluster.node(0).config().nodeId()).put("cluster", true).put("members", members)
