@@ -11,6 +11,8 @@ import herald.net.NetServerVerticle;
 import herald.net.PortInUseException;
 import herald.ops.JvmMeters;
 import herald.ops.NodeMetrics;
+import herald.ops.Api;
+import herald.ops.NodeReport;
 import herald.ops.OpsVerticle;
 import herald.topic.TopicVerticle;
 import io.vertx.core.Deployable;
@@ -115,7 +117,7 @@ public final class Broker {
           broker.topicsDeployment = id;
           return vertx.deployVerticle(() -> {
             NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement(),
-                metrics.newNetCounters(), () -> membership(vertx), bus, security);
+                metrics.newNetCounters(), metrics.errors(), () -> membership(vertx), bus, security);
             synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
               broker.servers.add(v);
             }
@@ -127,8 +129,10 @@ public final class Broker {
           broker.netDeployment = id;
           broker.accepting = true;
           security.watch();
+          NodeReport report = new NodeReport(config.nodeId(), metrics, open::get, () -> security.tlsOptions() != null);
           broker.ops = new OpsVerticle(config.host(), config.integer(Setting.HTTP_PORT), metrics,
-              () -> broker.accepting);
+              () -> broker.accepting, report,
+              new Api(vertx, security, config.nodeId(), bus, config.integer(Setting.MAX_FRAME_BYTES)));
           return vertx.deployVerticle(broker.ops)
               .recover(PortInUseException.naming(Setting.HTTP_PORT, config.integer(Setting.HTTP_PORT)));
         })

@@ -111,7 +111,7 @@
     setCard('slow-total', sum(members.map((m) => m.slow_consumers)));
 
     $('members').tBodies[0].replaceChildren(...members.map((m) => el('tr', { 'data-node': m.node },
-      el('td', { 'data-field': 'node' }, m.node),
+      el('td', { 'data-field': 'node' }, m.node || '(not answering)'),
       el('td', { 'data-field': 'address' }, m.address || ''),
       el('td', { 'data-field': 'ready', 'data-value': String(m.ready), class: m.ready ? 'ready' : 'not-ready' },
         m.ready ? 'ready' : 'not ready'),
@@ -121,12 +121,12 @@
       numCell('delivered', m.delivered),
       numCell('slow_consumers', m.slow_consumers),
       el('td', { 'data-field': 'errors' },
-        Object.entries(m.errors || {}).map(([code, n]) => `${code} ${fmt(n)}`).join(', ')))));
+        errorsOf(m).map(([code, n]) => `${code} ${fmt(n)}`).join(', ')))));
 
     // Errors by code, cluster-wide, with each node's share.
     const byCode = new Map();
     for (const m of members) {
-      for (const [code, n] of Object.entries(m.errors || {})) {
+      for (const [code, n] of errorsOf(m)) {
         const e = byCode.get(code) || { total: 0, nodes: [] };
         e.total += n;
         e.nodes.push(`${m.node} ${fmt(n)}`);
@@ -141,6 +141,11 @@
     $('no-errors').hidden = codes.length > 0;
 
     renderRates(o.rates || {});
+  }
+
+  /** A member's [code, count] pairs that are above zero (the API lists every code, most at 0). */
+  function errorsOf(m) {
+    return Object.entries(m.errors || {}).filter(([, n]) => n > 0);
   }
 
   function renderRates(rates) {

@@ -93,6 +93,23 @@ final class ClusterLog {
     return context.executeBlocking(() -> map.removeEntryListener(registration), false);
   }
 
+  /**
+   * Every topic in the cluster whose name matches {@code pattern} (all when null), with its summary: one
+   * read-only operation per partition, on the members that own them.
+   */
+  Future<Map<String, herald.topic.TopicSummary>> summarize(String pattern) {
+    long now = System.currentTimeMillis();
+    return context.executeBlocking(() -> {
+      Map<String, herald.topic.TopicSummary> found = new java.util.HashMap<>();
+      map.executeOnEntries(new LogOps.Summarize(pattern, now)).forEach((topic, summary) -> {
+        if (summary != null) {
+          found.put(topic, herald.topic.TopicSummary.fromArray(summary));
+        }
+      });
+      return found;
+    }, false);
+  }
+
   /** The number of topics in the cluster (one call to each member). */
   Future<Integer> topicCount() {
     return context.executeBlocking(map::size, false);

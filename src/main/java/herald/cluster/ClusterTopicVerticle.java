@@ -22,6 +22,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import herald.topic.TopicQueries;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -133,6 +137,12 @@ public final class ClusterTopicVerticle extends VerticleBase {
     });
     requests = bus.receive(Addresses.TOPICS, this::handle);
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_LIST, m -> list(m.body())
+        .onComplete(ar -> reply(m, ar))));
+    consumers.add(vertx.eventBus().<JsonArray>localConsumer(Addresses.TOPICS_SUBSCRIBERS,
+        m -> m.reply(TopicQueries.subscribers(index, m.body()))));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_PEEK, m -> peek(m.body())
+        .onComplete(ar -> reply(m, ar))));
     membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {}
@@ -199,9 +209,9 @@ public final class ClusterTopicVerticle extends VerticleBase {
     switch (frame.action()) {
       case PUBLISH -> appends.queue(conn, out, slot, (Frame.Publish) frame, readNanos);
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
-      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
+      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id()));
-      case STATS, AUTH -> out.reply(conn, slot, FrameEncoder.error(frame.id(), ErrorCode.UNAVAILABLE,
+      case STATS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
     }
   }
@@ -209,7 +219,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
   // ---- subscribe -------------------------------------------------------------------------------------
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
-    Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
+    Buffer settled = SubscribeRules.settled(metrics.errors(), index, maxSubscriptionsPerConnection, conn, s);
     if (settled != null) {
       out.reply(conn, slot, settled);
       return;
@@ -224,7 +234,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
         if (index.get(conn, s.topic()) == sub) {
           index.remove(conn, s.topic());
         }
-        out.reply(conn, slot, FrameEncoder.error(s.id(), ErrorCode.UNAVAILABLE,
+        out.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
             "the topic queue cannot be read now, retry: " + ar.cause().getMessage()));
         outboxes.flush();
         return;
@@ -382,6 +392,34 @@ public final class ClusterTopicVerticle extends VerticleBase {
           LOG.warning("sweeping topics failed, next in " + SWEEP_INTERVAL_MS + " ms: " + ar.cause());
         }
       });
+    }
+  }
+
+  // ---- for operators (/api/, the topics request) -------------------------------------------------------
+
+  /** Every topic in the cluster's map that matches: topics with subscribers have a log (Watch makes one). */
+  private Future<JsonObject> list(JsonObject request) {
+    return log.summarize(request.getString("pattern"))
+        .map(found -> TopicQueries.list(found, request.getInteger("limit", 0)));
+  }
+
+  private Future<JsonObject> peek(JsonObject request) {
+    String topic = request.getString("topic");
+    int last = TopicQueries.last(request);
+    return log.bounds(topic)
+        .compose(b -> log.read(topic, Math.max(b.start, b.end - last), last, Integer.MAX_VALUE))
+        .map(slice -> {
+          JsonArray messages = new JsonArray();
+          slice.frames.forEach(f -> messages.add(TopicQueries.peeked(f)));
+          return TopicQueries.peek(topic, messages);
+        });
+  }
+
+  private static void reply(Message<JsonObject> m, AsyncResult<JsonObject> ar) {
+    if (ar.succeeded()) {
+      m.reply(ar.result());
+    } else {
+      m.fail(503, "the topic logs cannot be read now: " + ar.cause().getMessage());
     }
   }
 

@@ -97,7 +97,7 @@ final class GroupCommit {
         PendingPublish pp = batch.get(i);
         pp.out.reply(pp.conn, pp.slot, ar.succeeded()
             ? FrameEncoder.published(pp.frame.id(), a.topic, ar.result() + i)
-            : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE,
+            : metrics.errors().frame(pp.frame.id(), ErrorCode.UNAVAILABLE,
                 "the message was not stored, retry: " + ar.cause().getMessage()));
       }
       if (ar.succeeded()) {
@@ -158,9 +158,9 @@ final class GroupCommit {
     a.waitingForCount = false;
     for (PendingPublish pp : a.queued) {
       pp.out.reply(pp.conn, pp.slot, cause == null
-          ? FrameEncoder.error(pp.frame.id(), ErrorCode.TOO_MANY_TOPICS,
+          ? metrics.errors().frame(pp.frame.id(), ErrorCode.TOO_MANY_TOPICS,
               "the cluster holds its maximum of " + maxTopics + " topics (HERALD_MAX_TOPICS)")
-          : FrameEncoder.error(pp.frame.id(), ErrorCode.UNAVAILABLE, "the message was not stored, retry: " + cause.getMessage()));
+          : metrics.errors().frame(pp.frame.id(), ErrorCode.UNAVAILABLE, "the message was not stored, retry: " + cause.getMessage()));
     }
     a.queued.clear();
     next(a);

@@ -395,6 +395,49 @@ final class LogOps {
   }
 
   /**
+   * For listing topics: the {@link herald.topic.TopicSummary} (as {@code long[]}) of each log whose topic
+   * matches {@code pattern} (every log when null), or null for the others. Read-only, run on each owner.
+   */
+  static final class Summarize implements EntryProcessor<String, TopicLog, long[]>, ReadOnly, DataSerializable {
+    private String pattern;
+    private long nowMillis;
+    private transient java.util.function.Predicate<String> matches;
+
+    public Summarize() {}
+
+    Summarize(String pattern, long nowMillis) {
+      this.pattern = pattern;
+      this.nowMillis = nowMillis;
+    }
+
+    @Override
+    public long[] process(Map.Entry<String, TopicLog> entry) {
+      if (matches == null) {
+        matches = herald.match.TopicPattern.matcher(pattern);
+      }
+      TopicLog log = entry.getValue();
+      return log == null || !matches.test(entry.getKey()) ? null : log.summary(nowMillis).toArray();
+    }
+
+    @Override
+    public EntryProcessor<String, TopicLog, long[]> getBackupProcessor() {
+      return null;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeString(pattern);
+      out.writeLong(nowMillis);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      pattern = in.readString();
+      nowMillis = in.readLong();
+    }
+  }
+
+  /**
    * Forgets the topic if it is idle: empty, and read by no member alive in the owner's view of the
    * cluster. Running on the partition thread, it cannot interleave with an append or a watch of the same
    * topic: an append that comes after it finds no topic and creates a new one (seq 1), and a watch that

@@ -57,6 +57,11 @@ public final class TopicLog implements DataSerializable {
     return ring.size();
   }
 
+  /** For listing topics ({@code /api/topics}, the {@code topics} request). */
+  herald.topic.TopicSummary summary(long nowMillis) {
+    return herald.topic.TopicSummary.of(ring, lastSeq, bytes, nowMillis);
+  }
+
   long bytes() {
     return bytes;
   }

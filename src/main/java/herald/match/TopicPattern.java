@@ -1,6 +1,7 @@
 package herald.match;
 
 import herald.codec.TopicName;
+import java.util.function.Predicate;
 
 /**
  * The syntax of a topic pattern: {@code .}-separated tokens, where a token is a topic token, {@code *}
@@ -50,6 +51,20 @@ public final class TopicPattern {
       }
     }
     return false;
+  }
+
+  /**
+   * A test for topics against a valid {@code pattern} (see {@link #problem}); a null pattern matches every
+   * topic. Built on the same {@link TokenTrie} as subscriptions and permissions, so listing topics by pattern
+   * and subscribing by pattern can never disagree.
+   */
+  public static Predicate<String> matcher(String pattern) {
+    if (pattern == null) {
+      return topic -> true;
+    }
+    TokenTrie<String> trie = new TokenTrie<>();
+    trie.add(pattern, pattern);
+    return trie::matchesAny;
   }
 
   /** Splits on dots, keeping empty tokens (so that they can be reported). */

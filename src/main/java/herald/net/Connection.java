@@ -15,6 +15,7 @@ import herald.codec.Frame;
 import herald.codec.FrameDecoder;
 import herald.codec.FrameEncoder;
 import herald.codec.LineSplitter;
+import herald.ops.ErrorCounts;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
 import io.vertx.core.AsyncResult;
@@ -79,6 +80,7 @@ final class Connection {
   private boolean closing;
   private boolean closed;
   private final Security security;
+  private final ErrorCounts errors;
   /** Who this connection is: null until it authenticates where authentication is required. */
   private Identity identity;
   private PermissionCache permissionCache;
@@ -92,8 +94,9 @@ final class Connection {
   private record Deferred(int slot, Frame frame) {}
 
   Connection(Vertx vertx, NetSocket socket, ConnRef ref, Limits limits, FrameDecoder decoder, LoopCounters counters,
-      NodeStats stats, LocalBus bus, Security security, Identity identity) {
+      NodeStats stats, LocalBus bus, Security security, Identity identity, ErrorCounts errors) {
     this.vertx = vertx;
+    this.errors = errors;
     this.security = security;
     this.identity = identity;
     this.bus = bus;
@@ -164,7 +167,7 @@ final class Connection {
     }
     int slot = replies.reserve(end - start);
     if (decoded instanceof DecodeError e) {
-      replies.fill(slot, FrameEncoder.error(e.id(), e.code(), e.detail()));
+      replies.fill(slot, errors.frame(e.id(), e.code(), e.detail()));
       return;
     }
     Frame frame = (Frame) decoded;
@@ -177,7 +180,7 @@ final class Connection {
 
   private void dispatch(int slot, Frame frame) {
     if (identity == null && frame.action() != Frame.Action.PING && frame.action() != Frame.Action.AUTH) {
-      replies.fill(slot, FrameEncoder.error(frame.id(), ErrorCode.AUTH_REQUIRED,
+      replies.fill(slot, errors.frame(frame.id(), ErrorCode.AUTH_REQUIRED,
           "authenticate first: {\"action\":\"auth\",\"user\":...,\"password\":...} or {\"action\":\"auth\",\"token\":...}"));
       return;
     }
@@ -222,7 +225,7 @@ final class Connection {
     }
     String action = publish ? "publish" : "subscribe";
     security.forbidden(action);
-    replies.fill(slot, FrameEncoder.error(frame.id(), ErrorCode.FORBIDDEN, p == null
+    replies.fill(slot, errors.frame(frame.id(), ErrorCode.FORBIDDEN, p == null
         ? "user " + identity.user() + " is no longer in the users file"
         : "user " + identity.user() + " may not " + action + (publish ? " to " : " to ") + topic));
     return false;
@@ -285,7 +288,7 @@ final class Connection {
     cancelTimers();
     lines.stop();
     socket.pause();
-    replies.fill(slot, FrameEncoder.error(id, ErrorCode.AUTH_FAILED, detail));
+    replies.fill(slot, errors.frame(id, ErrorCode.AUTH_FAILED, detail));
     replies.drain(this::append);
     flush();
     vertx.setTimer(AUTH_FAILURE_CLOSE_DELAY_MS, t -> close());
@@ -323,7 +326,7 @@ final class Connection {
   private void endNow(ErrorCode code, String detail) {
     closing = true;
     lines.stop();
-    append(FrameEncoder.error(null, code, detail));
+    append(errors.frame(null, code, detail));
     Buffer data = out;
     out = null;
     socket.write(data);
@@ -422,7 +425,7 @@ final class Connection {
     lines.stop();
     socket.pause();
     int slot = replies.reserve(0);
-    replies.fill(slot, FrameEncoder.error(id, code, detail));
+    replies.fill(slot, errors.frame(id, code, detail));
     replies.drain(this::append);
     flush();
   }
@@ -441,7 +444,7 @@ final class Connection {
     counters.add(NodeMetrics.NET_SLOW_CONSUMERS, 1);
     // Past the limit nothing more is queued but this notice, which a client that is merely slow still reads
     // before the connection ends. One that does not read at all is cut off after the grace period.
-    socket.write(FrameEncoder.error(null, ErrorCode.SLOW_CONSUMER, "more than " + limits.maxOutboundBytes()
+    socket.write(errors.frame(null, ErrorCode.SLOW_CONSUMER, "more than " + limits.maxOutboundBytes()
         + " bytes were waiting for this client to read (HERALD_MAX_OUTBOUND_BYTES)"));
     close();
     vertx.setTimer(SLOW_CONSUMER_GRACE_MS, t -> abort());

@@ -12,6 +12,7 @@ import herald.codec.ErrorCode;
 import herald.config.HeraldConfig;
 import herald.codec.FrameDecoder;
 import herald.codec.FrameEncoder;
+import herald.ops.ErrorCounts;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
 import io.vertx.core.Future;
@@ -56,6 +57,7 @@ public final class NetServerVerticle extends VerticleBase {
   private final int port;
   private final int instance;
   private final LoopCounters counters;
+  private final ErrorCounts errors;
   private final Supplier<JsonObject> membership;
   private final Map<Integer, Connection> connections = new HashMap<>();
   private final FrameDecoder decoder = new FrameDecoder(); // one per event loop: connections share it
@@ -79,7 +81,8 @@ public final class NetServerVerticle extends VerticleBase {
    * @param membership the cluster's members for {@code stats} (thread-safe; empty on a single node)
    */
   public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance,
-      LoopCounters counters, Supplier<JsonObject> membership, LocalBus bus, Security security) {
+      LoopCounters counters, ErrorCounts errors, Supplier<JsonObject> membership, LocalBus bus, Security security) {
+    this.errors = errors;
     this.bus = bus;
     this.security = security;
     this.counters = counters;
@@ -100,7 +103,7 @@ public final class NetServerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     address = Addresses.connections(deploymentID(), instance);
-    stats = new NodeStats(vertx, greeting, open, membership);
+    stats = new NodeStats(vertx, greeting, open, membership, errors);
     consumer = bus.receive(address, (ToConnections batch) -> {
       int pushes = 0;
       for (ToConnections.Item item : batch.items()) {
@@ -174,7 +177,7 @@ public final class NetServerVerticle extends VerticleBase {
   private void accept(NetSocket socket) {
     if (open.incrementAndGet() > limits.maxConnections()) {
       open.decrementAndGet();
-      socket.write(FrameEncoder.error(null, ErrorCode.TOO_MANY_CONNECTIONS,
+      socket.write(errors.frame(null, ErrorCode.TOO_MANY_CONNECTIONS,
           "this node serves its maximum of " + limits.maxConnections() + " connections (HERALD_MAX_CONNECTIONS)"));
       socket.close();
       return;
@@ -183,7 +186,7 @@ public final class NetServerVerticle extends VerticleBase {
       open.decrementAndGet();
       security.failure("protected_mode");
       LOG.info("herald: refused " + socket.remoteAddress() + ": protected mode serves only loopback clients");
-      socket.write(FrameEncoder.error(null, ErrorCode.AUTH_REQUIRED, Security.protectedModeDetail()));
+      socket.write(errors.frame(null, ErrorCode.AUTH_REQUIRED, Security.protectedModeDetail()));
       socket.close();
       return;
     }
@@ -195,7 +198,7 @@ public final class NetServerVerticle extends VerticleBase {
       if (identity == null) {
         open.decrementAndGet();
         security.failure("unknown_certificate");
-        socket.write(FrameEncoder.error(null, ErrorCode.AUTH_FAILED,
+        socket.write(errors.frame(null, ErrorCode.AUTH_FAILED,
             "the client certificate's CN " + cn + " names no user of the users file"));
         socket.close();
         return;
@@ -204,7 +207,7 @@ public final class NetServerVerticle extends VerticleBase {
     }
     int id = nextId++;
     Connection connection = new Connection(vertx, socket, new ConnRef(address, id), limits, decoder, counters, stats, bus,
-        security, identity);
+        security, identity, errors);
     connections.put(id, connection);
     // A reset or broken pipe is a client going away abruptly, not a broker error: counted, and kept out of
     // the log's WARNING/SEVERE lines (Vert.x would log each as SEVERE with a stack trace). The close handler

@@ -3,6 +3,7 @@ package herald.net;
 import herald.bus.Addresses;
 import herald.codec.ErrorCode;
 import herald.codec.FrameEncoder;
+import herald.ops.ErrorCounts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,13 +32,15 @@ final class NodeStats {
   private final JsonObject greeting;
   private final AtomicInteger open;
   private final Supplier<JsonObject> membership;
+  private final ErrorCounts errors;
 
   /**
    * @param greeting the greeting's fields; its node, version and cluster flag are repeated
    * @param open the node's open-connection count
    * @param membership {@code member} and {@code members} in a cluster, nothing on a single node
    */
-  NodeStats(Vertx vertx, JsonObject greeting, AtomicInteger open, Supplier<JsonObject> membership) {
+  NodeStats(Vertx vertx, JsonObject greeting, AtomicInteger open, Supplier<JsonObject> membership, ErrorCounts errors) {
+    this.errors = errors;
     this.vertx = vertx;
     this.greeting = greeting;
     this.open = open;
@@ -55,7 +58,7 @@ final class NodeStats {
             .put("connections", open.get())
             .mergeIn(membership.get())
             .put("counts", counts.body())))
-        .otherwise(e -> FrameEncoder.error(id, ErrorCode.UNAVAILABLE,
+        .otherwise(e -> errors.frame(id, ErrorCode.UNAVAILABLE,
             "the node's topic counts could not be read: " + e.getMessage()));
   }
 }

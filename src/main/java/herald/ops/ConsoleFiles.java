@@ -59,12 +59,7 @@ final class ConsoleFiles {
     this.vertx = vertx;
   }
 
-  /** True if this request is for the console: {@code /} or anything under {@link #PREFIX}. */
-  static boolean handles(String path) {
-    return path.equals("/") || path.startsWith(PREFIX);
-  }
-
-  /** Answers a request for which {@link #handles} is true. */
+  /** Answers a request for {@code /} or for anything under {@link #PREFIX}. */
   void serve(HttpServerRequest req) {
     HttpServerResponse res = req.response();
     if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {

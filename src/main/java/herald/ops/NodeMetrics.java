@@ -39,6 +39,7 @@ public final class NodeMetrics {
   private final List<LoopCounters> net = new CopyOnWriteArrayList<>();
   private final LoopCounters topics = new LoopCounters(TOPIC_SLOTS);
   private final Timer publishLatency;
+  private final ErrorCounts errors = new ErrorCounts();
 
   /**
    * @param registry where the meters go (the same registry vertx-micrometer-metrics reports Vert.x's own
@@ -69,12 +70,41 @@ public final class NodeMetrics {
         "Connections cut off because they did not read fast enough (slow_consumer)");
     netCounter("herald.connection.errors", NET_CONNECTION_ERRORS,
         "Client connections that failed at the socket, such as a TCP reset: normal client behaviour, logged at FINE");
+    errors.bindTo(registry);
     publishLatency = Timer.builder("herald.publish.ack.latency")
         .description("From reading a publish to acknowledging it (one sample per client read carrying publishes)")
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofNanos(20_000))
         .maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
+  }
+
+  /** The node's error frames by code: every error frame is made through it. */
+  public ErrorCounts errors() {
+    return errors;
+  }
+
+  /** Messages this node's clients published (acknowledged), as {@code herald_messages_in_total}. */
+  public long published() {
+    return topics.get(TOPIC_MESSAGES_IN);
+  }
+
+  /** Message frames written to this node's subscribers, as {@code herald_messages_out_total}. */
+  public long delivered() {
+    return sumNet(NET_MESSAGES_OUT);
+  }
+
+  /** Connections cut off as slow consumers, as {@code herald_slow_consumers_disconnected_total}. */
+  public long slowConsumers() {
+    return sumNet(NET_SLOW_CONSUMERS);
+  }
+
+  private long sumNet(int slot) {
+    long total = 0;
+    for (LoopCounters c : net) {
+      total += c.get(slot);
+    }
+    return total;
   }
 
   /** A registry for a node's metrics, in Prometheus form. */

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.CheckResult;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.micrometer.PrometheusRequestHandler;
@@ -22,6 +23,7 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code /health/ready}: 200 when the client listener is accepting and, in a cluster, the node has
  *       joined and Hazelcast reports the cluster safe (no partition without its backups); 503 otherwise,
  *       and from the first moment of a drain;
+ *   <li>{@code /api/...}: the JSON API behind the web console ({@link Api}, docs/api.md);
  *   <li>{@code /metrics}: every meter in the node's registry in Prometheus text form: Herald's
  *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
  *       Vert.x's {@code vertx_*} and the JVM's;
@@ -39,11 +41,16 @@ public final class OpsVerticle extends VerticleBase {
   private final BooleanSupplier accepting;
   private HttpServer server;
   private HealthChecks readiness;
+  private final NodeReport report;
+  private final Api api;
 
   /**
    * @param accepting true while the node's client listener is up and the node is not draining
    */
-  public OpsVerticle(String host, int port, NodeMetrics metrics, BooleanSupplier accepting) {
+  public OpsVerticle(String host, int port, NodeMetrics metrics, BooleanSupplier accepting, NodeReport report,
+      Api api) {
+    this.report = report;
+    this.api = api;
     this.host = host;
     this.port = port;
     this.metrics = metrics;
@@ -64,28 +71,25 @@ public final class OpsVerticle extends VerticleBase {
     }
     Handler<HttpServerRequest> scrape = PrometheusRequestHandler.create(metrics.registry());
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
+    Router router = Router.router(vertx);
+    router.get("/health/live").handler(ctx -> json(ctx.request(), 200, new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(ctx -> readiness.checkStatus().onComplete(ar -> {
+      CheckResult r = ar.succeeded() ? ar.result() : CheckResult.from("ready", ar.cause());
+      json(ctx.request(), CheckResult.isUp(r) ? 200 : 503, r.toJson());
+    }));
+    router.get("/metrics").handler(ctx -> scrape.handle(ctx.request()));
+    api.mount(router);
     ConsoleFiles console = new ConsoleFiles(vertx);
-    server.requestHandler(req -> {
-      if (ConsoleFiles.handles(req.path())) {
-        console.serve(req);
-        return;
-      }
-      switch (req.path()) {
-        case "/health/live" -> json(req, 200, new JsonObject().put("status", "UP"));
-        case "/health/ready" -> readiness.checkStatus().onComplete(ar -> {
-          CheckResult r = ar.succeeded() ? ar.result() : CheckResult.from("ready", ar.cause());
-          json(req, CheckResult.isUp(r) ? 200 : 503, r.toJson());
-        });
-        case "/metrics" -> scrape.handle(req);
-        default -> req.response().setStatusCode(404).end();
-      }
-    });
-    return server.listen();
+    router.route("/").handler(ctx -> console.serve(ctx.request()));
+    router.route(ConsoleFiles.PREFIX + "*").handler(ctx -> console.serve(ctx.request()));
+    server.requestHandler(router);
+    return report.start(vertx, () -> readiness.checkStatus().map(CheckResult::isUp).otherwise(false))
+        .compose(v -> server.listen());
   }
 
   @Override
   public Future<?> stop() {
-    return server.close();
+    return report.stop().transform(v -> server.close());
   }
 
   private static void json(HttpServerRequest req, int status, JsonObject body) {

@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -131,6 +132,15 @@ public final class MemoryTopicStore implements TopicStore {
       if (!inUse.test(t.name)) {
         it.remove();
         topics.remove(t.name);
+      }
+    }
+  }
+
+  @Override
+  public void summarize(Predicate<String> matches, long nowMillis, BiConsumer<String, TopicSummary> sink) {
+    for (Topic topic : topics.values()) {
+      if (matches.test(topic.name)) {
+        sink.accept(topic.name, TopicSummary.of(topic.ring, topic.lastSeq, topic.bytes, nowMillis));
       }
     }
   }

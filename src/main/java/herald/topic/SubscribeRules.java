@@ -4,6 +4,7 @@ import herald.bus.ConnRef;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
+import herald.ops.ErrorCounts;
 import io.vertx.core.buffer.Buffer;
 
 /**
@@ -19,21 +20,21 @@ public final class SubscribeRules {
    * repeated subscribe is answered {@code subscribed} and changes nothing (one delivery per message); one
    * beyond the connection's limit is refused.
    */
-  public static Buffer settled(SubscriptionIndex<ConnRef, Subscription> index, int max, ConnRef conn, Frame.Subscribe s) {
+  public static Buffer settled(ErrorCounts errors, SubscriptionIndex<ConnRef, Subscription> index, int max, ConnRef conn, Frame.Subscribe s) {
     if (index.get(conn, s.topic()) != null) {
       return FrameEncoder.subscribed(s.id(), s.topic(), 0);
     }
     if (index.count(conn) >= max) {
-      return FrameEncoder.error(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+      return errors.frame(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
           "this connection holds " + max + " subscriptions, the limit (HERALD_MAX_SUBSCRIPTIONS_PER_CONNECTION)");
     }
     return null;
   }
 
   /** Removes the subscription and answers {@code unsubscribed}, or {@code not_subscribed} if there was none. */
-  public static Buffer unsubscribe(SubscriptionIndex<ConnRef, Subscription> index, ConnRef conn, Frame.Unsubscribe u) {
+  public static Buffer unsubscribe(ErrorCounts errors, SubscriptionIndex<ConnRef, Subscription> index, ConnRef conn, Frame.Unsubscribe u) {
     if (index.remove(conn, u.topic()) == null) {
-      return FrameEncoder.error(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to " + u.topic());
+      return errors.frame(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to " + u.topic());
     }
     return FrameEncoder.unsubscribed(u.id(), u.topic());
   }

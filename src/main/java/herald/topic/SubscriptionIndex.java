@@ -91,6 +91,11 @@ public final class SubscriptionIndex<K, S> {
     return byKey.size();
   }
 
+  /** The topics with at least one subscription (a live view: do not hold it across handler calls). */
+  public java.util.Set<String> topics() {
+    return Collections.unmodifiableSet(byTopic.keySet());
+  }
+
   public int topicCount() {
     return byTopic.size();
   }

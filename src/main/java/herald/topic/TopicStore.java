@@ -1,6 +1,7 @@
 package herald.topic;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -34,6 +35,12 @@ public interface TopicStore {
    * {@code inUse} is false. Called periodically.
    */
   void expire(long nowMillis, Predicate<String> inUse);
+
+  /**
+   * Hands {@code sink} every topic whose name {@code matches}, with its {@link TopicSummary} at
+   * {@code nowMillis}, in no particular order.
+   */
+  void summarize(Predicate<String> matches, long nowMillis, BiConsumer<String, TopicSummary> sink);
 
   int topicCount();
 

@@ -14,7 +14,12 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
+import herald.match.TopicPattern;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,6 +73,10 @@ public final class TopicVerticle extends VerticleBase {
     outboxes = new Outboxes(bus);
     requests = bus.receive(Addresses.TOPICS, this::handle);
     consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_LIST, m -> m.reply(list(m.body()))));
+    consumers.add(vertx.eventBus().<JsonArray>localConsumer(Addresses.TOPICS_SUBSCRIBERS,
+        m -> m.reply(TopicQueries.subscribers(index, m.body()))));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_PEEK, m -> m.reply(peek(m.body()))));
     timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
         t -> {
           store.expire(System.currentTimeMillis(), index::hasSubscribers);
@@ -114,9 +123,9 @@ public final class TopicVerticle extends VerticleBase {
     switch (frame.action()) {
       case PUBLISH -> out.reply(conn, slot, publish((Frame.Publish) frame));
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
-      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(index, conn, (Frame.Unsubscribe) frame));
+      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
-      case STATS, AUTH -> out.reply(conn, slot, FrameEncoder.error(frame.id(), ErrorCode.UNAVAILABLE,
+      case STATS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
     }
   }
@@ -124,7 +133,7 @@ public final class TopicVerticle extends VerticleBase {
   private Buffer publish(Frame.Publish p) {
     StoredMessage m = store.append(p.topic(), p.message());
     if (m == null) {
-      return FrameEncoder.error(p.id(), ErrorCode.TOO_MANY_TOPICS,
+      return metrics.errors().frame(p.id(), ErrorCode.TOO_MANY_TOPICS,
           "the broker holds its maximum of " + store.topicCount() + " topics (HERALD_MAX_TOPICS)");
     }
     published++;
@@ -143,7 +152,7 @@ public final class TopicVerticle extends VerticleBase {
   }
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
-    Buffer settled = SubscribeRules.settled(index, maxSubscriptionsPerConnection, conn, s);
+    Buffer settled = SubscribeRules.settled(metrics.errors(), index, maxSubscriptionsPerConnection, conn, s);
     if (settled != null) {
       out.reply(conn, slot, settled);
       return;
@@ -171,6 +180,22 @@ public final class TopicVerticle extends VerticleBase {
     } else {
       sub.outbox.wantCredit(sub.conn, sub.topic);
     }
+  }
+
+  private JsonObject list(JsonObject request) {
+    Predicate<String> matches = TopicPattern.matcher(request.getString("pattern"));
+    Map<String, TopicSummary> found = new HashMap<>();
+    store.summarize(matches, System.currentTimeMillis(), found::put);
+    TopicQueries.addSubscribed(index, matches, found); // subscribed to, never published to
+    return TopicQueries.list(found, request.getInteger("limit", 0));
+  }
+
+  private JsonObject peek(JsonObject request) {
+    String topic = request.getString("topic");
+    JsonArray messages = new JsonArray();
+    long from = Math.max(1, store.lastSeq(topic) - TopicQueries.last(request) + 1);
+    store.read(topic, from, Integer.MAX_VALUE, m -> messages.add(TopicQueries.peeked(m.frame())));
+    return TopicQueries.peek(topic, messages);
   }
 
   private JsonObject stats() {
