@@ -101,7 +101,8 @@
   // ---- overview: members, connections, totals, errors, rates ------------------------------------------
 
   function renderOverview(o) {
-    const members = o.members || [];
+    // Sorted by name: the API lists members in the order they answered, which changes from call to call.
+    const members = (o.members || []).slice().sort((a, b) => String(a.node).localeCompare(String(b.node)));
     $('node').textContent = `answered by ${o.node}${o.cluster ? ', clustered' : ', single node'}`;
     setCard('member-count', members.length);
     setCard('ready-count', members.filter((m) => m.ready).length);
