@@ -4,6 +4,7 @@ import herald.bench.BenchCommand;
 import herald.cli.PasswdCommand;
 import herald.cli.PubCommand;
 import herald.cli.StatsCommand;
+import herald.cli.TopicsCommand;
 import herald.cli.SubCommand;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "A JSON-over-TCP publish/subscribe broker.",
-    subcommands = {Main.Serve.class, PubCommand.class, SubCommand.class, StatsCommand.class, BenchCommand.class,
+    subcommands = {Main.Serve.class, PubCommand.class, SubCommand.class, StatsCommand.class, TopicsCommand.class, BenchCommand.class,
         PasswdCommand.class})
 public final class Main implements Callable<Integer> {
 

@@ -6,6 +6,7 @@ import herald.client.ClientOptions;
 import herald.client.HeraldClient;
 import herald.client.HeraldException;
 import herald.client.HeraldUrl;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintWriter;
@@ -14,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,12 +60,23 @@ public final class StatsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+    return askFirstNode("stats", target, security, spec.commandLine().getErr(), HeraldClient::stats,
+        reply -> out.println(json ? reply.encode() : table(reply)));
+  }
+
+  /**
+   * Asks the first node of the target that answers ({@code question}, one connection at a time, with the
+   * client's TLS and {@code auth}), and hands the reply to {@code print}. Returns the exit status: 0 when a
+   * node answered, 1 when none could be reached or the node refused, 2 on bad usage. Shared by
+   * {@code herald stats} and {@code herald topics}, so both word failures alike.
+   */
+  static int askFirstNode(String command, Target target, SecurityOptions security, PrintWriter err,
+      Function<HeraldClient, Future<JsonObject>> question, Consumer<JsonObject> print) {
     HeraldUrl url;
     try {
       url = target.url();
     } catch (IllegalArgumentException e) {
-      err.println("herald stats: " + e.getMessage());
+      err.println("herald " + command + ": " + e.getMessage());
       return 2;
     }
     List<String> failures = new ArrayList<>();
@@ -74,30 +88,29 @@ public final class StatsCommand implements Callable<Integer> {
             .heartbeat(READ_TIMEOUT, READ_TIMEOUT)
             .disconnectedWait(Duration.ZERO); // one node at a time: a lost connection fails the request at once
         try {
-          JsonObject reply = ask(vertx, options);
-          out.println(json ? reply.encode() : table(reply));
-          out.flush();
+          JsonObject reply = ask(vertx, options, question);
+          print.accept(reply);
           return 0;
         } catch (HeraldException.AuthFailed e) {
-          return ClientErrors.report(err, "stats", e); // the other nodes would refuse the same credentials
+          return ClientErrors.report(err, command, e); // the other nodes would refuse the same credentials
         } catch (HeraldException e) {
           failures.add(failure(address, e));
         }
       }
     } catch (IllegalArgumentException e) {
-      return ClientErrors.report(err, "stats", e);
+      return ClientErrors.report(err, command, e);
     } finally {
       vertx.close().await();
     }
     // The same line as herald pub and sub print when no node can be reached.
-    return ClientErrors.report(err, "stats", HeraldException.NotConnected.cannotConnect(failures, null));
+    return ClientErrors.report(err, command, HeraldException.NotConnected.cannotConnect(failures, null));
   }
 
-  /** The node's stats reply; its error, or the connection's, as a HeraldException. */
-  private static JsonObject ask(Vertx vertx, ClientOptions options) {
+  /** The node's reply; its error, or the connection's, as a HeraldException. */
+  private static JsonObject ask(Vertx vertx, ClientOptions options, Function<HeraldClient, Future<JsonObject>> question) {
     HeraldClient client = HeraldClient.connect(vertx, options).await();
     try {
-      return client.stats().await();
+      return question.apply(client).await();
     } finally {
       client.close().await();
     }

@@ -206,6 +206,17 @@ public final class HeraldClient {
   }
 
   /**
+   * The cluster's topics matching {@code pattern} ({@code *}/{@code >} syntax; null for every topic) that
+   * this client may subscribe to, with their counts: {@code {"status":"topics","topics":[...],"truncated":B}}
+   * (docs/protocol.md), as the node sent it.
+   */
+  public Future<JsonObject> topics(String pattern) {
+    Request r = Request.topics(pattern);
+    onLoop(() -> enqueue(r));
+    return r.stats.future();
+  }
+
+  /**
    * Stops reconnecting, fails whatever waits to be sent, waits (up to the pong timeout) for the replies to
    * what was sent, then closes the connection.
    */
@@ -338,7 +349,7 @@ public final class HeraldClient {
       r.fail(whyClosed());
       return;
     }
-    if ((r.kind == Request.Kind.PING || r.kind == Request.Kind.STATS) && connected()) {
+    if ((r.kind == Request.Kind.PING || r.kind == Request.Kind.STATS || r.kind == Request.Kind.TOPICS) && connected()) {
       send(r); // does not wait behind publishes waiting for a slot: a ping checks the connection
       return;
     }
@@ -554,6 +565,7 @@ public final class HeraldClient {
         case UNSUBSCRIBE -> "unsubscribed";
         case PING, HEARTBEAT -> "pong";
         case STATS -> "stats";
+        case TOPICS -> "topics";
         case AUTH -> "authenticated";
       };
       if (error == null && !expected.equals(status)) {
@@ -592,7 +604,7 @@ public final class HeraldClient {
             LOG.warning("herald client: node " + node + " refused a heartbeat ping: " + error.getMessage());
           }
         }
-        case STATS -> {
+        case STATS, TOPICS -> {
           if (error == null) {
             r.stats.complete(frame);
           } else {

@@ -8,7 +8,7 @@ import java.time.Duration;
 /** One request of the client's, waiting to be sent or for its reply; touched only on the client's event loop. */
 final class Request {
 
-  enum Kind { PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PING, HEARTBEAT, STATS, AUTH }
+  enum Kind { PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PING, HEARTBEAT, STATS, TOPICS, AUTH }
 
   private static final Buffer PING_FRAME = Buffer.buffer("{\"action\":\"ping\"}\n");
   private static final Buffer STATS_FRAME = Buffer.buffer("{\"action\":\"stats\"}\n");
@@ -20,6 +20,7 @@ final class Request {
   final Promise<Long> published;
   final Promise<Duration> pong;
   final Promise<Void> unsubscribed;
+  /** The reply of a {@code stats} or {@code topics} request, as the node sent it. */
   final Promise<JsonObject> stats;
   final Subscription subscription;
   /** For a subscribe: the start asked for on this connection. */
@@ -62,6 +63,16 @@ final class Request {
     return new Request(Kind.STATS, STATS_FRAME, null, null, null, null, Promise.promise(), null, null);
   }
 
+  /** {@code topics}, with {@code pattern} when it is not null. */
+  static Request topics(String pattern) {
+    JsonObject f = new JsonObject().put("action", "topics");
+    if (pattern != null) {
+      f.put("pattern", pattern);
+    }
+    return new Request(Kind.TOPICS, f.toBuffer().appendByte((byte) '\n'), pattern, null, null, null,
+        Promise.promise(), null, null);
+  }
+
   /** The link's own {@code auth}, answered before the connection is handed to the client. */
   static Request auth(Buffer frame) {
     return new Request(Kind.AUTH, frame, null, null, null, null, null, null, null);
@@ -84,7 +95,7 @@ final class Request {
       case PUBLISH -> published.tryFail(e);
       case PING -> pong.tryFail(e);
       case UNSUBSCRIBE -> unsubscribed.tryFail(e);
-      case STATS -> stats.tryFail(e);
+      case STATS, TOPICS -> stats.tryFail(e);
       case SUBSCRIBE, HEARTBEAT, AUTH -> { } // a subscription's waiter is the Subscription's own promise
     }
   }
@@ -96,6 +107,7 @@ final class Request {
       case UNSUBSCRIBE -> "unsubscribe from '" + topic + "'";
       case PING, HEARTBEAT -> "ping";
       case STATS -> "stats";
+      case TOPICS -> topic == null ? "topics" : "topics '" + topic + "'";
       case AUTH -> "auth"; // never the frame: it holds the password or token
     };
   }

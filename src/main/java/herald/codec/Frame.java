@@ -18,7 +18,7 @@ public sealed interface Frame extends Decoded {
   /** The request's {@code "action"}. */
   Action action();
 
-  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, STATS, AUTH }
+  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, STATS, TOPICS, AUTH }
 
   record Subscribe(String id, String topic, Replay replay) implements Frame {
     @Override
@@ -54,6 +54,17 @@ public sealed interface Frame extends Decoded {
     @Override
     public Action action() {
       return Action.STATS;
+    }
+  }
+
+  /**
+   * The cluster's topics matching {@code pattern} ({@code *}/{@code >} syntax; null: every topic), with their
+   * counts: answered by the connection, which asks its node for the cluster-wide list.
+   */
+  record Topics(String id, String pattern) implements Frame {
+    @Override
+    public Action action() {
+      return Action.TOPICS;
     }
   }
 

@@ -34,12 +34,13 @@ public final class FrameDecoder {
 
   // Field bits, so that "is this field allowed for this action" is one mask test.
   private static final int F_ACTION = 1, F_ID = 2, F_TOPIC = 4, F_MESSAGE = 8, F_FROM = 16, F_LAST = 32,
-      F_USER = 64, F_PASSWORD = 128, F_TOKEN = 256;
+      F_USER = 64, F_PASSWORD = 128, F_TOKEN = 256, F_PATTERN = 512;
   private static final int ALLOWED_SUBSCRIBE = F_ACTION | F_ID | F_TOPIC | F_FROM | F_LAST;
   private static final int ALLOWED_UNSUBSCRIBE = F_ACTION | F_ID | F_TOPIC;
   private static final int ALLOWED_PUBLISH = F_ACTION | F_ID | F_TOPIC | F_MESSAGE;
   private static final int ALLOWED_PING = F_ACTION | F_ID;
   private static final int ALLOWED_STATS = F_ACTION | F_ID;
+  private static final int ALLOWED_TOPICS = F_ACTION | F_ID | F_PATTERN;
   private static final int ALLOWED_AUTH = F_ACTION | F_ID | F_USER | F_PASSWORD | F_TOKEN;
 
   private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
@@ -106,7 +107,8 @@ public final class FrameDecoder {
     JsonToken fromToken = null, lastToken = null;
     String fromText = null;
     String user = null, password = null, token = null;
-    JsonToken userToken = null, passwordToken = null, tokenToken = null;
+    JsonToken userToken = null, passwordToken = null, tokenToken = null, patternToken = null;
+    String pattern = null;
     long fromSeq = 0, last = 0;
     int messageStart = 0, messageEnd = 0;
     String unknownField = null;
@@ -174,6 +176,11 @@ public final class FrameDecoder {
           passwordToken = v;
           password = v == JsonToken.VALUE_STRING ? p.getText() : null;
         }
+        case "pattern" -> {
+          seen = mark(seen, F_PATTERN, p);
+          patternToken = v;
+          pattern = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
         case "token" -> {
           seen = mark(seen, F_TOKEN, p);
           tokenToken = v;
@@ -205,12 +212,13 @@ public final class FrameDecoder {
       case "publish" -> ALLOWED_PUBLISH;
       case "ping" -> ALLOWED_PING;
       case "stats" -> ALLOWED_STATS;
+      case "topics" -> ALLOWED_TOPICS;
       case "auth" -> ALLOWED_AUTH;
       default -> 0;
     };
     if (allowed == 0) {
       return new DecodeError(id, ErrorCode.UNKNOWN_ACTION,
-          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish, ping, stats or auth");
+          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish, ping, stats, topics or auth");
     }
     if (unknownField != null) {
       return new DecodeError(id, ErrorCode.UNKNOWN_FIELD, "field \"" + unknownField + "\" is not part of the protocol");
@@ -224,6 +232,14 @@ public final class FrameDecoder {
     }
     if (action.equals("stats")) {
       return new Frame.Stats(id);
+    }
+    if (action.equals("topics")) {
+      // The pattern's syntax (herald.match.TopicPattern) is checked by the connection: the codec knows JSON only.
+      if (patternToken != null && (pattern == null || pattern.isEmpty())) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD, "pattern must be a non-empty string, got "
+            + (pattern == null ? describe(patternToken) : "an empty string"));
+      }
+      return new Frame.Topics(id, pattern);
     }
     if (action.equals("auth")) {
       return auth(id, userToken, user, passwordToken, password, tokenToken, token);
@@ -346,6 +362,7 @@ public final class FrameDecoder {
     if ((bits & F_LAST) != 0) return "last";
     if ((bits & F_USER) != 0) return "user";
     if ((bits & F_PASSWORD) != 0) return "password";
+    if ((bits & F_PATTERN) != 0) return "pattern";
     return "token";
   }
 

@@ -114,6 +114,11 @@ public final class FrameEncoder {
     return object(id, new JsonObject().put("status", "stats").mergeIn(fields));
   }
 
+  /** {@code {"status":"topics","topics":[...],"truncated":B}}: not on a hot path, like {@link #stats}. */
+  public static Buffer topics(String id, JsonObject fields) {
+    return object(id, new JsonObject().put("status", "topics").mergeIn(fields));
+  }
+
   /**
    * {@code {"status":"authenticated","user":U}}, with {@code "expires"} (seconds since the epoch) when the
    * token has an {@code exp}: {@code expires} 0 means none.

@@ -15,6 +15,7 @@ import herald.codec.Frame;
 import herald.codec.FrameDecoder;
 import herald.codec.FrameEncoder;
 import herald.codec.LineSplitter;
+import herald.match.TopicPattern;
 import herald.ops.ErrorCounts;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
@@ -198,6 +199,7 @@ final class Connection {
         }
       }
       case UNSUBSCRIBE -> forward(slot, frame);
+      case TOPICS -> topics(slot, (Frame.Topics) frame);
       case STATS -> {
         sendBatch(); // the topic verticle takes its messages in order: this read's earlier requests count first
         stats.reply(frame.id()).onSuccess(reply -> {
@@ -207,6 +209,28 @@ final class Connection {
         });
       }
     }
+  }
+
+  /** Lists the cluster's topics that this connection may subscribe to. */
+  private void topics(int slot, Frame.Topics frame) {
+    String problem = frame.pattern() == null ? null : TopicPattern.problem(frame.pattern());
+    if (problem != null) {
+      replies.fill(slot, errors.frame(frame.id(), ErrorCode.INVALID_TOPIC, problem));
+      return;
+    }
+    Permissions p = security.permissions(identity);
+    if (p == null) {
+      security.forbidden("topics");
+      replies.fill(slot, errors.frame(frame.id(), ErrorCode.FORBIDDEN,
+          "user " + identity.user() + " is no longer in the users file"));
+      return;
+    }
+    sendBatch(); // like stats: this read's earlier requests reach the topic verticle first
+    stats.topics(frame.id(), frame.pattern(), p == Permissions.ALL ? null : p::maySubscribe).onSuccess(reply -> {
+      replies.fill(slot, reply);
+      replies.drain(this::append);
+      flush();
+    });
   }
 
   /** Whether this connection may publish ({@code publish}) or subscribe to {@code topic}; answers forbidden if not. */

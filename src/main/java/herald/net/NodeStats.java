@@ -3,7 +3,9 @@ package herald.net;
 import herald.bus.Addresses;
 import herald.codec.ErrorCode;
 import herald.codec.FrameEncoder;
+import herald.ops.ClusterView;
 import herald.ops.ErrorCounts;
+import java.util.function.Predicate;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -33,6 +35,7 @@ final class NodeStats {
   private final AtomicInteger open;
   private final Supplier<JsonObject> membership;
   private final ErrorCounts errors;
+  private final ClusterView cluster;
 
   /**
    * @param greeting the greeting's fields; its node, version and cluster flag are repeated
@@ -41,10 +44,21 @@ final class NodeStats {
    */
   NodeStats(Vertx vertx, JsonObject greeting, AtomicInteger open, Supplier<JsonObject> membership, ErrorCounts errors) {
     this.errors = errors;
+    this.cluster = new ClusterView(vertx);
     this.vertx = vertx;
     this.greeting = greeting;
     this.open = open;
     this.membership = membership;
+  }
+
+  /**
+   * The reply to a {@code topics} request: the cluster's topics matching {@code pattern} that
+   * {@code visible} lets the asker see (null: all), at most {@link ClusterView#MAX_LISTED}.
+   */
+  Future<Buffer> topics(String id, String pattern, Predicate<String> visible) {
+    return cluster.topics(pattern, ClusterView.MAX_LISTED, visible)
+        .map(list -> FrameEncoder.topics(id, list))
+        .otherwise(e -> errors.frame(id, ErrorCode.UNAVAILABLE, "the topics could not be listed: " + e.getMessage()));
   }
 
   /** The reply to a {@code stats} request with id {@code id}: never fails, a failure is an error frame. */

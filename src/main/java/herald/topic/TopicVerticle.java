@@ -125,7 +125,7 @@ public final class TopicVerticle extends VerticleBase {
       case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
       case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, (Frame.Unsubscribe) frame));
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
-      case STATS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
+      case STATS, TOPICS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
     }
   }

@@ -88,6 +88,39 @@ class ProtectedModeTest {
     }
   }
 
+  @Test
+  void theApiFollowsProtectedModeWhileHealthAndMetricsStayOpen(Vertx vertx) throws Exception {
+    try (TestBroker broker = TestBroker.start(vertx, new JsonObject().put("host", "0.0.0.0"))) {
+      String refused = httpInNamespace(broker.httpPort(), "/api/overview");
+      assertThat(refused).startsWith("401 ");
+      JsonObject body = new JsonObject(refused.substring(4));
+      assertThat(body.getString("error")).isEqualTo("auth_required");
+      assertThat(body.getString("detail")).contains("HERALD_USERS_FILE", "HERALD_ALLOW_ANONYMOUS");
+      assertThat(httpInNamespace(broker.httpPort(), "/health/live")).startsWith("200 ");
+      assertThat(httpInNamespace(broker.httpPort(), "/metrics")).startsWith("200 ");
+      assertThat(broker.http("/api/overview")).as("loopback is served").contains("\"members\"");
+    }
+    try (TestBroker broker = TestBroker.start(vertx, new JsonObject().put("host", "0.0.0.0").put("allow_anonymous", true))) {
+      assertThat(httpInNamespace(broker.httpPort(), "/api/overview")).startsWith("200 ");
+    }
+  }
+
+  /** GETs {@code path} from inside the namespace; returns the status, a space, and the body. */
+  private static String httpInNamespace(int port, String path) throws Exception {
+    String script = String.join("\n",
+        "import sys, urllib.request, urllib.error",
+        "try:",
+        "    r = urllib.request.urlopen('http://" + BROKER_IP + ":" + port + path + "', timeout=8)",
+        "    sys.stdout.write(str(r.status) + ' ' + r.read().decode())",
+        "except urllib.error.HTTPError as e:",
+        "    sys.stdout.write(str(e.code) + ' ' + e.read().decode())");
+    Process p = new ProcessBuilder("ip", "netns", "exec", NS, "python3", "-c", script).redirectErrorStream(true).start();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("client in namespace finished").isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
   /** Connects from inside the namespace, sends a ping, and returns every line received until the node closes. */
   private static List<String> clientInNamespace(int port) throws Exception {
     String script = String.join("\n",
