@@ -72,7 +72,7 @@ public final class Main implements Callable<Integer> {
       LOG.info("herald " + Broker.VERSION + " node " + broker.config().nodeId() + " listening on "
           + broker.config().host() + ":" + broker.port());
       LOG.info("herald: health and metrics on http://" + broker.config().host() + ":" + broker.httpPort()
-          + " (/health/live, /health/ready, /metrics)");
+          + " (/health/live, /health/ready, /metrics; the web console at /, its API under /api/)");
       CountDownLatch stopped = new CountDownLatch(1);
       Runnable drain = () -> {
         LOG.info("herald: draining connections");

@@ -28,6 +28,7 @@ import java.util.function.BooleanSupplier;
  *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
  *       Vert.x's {@code vertx_*} and the JVM's. A scrape runs the readiness checks first, so
  *       {@code herald_ready} is current.
+ *   <li>{@code /} and {@code /console/*}: the web console's static files ({@link ConsoleFiles}).
  * </ul>
  *
  * <p><b>Concurrency.</b> Runs on its own event loop and reads other loops' state only through
@@ -82,6 +83,9 @@ public final class OpsVerticle extends VerticleBase {
     // herald_ready must say what /health/ready says now, not at the last probe: a scrape runs the check.
     router.get("/metrics").handler(ctx -> checkReady().onComplete(ar -> scrape.handle(ctx.request())));
     api.mount(router);
+    ConsoleFiles console = new ConsoleFiles(vertx);
+    router.route("/").handler(ctx -> console.serve(ctx.request()));
+    router.route(ConsoleFiles.PREFIX + "*").handler(ctx -> console.serve(ctx.request()));
     server.requestHandler(router);
     return report.start(vertx, () -> checkReady().map(CheckResult::isUp))
         .compose(v -> server.listen());
