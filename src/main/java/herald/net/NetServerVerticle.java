@@ -143,7 +143,7 @@ public final class NetServerVerticle extends VerticleBase {
     var loop = context;
     usersListener = users -> loop.runOnContext(v -> closeRemovedUsers(users));
     tlsListener = ssl -> loop.runOnContext(v -> server.updateSSLOptions(ssl, true)
-        .onFailure(e -> LOG.warning("herald: security: the new TLS certificate was not taken: " + e)));
+        .onFailure(e -> LOG.warning("security: the new TLS certificate was not taken: " + e)));
     security.onUsersChanged(usersListener);
     security.onTlsChanged(tlsListener);
     return server.listen();
@@ -182,7 +182,7 @@ public final class NetServerVerticle extends VerticleBase {
     if (security.refuses(socket.remoteAddress())) {
       open.decrementAndGet();
       security.failure("protected_mode");
-      LOG.info("herald: refused " + socket.remoteAddress() + ": protected mode serves only loopback clients");
+      LOG.info("refused " + socket.remoteAddress() + ": protected mode serves only loopback clients");
       socket.write(FrameEncoder.error(null, ErrorCode.AUTH_REQUIRED, Security.protectedModeDetail()));
       socket.close();
       return;
@@ -211,7 +211,7 @@ public final class NetServerVerticle extends VerticleBase {
     // below still cleans up.
     socket.exceptionHandler(e -> {
       counters.add(NodeMetrics.NET_CONNECTION_ERRORS, 1);
-      LOG.fine(() -> "herald: connection from " + socket.remoteAddress() + " failed: " + e);
+      LOG.fine(() -> "connection from " + socket.remoteAddress() + " failed: " + e);
     });
     // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
     // subscriptions go with it.
@@ -238,7 +238,7 @@ public final class NetServerVerticle extends VerticleBase {
         }
       }
     } catch (Exception e) {
-      LOG.info("herald: no usable client certificate from " + socket.remoteAddress() + ": " + e);
+      LOG.info("no usable client certificate from " + socket.remoteAddress() + ": " + e);
     }
     return null;
   }

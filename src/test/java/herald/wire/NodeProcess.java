@@ -58,15 +58,11 @@ public final class NodeProcess implements AutoCloseable {
     env.putIfAbsent("HERALD_HTTP_PORT", "0");
     try {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Path logging = Files.createTempFile("herald-logging", ".properties");
-      // Hazelcast's membership lines tell the test when the cluster has formed.
-      Files.writeString(logging, String.join("\n",
-          "handlers=java.util.logging.ConsoleHandler", ".level=WARNING", "herald.level=INFO",
-          "com.hazelcast.level=WARNING", "com.hazelcast.internal.cluster.ClusterService.level=INFO",
-          "java.util.logging.ConsoleHandler.level=ALL",
-          "java.util.logging.SimpleFormatter.format=%1$tT %4$s %3$s: %5$s%6$s%n"));
+      // The shipped logging (herald/log4j2.xml, set up by herald.Main), as a user's node logs: its "listening
+      // on" line gives the port, and Hazelcast's member lists, which it keeps at INFO, tell when the cluster
+      // has formed.
       List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
-          System.getProperty("java.class.path"), "-Djava.util.logging.config.file=" + logging,
+          System.getProperty("java.class.path"),
           "herald.Main", "serve"));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.environment().keySet().removeIf(k -> k.startsWith("HERALD_"));
