@@ -247,7 +247,7 @@ public final class NetServerVerticle extends VerticleBase {
     long cutoff = System.currentTimeMillis() - limits.idleTimeoutMillis();
     for (Connection c : List.copyOf(connections.values())) {
       if (c.lastReadMillis() < cutoff) {
-        c.closeWith(null, ErrorCode.IDLE_TIMEOUT, "nothing was received for "
+        c.idleTimeout("nothing was received for "
             + limits.idleTimeoutMillis() / 1000 + " s (HERALD_IDLE_TIMEOUT_SECONDS); send ping to keep a connection open");
       }
     }
