@@ -40,11 +40,12 @@ public final class NodeProcess implements AutoCloseable {
   private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
   private volatile int members;
   private final StringBuffer log = new StringBuffer();
+  private final Thread reader;
 
   private NodeProcess(Process process, Map<String, String> env) {
     this.process = process;
     this.env = Map.copyOf(env);
-    Thread reader = new Thread(this::readLog, "log-" + process.pid());
+    reader = new Thread(this::readLog, "log-" + process.pid());
     reader.setDaemon(true);
     reader.start();
   }
@@ -168,7 +169,7 @@ public final class NodeProcess implements AutoCloseable {
 
   /** SIGTERM, as Kubernetes stops a pod; waits for the graceful drain and asserts the exit code is 0. */
   public void terminate() {
-    process.destroy();
+    sigterm();
     try {
       if (!process.waitFor(90, TimeUnit.SECONDS)) {
         throw new AssertionError("node did not exit within 90 s of SIGTERM; log:\n" + log);
@@ -184,7 +185,15 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Sends SIGTERM and returns at once (see {@link #terminate()} to wait). */
   public void signalTerm() {
-    process.destroy();
+    sigterm();
+  }
+
+  /**
+   * SIGTERM through the process handle: {@code Process.destroy()} would also close this side of the
+   * node's output pipe, and every line the node logs while it drains would be lost.
+   */
+  private void sigterm() {
+    process.toHandle().destroy();
   }
 
   /** Waits for the process to end; its exit code. */
@@ -232,6 +241,20 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public String log() {
+    return log.toString();
+  }
+
+  /** The whole log of a process that has exited: waits (up to 10 s) until its last line has been read. */
+  public String finalLog() {
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        throw new AssertionError("node still running; log:\n" + log);
+      }
+      reader.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
     return log.toString();
   }
 
