@@ -207,7 +207,7 @@ public final class NetServerVerticle extends VerticleBase {
         security, identity);
     connections.put(id, connection);
     // A reset or broken pipe is a client going away abruptly, not a broker error: counted, and kept out of
-    // the log's WARNING/SEVERE lines (Vert.x would log each as SEVERE with a stack trace). The close handler
+    // the log's WARN/ERROR lines (Vert.x would log each at ERROR with a stack trace). The close handler
     // below still cleans up.
     socket.exceptionHandler(e -> {
       counters.add(NodeMetrics.NET_CONNECTION_ERRORS, 1);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A client that resets its connection is normal client behaviour: it is counted, and nothing at WARNING or
- * SEVERE reaches the log (Vert.x's default would log {@code SEVERE: Connection reset} with a stack trace).
+ * ERROR reaches the log (Vert.x would log {@code Connection reset} at ERROR with a stack trace).
  */
 @ExtendWith(VertxExtension.class)
 class ResetLogTest {
