@@ -96,7 +96,8 @@ public final class Broker {
     LOG.info(security.describe());
     AtomicInteger open = new AtomicInteger();
     AtomicInteger nextInstance = new AtomicInteger();
-    NodeMetrics metrics = new NodeMetrics(registry, open, () -> clusterMembers(vertx));
+    NodeMetrics metrics = new NodeMetrics(registry, open, () -> clusterMembers(vertx),
+        config.retention().maxTotalBytes());
     broker.metrics = metrics;
     int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
     LocalBus bus = new LocalBus(); // this node's verticles talk through it, and no other node's do

@@ -80,6 +80,16 @@ class ProcessTest {
   }
 
   @Test
+  void unreadableTlsFilesStopStartupNamingTheSetting(@TempDir Path dir) throws Exception {
+    Process node = start(Map.of("HERALD_TLS_CERT", dir.resolve("tls.crt").toString(),
+        "HERALD_TLS_KEY", dir.resolve("tls.key").toString(), "HERALD_PORT", "0", "HERALD_HTTP_PORT", "0"));
+    String output = readAll(node);
+    assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).isEqualTo(2);
+    assertThat(output).contains("herald: configuration error: HERALD_TLS_CERT = ").contains("cannot read it");
+  }
+
+  @Test
   void unknownVariableStopsStartupNamingTheNearestSetting() throws Exception {
     Process node = start(Map.of("HERALD_RETENTION_MAX_MESSAGE", "5", "HERALD_PORT", "0", "HERALD_HTTP_PORT", "0"));
     String output = readAll(node);

@@ -190,6 +190,7 @@ public final class ClusterTopicVerticle extends VerticleBase {
     counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
     counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, index.subscriptionCount());
     counters.set(NodeMetrics.TOPIC_TOPICS, usage.topics());
+    counters.set(NodeMetrics.TOPIC_RETAINED_BYTES, usage.bytes());
   }
 
   private void handleRequest(ConnRef conn, ToTopics.Request request) {

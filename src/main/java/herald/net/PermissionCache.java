@@ -22,11 +22,20 @@ final class PermissionCache {
   private Permissions of;
   private HashMap<String, Boolean> publish;
   private HashMap<String, Boolean> subscribe;
+  private String lastPublished;
+  private boolean lastPublishedOk;
 
   boolean mayPublish(Permissions p, String topic) {
     sync(p);
+    // A publisher usually sends to one topic many times: comparing with the last one is cheaper than hashing
+    // the topic (each frame's topic is a new String, so its hash is computed anew) and probing the map.
+    if (topic.equals(lastPublished)) {
+      return lastPublishedOk;
+    }
     Boolean ok = publish.get(topic);
-    return ok != null ? ok : remember(publish, topic, p.mayPublish(topic));
+    lastPublishedOk = ok != null ? ok : remember(publish, topic, p.mayPublish(topic));
+    lastPublished = topic;
+    return lastPublishedOk;
   }
 
   boolean maySubscribe(Permissions p, String topic) {
@@ -38,6 +47,7 @@ final class PermissionCache {
   private void sync(Permissions p) {
     if (p != of) {
       of = p;
+      lastPublished = null;
       publish = new HashMap<>();
       subscribe = new HashMap<>();
     }

@@ -35,22 +35,29 @@ public final class NodeMetrics {
   public static final int TOPIC_MESSAGES_IN = 0;
   public static final int TOPIC_SUBSCRIPTIONS = 1;
   public static final int TOPIC_TOPICS = 2;
-  private static final int TOPIC_SLOTS = 3;
+  /** Bytes of stored frames (cluster: in the topics whose partitions this node owns, at the last sweep). */
+  public static final int TOPIC_RETAINED_BYTES = 3;
+  private static final int TOPIC_SLOTS = 4;
 
   private final PrometheusMeterRegistry registry;
   private final List<LoopCounters> net = new CopyOnWriteArrayList<>();
   private final LoopCounters topics = new LoopCounters(TOPIC_SLOTS);
   private final Timer publishLatency;
+  /** 1 if the node's last readiness check passed, else 0; written by the ops verticle's loop only. */
+  private final AtomicInteger ready = new AtomicInteger();
 
   /**
    * @param registry where the meters go (the same registry vertx-micrometer-metrics reports Vert.x's own
    *     metrics to, when the node's Vert.x was built with it)
    * @param connections the node's open-connection count (an atomic shared by the NetServer instances)
    * @param clusterMembers members of the cluster this node sees (1 on a single node)
+   * @param maxTotalBytes the configured {@code max_total_bytes}, exported beside the retained bytes so that
+   *     an alert can compare the two without knowing the configuration
    */
   // Gauges hold their state strongly (Micrometer's default is a weak reference, which would let a lambda
   // such as the cluster-members supplier be collected and the gauge read NaN).
-  public NodeMetrics(PrometheusMeterRegistry registry, AtomicInteger connections, IntSupplier clusterMembers) {
+  public NodeMetrics(PrometheusMeterRegistry registry, AtomicInteger connections, IntSupplier clusterMembers,
+      long maxTotalBytes) {
     this.registry = registry;
     Gauge.builder("herald.connections", connections, AtomicInteger::get)
         .description("Open client connections").strongReference(true).register(registry);
@@ -62,6 +69,16 @@ public final class NodeMetrics {
     Gauge.builder("herald.cluster.members", clusterMembers, s -> s.getAsInt())
         .description("Members of the cluster as this node sees it (1 when not clustered)").strongReference(true)
         .register(registry);
+    Gauge.builder("herald.ready", ready, AtomicInteger::get)
+        .description("1 while the node is ready (/health/ready answers 200), 0 while it starts, drains or the "
+            + "cluster is not safe; checked at each scrape").strongReference(true).register(registry);
+    Gauge.builder("herald.retained.bytes", topics, t -> t.get(TOPIC_RETAINED_BYTES))
+        .description("Bytes of messages retained: all of this node's (single node), or those of the topics whose "
+            + "partitions this node owns, backups not counted (cluster: the nodes' values add up to the cluster's)")
+        .strongReference(true).register(registry);
+    Gauge.builder("herald.max.total.bytes", () -> maxTotalBytes)
+        .description("The configured max_total_bytes (in a cluster: the cluster's total, not this node's share)")
+        .strongReference(true).register(registry);
     FunctionCounter.builder("herald.messages.in", topics, t -> t.get(TOPIC_MESSAGES_IN))
         .description("Messages published through this node and stored (acknowledged)").register(registry);
     netCounter("herald.messages.out", NET_MESSAGES_OUT, "Message frames written to this node's subscribers");
@@ -102,6 +119,11 @@ public final class NodeMetrics {
   /** The topic verticle's counters; only its event loop may write them. */
   public LoopCounters topicCounters() {
     return topics;
+  }
+
+  /** The outcome of the node's latest readiness check ({@code herald_ready}). */
+  public void readiness(boolean up) {
+    ready.set(up ? 1 : 0);
   }
 
   /** Records one publish-to-acknowledgement latency, measured from {@code readNanos} ({@link System#nanoTime}). */

@@ -24,7 +24,8 @@ import java.util.function.BooleanSupplier;
  *       and from the first moment of a drain;
  *   <li>{@code /metrics}: every meter in the node's registry in Prometheus text form: Herald's
  *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
- *       Vert.x's {@code vertx_*} and the JVM's.
+ *       Vert.x's {@code vertx_*} and the JVM's. A scrape runs the readiness checks first, so
+ *       {@code herald_ready} is current.
  * </ul>
  *
  * <p><b>Concurrency.</b> Runs on its own event loop and reads other loops' state only through
@@ -62,19 +63,29 @@ public final class OpsVerticle extends VerticleBase {
       readiness.register("cluster", ClusterHealthCheck.createProcedure(vertx));
     }
     Handler<HttpServerRequest> scrape = PrometheusRequestHandler.create(metrics.registry());
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true));
+    // No h2c upgrade (Vert.x accepts one by default): a client that asks for it (Java's HttpClient does) got
+    // no answer, now and then, when the response was sent after the request's tick, as /health/ready's and
+    // /metrics' are; Prometheus and kubelet speak HTTP/1.1, and these endpoints gain nothing from HTTP/2.
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setReuseAddress(true)
+        .setHttp2ClearTextEnabled(false));
     server.requestHandler(req -> {
       switch (req.path()) {
         case "/health/live" -> json(req, 200, new JsonObject().put("status", "UP"));
-        case "/health/ready" -> readiness.checkStatus().onComplete(ar -> {
-          CheckResult r = ar.succeeded() ? ar.result() : CheckResult.from("ready", ar.cause());
-          json(req, CheckResult.isUp(r) ? 200 : 503, r.toJson());
-        });
-        case "/metrics" -> scrape.handle(req);
+        case "/health/ready" -> checkReady().onComplete(ar -> json(req, CheckResult.isUp(ar.result()) ? 200 : 503,
+            ar.result().toJson()));
+        // herald_ready must say what /health/ready says now, not at the last probe: a scrape runs the check.
+        case "/metrics" -> checkReady().onComplete(ar -> scrape.handle(req));
         default -> req.response().setStatusCode(404).end();
       }
     });
     return server.listen();
+  }
+
+  /** Runs the readiness checks and records their outcome in {@code herald_ready}; never fails. */
+  private Future<CheckResult> checkReady() {
+    return readiness.checkStatus()
+        .otherwise(e -> CheckResult.from("ready", e))
+        .onSuccess(r -> metrics.readiness(CheckResult.isUp(r)));
   }
 
   @Override

@@ -192,7 +192,25 @@ class FrameDecoderTest {
         error("id as null", "{\"action\":\"ping\",\"id\":null}", ErrorCode.INVALID_FIELD, null),
         error("id as an array", "{\"action\":\"ping\",\"id\":[1]}", ErrorCode.INVALID_FIELD, null),
         error("bad id wins over a missing action", "{\"id\":false}", ErrorCode.INVALID_FIELD, null),
-        error("bad id wins over an unknown action", "{\"action\":\"nope\",\"id\":0.5}", ErrorCode.INVALID_FIELD, null));
+        error("bad id wins over an unknown action", "{\"action\":\"nope\",\"id\":0.5}", ErrorCode.INVALID_FIELD, null),
+
+        // auth: user with password, or token alone.
+        error("auth with nothing", "{\"action\":\"auth\",\"id\":1}", ErrorCode.INVALID_FIELD, "1"),
+        error("auth with a user and no password", "{\"action\":\"auth\",\"user\":\"a\"}", ErrorCode.INVALID_FIELD, null),
+        error("auth with a password and no user", "{\"action\":\"auth\",\"password\":\"p\"}", ErrorCode.INVALID_FIELD, null),
+        error("auth with an empty user", "{\"action\":\"auth\",\"user\":\"\",\"password\":\"p\"}",
+            ErrorCode.INVALID_FIELD, null),
+        error("auth with a numeric password", "{\"action\":\"auth\",\"user\":\"a\",\"password\":1}",
+            ErrorCode.INVALID_FIELD, null),
+        error("auth with a token and a user", "{\"action\":\"auth\",\"token\":\"t\",\"user\":\"a\",\"password\":\"p\"}",
+            ErrorCode.INVALID_FIELD, null),
+        error("auth with an empty token", "{\"action\":\"auth\",\"token\":\"\"}", ErrorCode.INVALID_FIELD, null),
+        error("auth with a token object", "{\"action\":\"auth\",\"token\":{}}", ErrorCode.INVALID_FIELD, null),
+        error("auth with a topic", "{\"action\":\"auth\",\"token\":\"t\",\"topic\":\"x\"}", ErrorCode.UNKNOWN_FIELD, null),
+        error("a password in a publish", "{\"action\":\"publish\",\"topic\":\"t\",\"message\":1,\"password\":\"p\"}",
+            ErrorCode.UNKNOWN_FIELD, null),
+        error("a repeated password", "{\"action\":\"auth\",\"user\":\"a\",\"password\":\"p\",\"password\":\"q\"}",
+            ErrorCode.INVALID_JSON, null));
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -358,6 +376,11 @@ class FrameDecoderTest {
         valid("ping with CRLF", "{\"action\":\"ping\",\"id\":1}\r", new Frame.Ping("1")),
         valid("stats", "{\"action\":\"stats\"}", new Frame.Stats(null)),
         valid("stats with a string id", "{\"id\":\"s-1\",\"action\":\"stats\"}", new Frame.Stats("\"s-1\"")),
+        valid("auth with a user and password", "{\"action\":\"auth\",\"user\":\"alice\",\"password\":\"p\\\"w\",\"id\":3}",
+            new Frame.Auth("3", "alice", "p\"w", null)),
+        valid("auth with an empty password", "{\"action\":\"auth\",\"user\":\"alice\",\"password\":\"\"}",
+            new Frame.Auth(null, "alice", "", null)),
+        valid("auth with a token", "{\"action\":\"auth\",\"token\":\"eyJ.a.b\"}", new Frame.Auth(null, null, null, "eyJ.a.b")),
 
         valid("subscribe is live by default", "{\"action\":\"subscribe\",\"topic\":\"orders.eu\"}",
             new Frame.Subscribe(null, "orders.eu", Replay.LIVE)),
@@ -479,6 +502,9 @@ class FrameDecoderTest {
     if (d instanceof Frame.Publish p) {
       return "Publish[id=" + p.id() + ", topic=" + p.topic() + ", message=" + p.message().toString(StandardCharsets.UTF_8)
           + " (" + p.message().length() + " bytes)]";
+    }
+    if (d instanceof Frame.Auth a) { // its own toString hides the secrets, which the test must compare
+      return "Auth[id=" + a.id() + ", user=" + a.user() + ", password=" + a.password() + ", token=" + a.token() + "]";
     }
     return d.toString();
   }
