@@ -230,12 +230,12 @@ public final class Broker {
     if (drained == null) {
       accepting = false;
       long delayMs = config.number(Setting.DRAIN_DELAY_SECONDS) * 1_000;
-      LOG.info("herald: draining: not ready" + (delayMs > 0 ? "; accepting for " + delayMs / 1_000 + " s more" : ""));
+      LOG.info("draining: not ready" + (delayMs > 0 ? "; accepting for " + delayMs / 1_000 + " s more" : ""));
       Future<?> delay = delayMs > 0 ? vertx.timer(delayMs) : Future.succeededFuture();
       security.stop();
       drained = delay
           .compose(v -> {
-            LOG.info("herald: draining: stopped accepting; telling clients shutting_down");
+            LOG.info("draining: stopped accepting; telling clients shutting_down");
             return vertx.undeploy(netDeployment);
           })
           .compose(v -> vertx.undeploy(topicsDeployment));
@@ -263,7 +263,7 @@ public final class Broker {
         .handle((v, e) -> {
           // (5) Closing a clustered Vert.x shuts its Hazelcast member down gracefully: it hands its partitions
           // and backups over (up to hazelcast.graceful.shutdown.max.wait) before leaving, so nothing is lost.
-          LOG.info("herald: draining: connections closed; " + (vertx.isClustered() ? "leaving the cluster" : "stopping"));
+          LOG.info("draining: connections closed; " + (vertx.isClustered() ? "leaving the cluster" : "stopping"));
           return (Void) null;
         })
         .thenComposeAsync(v -> vertx.close().toCompletionStage());

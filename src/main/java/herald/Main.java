@@ -26,9 +26,9 @@ import picocli.CommandLine.Command;
         PasswdCommand.class})
 public final class Main implements Callable<Integer> {
 
-  private static final Logger LOG = Logger.getLogger("herald");
-
   public static void main(String[] args) {
+    // First, before any class that logs is loaded: every facade picks its backend on first use.
+    Logging.install(System.getenv());
     CommandLine cli = new CommandLine(new Main());
     // `java -jar herald.jar` with no arguments serves, as the README promises.
     int code = cli.execute(args.length == 0 ? new String[] {"serve"} : args);
@@ -49,6 +49,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() {
       Broker broker;
+      Logger log;
       try {
         // Reading the configuration needs a Vert.x; the node gets its own, clustered or not, once it is read.
         Vertx reader = Vertx.vertx();
@@ -58,6 +59,9 @@ public final class Main implements Callable<Integer> {
         } finally {
           reader.close();
         }
+        // Before the node starts: from here on every line names it, at its configured level and format.
+        Logging.configure(config);
+        log = Logger.getLogger("herald");
         broker = Broker.launch(config).await();
       } catch (ConfigException e) {
         System.err.println("herald: configuration error: " + e.getMessage());
@@ -69,18 +73,18 @@ public final class Main implements Callable<Integer> {
         System.err.println("herald: cannot start: " + e);
         return 1;
       }
-      LOG.info("herald " + Broker.VERSION + " node " + broker.config().nodeId() + " listening on "
+      log.info("herald " + Broker.VERSION + " node " + broker.config().nodeId() + " listening on "
           + broker.config().host() + ":" + broker.port());
-      LOG.info("herald: health and metrics on http://" + broker.config().host() + ":" + broker.httpPort()
+      log.info("health and metrics on http://" + broker.config().host() + ":" + broker.httpPort()
           + " (/health/live, /health/ready, /metrics; the web console at /, its API under /api/)");
       CountDownLatch stopped = new CountDownLatch(1);
       Runnable drain = () -> {
-        LOG.info("herald: draining connections");
+        log.info("draining connections");
         try {
           // Blocking is fine here: this runs on the JVM's signal thread, not on an event loop.
           broker.close().toCompletionStage().toCompletableFuture().join();
         } catch (RuntimeException e) {
-          LOG.warning("herald: unclean stop: " + e);
+          log.warning("unclean stop: " + e);
         }
         stopped.countDown();
       };
@@ -94,7 +98,7 @@ public final class Main implements Callable<Integer> {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      LOG.info("herald: stopped");
+      log.info("stopped");
       System.exit(0);
       return 0;
     }

@@ -132,7 +132,7 @@ class ProcessTest {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     // Under Surefire the class path may be a manifest-only jar; its Class-Path entries are honoured here too.
     ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-        "-Djava.util.logging.config.file=src/test/resources/logging.properties", "herald.Main", "serve"))
+        "herald.Main", "serve"))
         .redirectErrorStream(true);
     pb.environment().keySet().removeIf(k -> k.startsWith("HERALD_"));
     pb.environment().putAll(env);

@@ -130,7 +130,7 @@ public final class Security {
       case OPTIONAL -> "authentication optional: anonymous clients have every permission (" + sources() + ")";
       case OPEN -> "anonymous: every client has every permission (" + Setting.ALLOW_ANONYMOUS.env() + "=true)";
     };
-    return "herald: security: " + auth + "; " + tlsPart;
+    return "security: " + auth + "; " + tlsPart;
   }
 
   private String sources() {
@@ -239,7 +239,7 @@ public final class Security {
     try {
       permissions = Permissions.fromJson(claims.getValue("herald"), "the herald claim of the token for " + sub);
     } catch (IllegalArgumentException e) {
-      LOG.info("herald: token refused: " + e.getMessage());
+      LOG.info("token refused: " + e.getMessage());
       return Future.failedFuture(new AuthException("bad_token"));
     }
     long exp = claims.getLong("exp", 0L);
@@ -333,11 +333,11 @@ public final class Security {
           Users fresh = Users.parse(text, Setting.USERS_FILE.env() + " = " + usersPath);
           users = fresh;
           usersText = text;
-          LOG.info("herald: security: reloaded " + usersPath + ": " + fresh.size() + " users");
+          LOG.info("security: reloaded " + usersPath + ": " + fresh.size() + " users");
           usersListeners.forEach(l -> l.accept(fresh));
         }
       } catch (IllegalArgumentException e) {
-        LOG.warning("herald: security: kept the previous users: " + e.getMessage());
+        LOG.warning("security: kept the previous users: " + e.getMessage());
       }
     }
     if (tls != null) {
@@ -345,12 +345,12 @@ public final class Security {
         TlsFiles fresh = readTls();
         if (!fresh.sameAs(tls)) {
           tls = fresh;
-          LOG.info("herald: security: TLS certificate reloaded from " + tlsCertPath);
+          LOG.info("security: TLS certificate reloaded from " + tlsCertPath);
           ServerSSLOptions options = fresh.serverOptions(TLS_HANDSHAKE_TIMEOUT_MS);
           tlsListeners.forEach(l -> l.accept(options));
         }
       } catch (IllegalArgumentException e) {
-        LOG.warning("herald: security: kept the previous TLS certificate: " + e.getMessage());
+        LOG.warning("security: kept the previous TLS certificate: " + e.getMessage());
       }
     }
   }

@@ -81,6 +81,14 @@ public final class HeraldConfig {
       if (s.isBoolean() && !value.equals("true") && !value.equals("false")) {
         throw new ConfigException(name + " = \"" + value + "\": must be true or false (" + s.description() + ")");
       }
+      if (!s.choices().isEmpty()) {
+        String choice = s.choice((String) value);
+        if (choice == null) {
+          throw new ConfigException(name + " = \"" + value + "\": must be one of " + String.join(", ", s.choices())
+              + " (" + s.description() + ")");
+        }
+        value = choice;
+      }
       values.put(s, value);
     }
     if (((String) values.get(Setting.NODE_ID)).isEmpty()) {

@@ -1,5 +1,6 @@
 package herald.config;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -53,18 +54,26 @@ public enum Setting {
   JWT_KEYS("", null, null, "PEM public key(s) or a JWKS file whose RS256/ES256 signatures make a token valid."),
   ALLOW_ANONYMOUS("false", null, null,
       "true serves clients that do not authenticate, with every permission; false (protected mode) serves them only on loopback when no users or keys are set."),
-  AUTH_TIMEOUT_SECONDS(5, 1, 3_600, "A connection that must authenticate and has not done so after this long is closed.");
+  AUTH_TIMEOUT_SECONDS(5, 1, 3_600, "A connection that must authenticate and has not done so after this long is closed."),
+  LOG_LEVEL("INFO", null, null,
+      "Least severe log level written: ERROR, WARN, INFO or DEBUG (TRACE, OFF). At INFO, Hazelcast's, Vert.x's and Netty's start-up chatter is held to WARN; DEBUG lifts that.",
+      "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"),
+  LOG_FORMAT("text", null, null,
+      "text: one readable line per event; json: one JSON object per line (timestamp, level, logger, node, message, exception) for log pipelines.",
+      "text", "json");
 
   private final Object defaultValue;
   private final Long min;
   private final Long max;
   private final String description;
+  private final List<String> choices;
 
-  Setting(Object defaultValue, Number min, Number max, String description) {
+  Setting(Object defaultValue, Number min, Number max, String description, String... choices) {
     this.defaultValue = defaultValue;
     this.min = min == null ? null : min.longValue();
     this.max = max == null ? null : max.longValue();
     this.description = description;
+    this.choices = List.of(choices);
   }
 
   /** The key in {@code conf/config.json}, e.g. {@code max_frame_bytes}. */
@@ -95,6 +104,19 @@ public enum Setting {
 
   public long max() {
     return max;
+  }
+
+  /** The values a string setting may take (matched ignoring case); empty when any string will do. */
+  public List<String> choices() {
+    return choices;
+  }
+
+  /**
+   * The choice {@code value} names, ignoring case (so {@code debug} is {@code DEBUG}), or null if it names
+   * none. Only for settings with {@link #choices()}.
+   */
+  public String choice(String value) {
+    return choices.stream().filter(c -> c.equalsIgnoreCase(value.trim())).findFirst().orElse(null);
   }
 
   public String description() {

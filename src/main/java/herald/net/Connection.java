@@ -26,6 +26,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * One client. It frames lines, decodes them, answers what needs no topic state (malformed frames, pings)
@@ -40,6 +41,8 @@ import java.util.List;
  * syscall per batch rather than one per frame.
  */
 final class Connection {
+
+  private static final Logger LOG = Logger.getLogger("herald");
 
   /**
    * How long a slow consumer's queued bytes (at most the outbound limit) may take to drain after the
@@ -116,6 +119,7 @@ final class Connection {
 
       @Override
       public void tooLong() {
+        badFrame(ErrorCode.FRAME_TOO_LARGE);
         closeWith(null, ErrorCode.FRAME_TOO_LARGE, tooLarge());
       }
     });
@@ -168,6 +172,7 @@ final class Connection {
     }
     int slot = replies.reserve(end - start);
     if (decoded instanceof DecodeError e) {
+      badFrame(e.code());
       replies.fill(slot, errors.frame(e.id(), e.code(), e.detail()));
       return;
     }
@@ -459,6 +464,22 @@ final class Connection {
     closeWith(null, ErrorCode.SHUTTING_DOWN, "the broker is shutting down; reconnect to another node");
   }
 
+  /**
+   * A malformed or oversized request is a client's mistake, not the broker's: counted, and logged only at
+   * DEBUG, since a client that floods bad JSON would otherwise flood the log (LogTest).
+   */
+  private void badFrame(ErrorCode code) {
+    counters.add(NodeMetrics.NET_BAD_FRAMES, 1);
+    LOG.fine(() -> "bad frame from " + socket.remoteAddress() + ": " + code.wire());
+  }
+
+  /** Closes a connection that sent nothing for the idle timeout: counted, logged only at DEBUG. */
+  void idleTimeout(String detail) {
+    counters.add(NodeMetrics.NET_IDLE_TIMEOUTS, 1);
+    LOG.fine(() -> "idle timeout: closing " + socket.remoteAddress());
+    closeWith(null, ErrorCode.IDLE_TIMEOUT, detail);
+  }
+
   private String tooLarge() {
     return "a frame exceeded " + limits.maxFrameBytes() + " bytes (HERALD_MAX_FRAME_BYTES)";
   }
@@ -466,6 +487,10 @@ final class Connection {
   private void slowConsumer() {
     closing = true;
     counters.add(NodeMetrics.NET_SLOW_CONSUMERS, 1);
+    // INFO, not WARNING: the broker is doing its job. One line per cut-off, which operators want to see
+    // (who is being cut off), and at most one per connection.
+    LOG.info(() -> "slow consumer: cut off " + socket.remoteAddress() + " (more than "
+        + limits.maxOutboundBytes() + " bytes waiting, HERALD_MAX_OUTBOUND_BYTES)");
     // Past the limit nothing more is queued but this notice, which a client that is merely slow still reads
     // before the connection ends. One that does not read at all is cut off after the grace period.
     socket.write(errors.frame(null, ErrorCode.SLOW_CONSUMER, "more than " + limits.maxOutboundBytes()

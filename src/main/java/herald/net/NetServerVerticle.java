@@ -146,7 +146,7 @@ public final class NetServerVerticle extends VerticleBase {
     var loop = context;
     usersListener = users -> loop.runOnContext(v -> closeRemovedUsers(users));
     tlsListener = ssl -> loop.runOnContext(v -> server.updateSSLOptions(ssl, true)
-        .onFailure(e -> LOG.warning("herald: security: the new TLS certificate was not taken: " + e)));
+        .onFailure(e -> LOG.warning("security: the new TLS certificate was not taken: " + e)));
     security.onUsersChanged(usersListener);
     security.onTlsChanged(tlsListener);
     return server.listen();
@@ -185,7 +185,7 @@ public final class NetServerVerticle extends VerticleBase {
     if (security.refuses(socket.remoteAddress())) {
       open.decrementAndGet();
       security.failure("protected_mode");
-      LOG.info("herald: refused " + socket.remoteAddress() + ": protected mode serves only loopback clients");
+      LOG.info("refused " + socket.remoteAddress() + ": protected mode serves only loopback clients");
       socket.write(errors.frame(null, ErrorCode.AUTH_REQUIRED, Security.protectedModeDetail()));
       socket.close();
       return;
@@ -210,11 +210,11 @@ public final class NetServerVerticle extends VerticleBase {
         security, identity, errors);
     connections.put(id, connection);
     // A reset or broken pipe is a client going away abruptly, not a broker error: counted, and kept out of
-    // the log's WARNING/SEVERE lines (Vert.x would log each as SEVERE with a stack trace). The close handler
+    // the log's WARN/ERROR lines (Vert.x would log each at ERROR with a stack trace). The close handler
     // below still cleans up.
     socket.exceptionHandler(e -> {
       counters.add(NodeMetrics.NET_CONNECTION_ERRORS, 1);
-      LOG.fine(() -> "herald: connection from " + socket.remoteAddress() + " failed: " + e);
+      LOG.fine(() -> "connection from " + socket.remoteAddress() + " failed: " + e);
     });
     // The one place a connection is torn down: whatever closed it (the client, an error, shutdown), its
     // subscriptions go with it.
@@ -241,7 +241,7 @@ public final class NetServerVerticle extends VerticleBase {
         }
       }
     } catch (Exception e) {
-      LOG.info("herald: no usable client certificate from " + socket.remoteAddress() + ": " + e);
+      LOG.info("no usable client certificate from " + socket.remoteAddress() + ": " + e);
     }
     return null;
   }
@@ -250,7 +250,7 @@ public final class NetServerVerticle extends VerticleBase {
     long cutoff = System.currentTimeMillis() - limits.idleTimeoutMillis();
     for (Connection c : List.copyOf(connections.values())) {
       if (c.lastReadMillis() < cutoff) {
-        c.closeWith(null, ErrorCode.IDLE_TIMEOUT, "nothing was received for "
+        c.idleTimeout("nothing was received for "
             + limits.idleTimeoutMillis() / 1000 + " s (HERALD_IDLE_TIMEOUT_SECONDS); send ping to keep a connection open");
       }
     }

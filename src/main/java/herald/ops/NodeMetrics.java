@@ -27,7 +27,9 @@ public final class NodeMetrics {
   public static final int NET_MESSAGES_OUT = 2;
   public static final int NET_SLOW_CONSUMERS = 3;
   public static final int NET_CONNECTION_ERRORS = 4;
-  private static final int NET_SLOTS = 5;
+  public static final int NET_BAD_FRAMES = 5;
+  public static final int NET_IDLE_TIMEOUTS = 6;
+  private static final int NET_SLOTS = 7;
 
   /** Slots of the topic verticle's {@link LoopCounters}. */
   public static final int TOPIC_MESSAGES_IN = 0;
@@ -86,7 +88,11 @@ public final class NodeMetrics {
     netCounter("herald.slow.consumers.disconnected", NET_SLOW_CONSUMERS,
         "Connections cut off because they did not read fast enough (slow_consumer)");
     netCounter("herald.connection.errors", NET_CONNECTION_ERRORS,
-        "Client connections that failed at the socket, such as a TCP reset: normal client behaviour, logged at FINE");
+        "Client connections that failed at the socket, such as a TCP reset: normal client behaviour, logged at DEBUG");
+    netCounter("herald.bad.frames", NET_BAD_FRAMES,
+        "Request lines refused as malformed or too long (an error reply, then the connection goes on or, too long, closes): logged at DEBUG");
+    netCounter("herald.idle.timeouts", NET_IDLE_TIMEOUTS,
+        "Connections closed because they sent nothing for idle_timeout_seconds (idle_timeout): logged at DEBUG");
     errors.bindTo(registry);
     publishLatency = Timer.builder("herald.publish.ack.latency")
         .description("From reading a publish to acknowledging it (one sample per client read carrying publishes)")

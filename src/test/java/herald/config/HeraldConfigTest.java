@@ -61,6 +61,19 @@ class HeraldConfigTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("host");
   }
 
+  /** The log level and format are read before the node starts (herald.Logging); a bad one stops it, named. */
+  @Test
+  void logLevelAndFormatAreChoicesIgnoringCase() {
+    HeraldConfig config = HeraldConfig.from(new JsonObject().put("HERALD_LOG_LEVEL", "debug").put("log_format", "JSON"), "merged");
+    assertThat(config.string(Setting.LOG_LEVEL)).isEqualTo("DEBUG");
+    assertThat(config.string(Setting.LOG_FORMAT)).isEqualTo("json");
+    assertThatThrownBy(() -> HeraldConfig.from(new JsonObject().put("HERALD_LOG_LEVEL", "verbose"), "env"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("HERALD_LOG_LEVEL = \"verbose\": must be one of TRACE, DEBUG, INFO, WARN, ERROR, OFF");
+    assertThatThrownBy(() -> HeraldConfig.from(new JsonObject().put("log_format", "logfmt"), "conf/config.json"))
+        .hasMessageStartingWith("log_format (in conf/config.json) = \"logfmt\": must be one of text, json");
+  }
+
   @Test
   void unknownKeyIsRefusedSoTyposDoNotGoUnnoticed() {
     assertThatThrownBy(() -> HeraldConfig.from(new JsonObject().put("prot", 1), "conf/config.json"))

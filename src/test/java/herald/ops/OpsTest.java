@@ -22,7 +22,8 @@ class OpsTest {
   private static final String[] HERALD_METRICS = {
     "herald_connections", "herald_subscriptions", "herald_topics", "herald_cluster_members",
     "herald_messages_in_total", "herald_messages_out_total", "herald_bytes_in_total", "herald_bytes_out_total",
-    "herald_slow_consumers_disconnected_total", "herald_connection_errors_total", "herald_publish_ack_latency_seconds_bucket",
+    "herald_slow_consumers_disconnected_total", "herald_connection_errors_total", "herald_bad_frames_total",
+    "herald_idle_timeouts_total", "herald_publish_ack_latency_seconds_bucket",
     "herald_publish_ack_latency_seconds_count",
   };
 

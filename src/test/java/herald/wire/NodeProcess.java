@@ -40,11 +40,12 @@ public final class NodeProcess implements AutoCloseable {
   private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
   private volatile int members;
   private final StringBuffer log = new StringBuffer();
+  private final Thread reader;
 
   private NodeProcess(Process process, Map<String, String> env) {
     this.process = process;
     this.env = Map.copyOf(env);
-    Thread reader = new Thread(this::readLog, "log-" + process.pid());
+    reader = new Thread(this::readLog, "log-" + process.pid());
     reader.setDaemon(true);
     reader.start();
   }
@@ -58,15 +59,11 @@ public final class NodeProcess implements AutoCloseable {
     env.putIfAbsent("HERALD_HTTP_PORT", "0");
     try {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Path logging = Files.createTempFile("herald-logging", ".properties");
-      // Hazelcast's membership lines tell the test when the cluster has formed.
-      Files.writeString(logging, String.join("\n",
-          "handlers=java.util.logging.ConsoleHandler", ".level=WARNING", "herald.level=INFO",
-          "com.hazelcast.level=WARNING", "com.hazelcast.internal.cluster.ClusterService.level=INFO",
-          "java.util.logging.ConsoleHandler.level=ALL",
-          "java.util.logging.SimpleFormatter.format=%1$tT %4$s %3$s: %5$s%6$s%n"));
+      // The shipped logging (herald/log4j2.xml, set up by herald.Main), as a user's node logs: its "listening
+      // on" line gives the port, and Hazelcast's member lists, which it keeps at INFO, tell when the cluster
+      // has formed.
       List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
-          System.getProperty("java.class.path"), "-Djava.util.logging.config.file=" + logging,
+          System.getProperty("java.class.path"),
           "herald.Main", "serve"));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.environment().keySet().removeIf(k -> k.startsWith("HERALD_"));
@@ -172,7 +169,7 @@ public final class NodeProcess implements AutoCloseable {
 
   /** SIGTERM, as Kubernetes stops a pod; waits for the graceful drain and asserts the exit code is 0. */
   public void terminate() {
-    process.destroy();
+    sigterm();
     try {
       if (!process.waitFor(90, TimeUnit.SECONDS)) {
         throw new AssertionError("node did not exit within 90 s of SIGTERM; log:\n" + log);
@@ -188,7 +185,15 @@ public final class NodeProcess implements AutoCloseable {
 
   /** Sends SIGTERM and returns at once (see {@link #terminate()} to wait). */
   public void signalTerm() {
-    process.destroy();
+    sigterm();
+  }
+
+  /**
+   * SIGTERM through the process handle: {@code Process.destroy()} would also close this side of the
+   * node's output pipe, and every line the node logs while it drains would be lost.
+   */
+  private void sigterm() {
+    process.toHandle().destroy();
   }
 
   /** Waits for the process to end; its exit code. */
@@ -236,6 +241,20 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public String log() {
+    return log.toString();
+  }
+
+  /** The whole log of a process that has exited: waits (up to 10 s) until its last line has been read. */
+  public String finalLog() {
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        throw new AssertionError("node still running; log:\n" + log);
+      }
+      reader.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
     return log.toString();
   }
 
