@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-/** What the image and the manifests must agree with: conf/config.json, the settings, pom.xml. */
+/** What the image and the manifests must agree with: conf/config.json, the settings, broker/pom.xml (its finalName). */
 final class ShippedConfig {
 
   /** Where the HTTP health and metrics endpoints listen unless {@code http_port} says otherwise. */
@@ -47,9 +47,9 @@ final class ShippedConfig {
 
   /** The jar {@code mvn package} builds: target/{finalName}.jar. */
   static String builtJar() throws IOException {
-    Matcher m = Pattern.compile("<finalName>\\s*([^<\\s]+)\\s*</finalName>").matcher(Files.readString(Path.of("pom.xml")));
+    Matcher m = Pattern.compile("<finalName>\\s*([^<\\s]+)\\s*</finalName>").matcher(Files.readString(Path.of("broker/pom.xml")));
     if (!m.find()) {
-      throw new AssertionError("pom.xml has no <finalName>");
+      throw new AssertionError("broker/pom.xml has no <finalName>");
     }
     return "target/" + m.group(1) + ".jar";
   }
