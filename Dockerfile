@@ -1,13 +1,18 @@
 # Herald broker image. Build from the repository root:
 #   docker build -t herald:0.1.0 .
-# Two stages: Maven builds target/herald.jar (the shaded jar, finalName "herald" in pom.xml), then only the
+# Two stages: Maven builds target/herald.jar (the shaded jar, finalName "herald" in broker/pom.xml), then only the
 # jar and conf/ go into a JRE image that runs as an unprivileged user.
 
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
-# Dependencies first, in their own layer, so editing the sources does not download them again.
+# Dependencies first, in their own layer, so editing the sources does not download them again. The root
+# pom.xml is the parent of two modules: client/ (the Java client's own artifact) and broker/pom.xml, whose
+# sources are the root's src/.
 COPY pom.xml ./
+COPY broker/pom.xml ./broker/
+COPY client/pom.xml ./client/
 RUN mvn -B -q dependency:go-offline
+COPY client/src ./client/src
 COPY src ./src
 RUN mvn -B -q package -DskipTests
 
