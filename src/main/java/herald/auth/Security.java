@@ -271,9 +271,14 @@ public final class Security {
     count(failures, "herald.auth.failures", "reason", reason, "Authentications refused, by reason");
   }
 
-  /** Counts a request refused as {@code forbidden}. */
-  public void forbidden(String action) {
+  /**
+   * Counts a request refused as {@code forbidden} and returns the detail to send: {@code user} may not
+   * {@code action} to {@code topic}, or, with no topic, the user is no longer in the users file.
+   */
+  public String forbidden(String action, String user, String topic) {
     count(forbidden, "herald.forbidden", "action", action, "Requests refused by permissions, by action");
+    return topic == null ? "user " + user + " is no longer in the users file"
+        : "user " + user + " may not " + action + " to " + topic;
   }
 
   private void count(ConcurrentHashMap<String, Counter> counters, String name, String tag, String value, String help) {

@@ -43,16 +43,6 @@ public final class TopicPattern {
     return null;
   }
 
-  /** Whether {@code pattern} contains a wildcard token. */
-  public static boolean isWildcard(String pattern) {
-    for (String t : tokens(pattern)) {
-      if (t.equals(ONE) || t.equals(REST)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /**
    * A test for topics against a valid {@code pattern} (see {@link #problem}); a null pattern matches every
    * topic. Built on the same {@link TokenTrie} as subscriptions and permissions, so listing topics by pattern

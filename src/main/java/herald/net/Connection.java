@@ -225,9 +225,7 @@ final class Connection {
     }
     Permissions p = security.permissions(identity);
     if (p == null) {
-      security.forbidden("topics");
-      replies.fill(slot, errors.frame(frame.id(), ErrorCode.FORBIDDEN,
-          "user " + identity.user() + " is no longer in the users file"));
+      replies.fill(slot, errors.frame(frame.id(), ErrorCode.FORBIDDEN, security.forbidden("topics", identity.user(), null)));
       return;
     }
     sendBatch(); // like stats: this read's earlier requests reach the topic verticle first
@@ -252,11 +250,8 @@ final class Connection {
         return true;
       }
     }
-    String action = publish ? "publish" : "subscribe";
-    security.forbidden(action);
-    replies.fill(slot, errors.frame(frame.id(), ErrorCode.FORBIDDEN, p == null
-        ? "user " + identity.user() + " is no longer in the users file"
-        : "user " + identity.user() + " may not " + action + (publish ? " to " : " to ") + topic));
+    String detail = security.forbidden(publish ? "publish" : "subscribe", identity.user(), p == null ? null : topic);
+    replies.fill(slot, errors.frame(frame.id(), ErrorCode.FORBIDDEN, detail));
     return false;
   }
 

@@ -242,8 +242,7 @@ public final class Api {
       return;
     }
     if (!p.maySubscribe(topic)) {
-      security.forbidden("subscribe");
-      error(ctx, 403, ErrorCode.FORBIDDEN.wire(), "user " + user(ctx) + " may not subscribe to " + topic);
+      error(ctx, 403, ErrorCode.FORBIDDEN.wire(), security.forbidden("subscribe", user(ctx), topic));
       return;
     }
     cluster.peek(topic, last).onComplete(ar -> answer(ctx, ar));
@@ -256,8 +255,7 @@ public final class Api {
       return;
     }
     if (!p.mayPublish(topic)) {
-      security.forbidden("publish");
-      error(ctx, 403, ErrorCode.FORBIDDEN.wire(), "user " + user(ctx) + " may not publish to " + topic);
+      error(ctx, 403, ErrorCode.FORBIDDEN.wire(), security.forbidden("publish", user(ctx), topic));
       return;
     }
     Object message;
