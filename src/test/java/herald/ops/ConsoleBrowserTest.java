@@ -83,9 +83,13 @@ class ConsoleBrowserTest {
     assertThat(publishedBefore).isGreaterThanOrEqualTo(BATCH);
 
     publish(BATCH);
-    // Wait until the API has taken a rate sample covering the traffic, then load the page from another node.
-    Awaitility.await().atMost(RATE_SAMPLE_WAIT).pollInterval(Duration.ofMillis(500))
-        .until(() -> peak(overview(2).getJsonObject("rates").getJsonArray("published")) > 0);
+    // Wait until the API has taken rate samples covering the traffic, then load the page from another node.
+    // Both series: publishes are counted on node 0 and deliveries on node 1, each sampled on its own node's
+    // 5 s clock, so one can have its sample while the other does not yet.
+    Awaitility.await().atMost(RATE_SAMPLE_WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
+      JsonObject rates = overview(2).getJsonObject("rates");
+      return peak(rates.getJsonArray("published")) > 0 && peak(rates.getJsonArray("delivered")) > 0;
+    });
     String second = Chromium.dumpDom(console(2));
     assertThat(Long.parseLong(value(second, "published-total"))).isEqualTo(publishedBefore + BATCH);
     assertThat(Long.parseLong(value(second, "delivered-total"))).isGreaterThanOrEqualTo(2L * BATCH);
