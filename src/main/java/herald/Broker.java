@@ -6,7 +6,7 @@ import herald.config.HeraldConfig;
 import herald.config.Setting;
 import herald.cluster.ClusterSetup;
 import herald.bus.LocalBus;
-import herald.cluster.ClusterTopicVerticle;
+import herald.cluster.ClusterLogs;
 import herald.net.NetServerVerticle;
 import herald.net.PortInUseException;
 import herald.ops.JvmMeters;
@@ -14,6 +14,8 @@ import herald.ops.NodeMetrics;
 import herald.ops.Api;
 import herald.ops.NodeReport;
 import herald.ops.OpsVerticle;
+import herald.topic.MemoryLogs;
+import herald.topic.TopicLogs;
 import herald.topic.TopicVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -103,9 +105,8 @@ public final class Broker {
     broker.metrics = metrics;
     int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
     LocalBus bus = new LocalBus(); // this node's verticles talk through it, and no other node's do
-    Deployable topics = vertx.isClustered()
-        ? new ClusterTopicVerticle(config.retention(), maxSubscriptions, metrics, bus)
-        : new TopicVerticle(config.retention(), maxSubscriptions, metrics, bus);
+    TopicLogs logs = vertx.isClustered() ? new ClusterLogs(config.retention()) : new MemoryLogs(config.retention());
+    Deployable topics = new TopicVerticle(logs, config.retention(), maxSubscriptions, metrics, bus);
     int instances = config.integer(Setting.NET_INSTANCES) > 0
         ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
     JsonObject greeting = broker.greeting();

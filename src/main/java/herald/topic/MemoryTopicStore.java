@@ -12,14 +12,15 @@ import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
- * The single-node {@link TopicStore}: every topic's queue in memory, bounded per topic and in total.
+ * A single node's topic queues, every one in memory, bounded per topic and in total ({@link MemoryLogs} puts
+ * them behind {@link TopicLogs}). A pure data structure, confined to its caller's thread.
  *
  * <p>Global eviction needs "the oldest message anywhere", so besides the per-topic rings the store keeps
  * one queue of every message in arrival order. Entries left behind by per-topic eviction are popped as soon
  * as they reach the head; those stuck behind a live entry of another topic are compacted away when they
  * outnumber live ones, so the queue stays within twice the number of messages held.
  */
-public final class MemoryTopicStore implements TopicStore {
+public final class MemoryTopicStore {
 
   /**
    * Bytes charged per message on top of its frame: the record, the array's header, the ring slot and the
@@ -53,7 +54,10 @@ public final class MemoryTopicStore implements TopicStore {
     this(retention, clock, topic -> false);
   }
 
-  @Override
+  /**
+   * Stores a message and returns it with its seq, or returns null when the topic does not exist yet and
+   * the store already holds its maximum number of topics.
+   */
   public StoredMessage append(String topicName, Buffer data) {
     Topic topic = topics.get(topicName);
     if (topic == null) {
@@ -86,7 +90,7 @@ public final class MemoryTopicStore implements TopicStore {
     return m;
   }
 
-  @Override
+  /** The seq of the oldest message still held, or {@code lastSeq + 1} when none is. */
   public long firstSeq(String topicName) {
     Topic topic = topics.get(topicName);
     if (topic == null) {
@@ -96,14 +100,22 @@ public final class MemoryTopicStore implements TopicStore {
     return first == null ? topic.lastSeq + 1 : first.seq();
   }
 
-  @Override
+  /** The seq of the newest message ever stored in the topic (0 when none was). */
   public long lastSeq(String topicName) {
     Topic topic = topics.get(topicName);
     return topic == null ? 0 : topic.lastSeq;
   }
 
-  @Override
+  /**
+   * Hands {@code sink} the messages from {@code fromSeq} on, oldest first, until {@code maxBytes} of
+   * frames have been handed (always at least one message if any is held). Returns the seq to read next.
+   */
   public long read(String topicName, long fromSeq, int maxBytes, Consumer<StoredMessage> sink) {
+    return read(topicName, fromSeq, Integer.MAX_VALUE, maxBytes, sink);
+  }
+
+  /** As {@link #read(String, long, int, Consumer)}, handing at most {@code maxCount} messages. */
+  public long read(String topicName, long fromSeq, int maxCount, int maxBytes, Consumer<StoredMessage> sink) {
     Topic topic = topics.get(topicName);
     if (topic == null || topic.ring.size() == 0) {
       return Math.max(fromSeq, topic == null ? 1 : topic.lastSeq + 1);
@@ -111,7 +123,9 @@ public final class MemoryTopicStore implements TopicStore {
     long first = topic.ring.first().seq();
     long next = Math.max(fromSeq, first);
     int handed = 0;
-    while (next <= topic.lastSeq && (handed == 0 || handed < maxBytes)) {
+    int count = 0;
+    while (next <= topic.lastSeq && count < maxCount && (handed == 0 || handed < maxBytes)) {
+      count++;
       StoredMessage m = topic.ring.get((int) (next - first));
       sink.accept(m);
       handed += m.length();
@@ -120,7 +134,10 @@ public final class MemoryTopicStore implements TopicStore {
     return next;
   }
 
-  @Override
+  /**
+   * Drops messages older than the age limit, and forgets topics that hold no message and for which
+   * {@code inUse} is false. Called periodically.
+   */
   public void expire(long nowMillis, Predicate<String> inUse) {
     long oldestKept = nowMillis - retention.maxAgeMillis();
     dropStaleHeads(); // so the head is the oldest message held
@@ -136,7 +153,10 @@ public final class MemoryTopicStore implements TopicStore {
     }
   }
 
-  @Override
+  /**
+   * Hands {@code sink} every topic whose name {@code matches}, with its {@link TopicSummary} at
+   * {@code nowMillis}, in no particular order.
+   */
   public void summarize(Predicate<String> matches, long nowMillis, BiConsumer<String, TopicSummary> sink) {
     for (Topic topic : topics.values()) {
       if (matches.test(topic.name)) {
@@ -145,17 +165,14 @@ public final class MemoryTopicStore implements TopicStore {
     }
   }
 
-  @Override
   public int topicCount() {
     return topics.size();
   }
 
-  @Override
   public long messageCount() {
     return messages;
   }
 
-  @Override
   public long byteCount() {
     return bytes;
   }

@@ -8,114 +8,167 @@ import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
 import herald.codec.Replay;
+import herald.match.TopicPattern;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import herald.match.TopicPattern;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
- * Owns the node's topic queues ({@link TopicStore}) and who subscribes to what ({@link SubscriptionIndex}).
+ * A node's subscriptions, replay and delivery, over its {@link TopicLogs}: in memory on a single node, in
+ * Hazelcast in a cluster. Everything a feature does with subscribers is written here once.
  *
- * <p><b>Concurrency.</b> One instance per node. All of its state is touched only on its own event loop, from
- * its {@code LocalBus} receiver, its stats consumer and its timer; nothing else holds a reference to
- * it. That is what makes a subscribe-with-replay atomic: reading the queue and joining the live stream
- * happen in one handler call, with no publish in between.
+ * <p><b>Publishing</b> goes through {@link GroupCommit}: the publishes of one handled batch are appended per
+ * topic, and each is answered {@code published} once its append completes.
+ *
+ * <p><b>Delivering.</b> While a client of this node subscribes to a topic, the node follows it
+ * ({@link TopicLogs#follow}): the logs hand every new message, in seq order, to {@link #deliver}, which
+ * pushes it to the topic's live subscribers. A {@link Stream} remembers the next seq the logs will deliver.
+ * A subscriber that replays reads the log from its start seq in chunks ({@link #catchUp}) and turns live when
+ * it reaches the stream's position; from then on it takes each message from the stream, once.
+ *
+ * <p><b>Concurrency.</b> One instance per node. All of its state is touched only on its own event loop: from
+ * its {@code LocalBus} receiver, its stats consumers, its timer, and the completions and deliveries of its
+ * logs, which come back on that loop. With {@link MemoryLogs} every result is ready at once, so a
+ * subscribe-with-replay reads the backlog and joins the live stream in one handler call, with no publish in
+ * between; in a cluster the same code waits for the log, and the stream's position keeps the hand-over exact.
  *
  * <p><b>Output.</b> Replies and pushes for the connections of one NetServer verticle are gathered in an
- * {@link Outbox} while one incoming message is handled, then sent as one {@link ToConnections}. That keeps
- * their order and makes one hop per batch instead of one per delivered message.
+ * {@link Outboxes.Outbox} while one incoming message is handled, then sent as one batch: that keeps their
+ * order and makes one hop per batch instead of one per delivered message.
  */
 public final class TopicVerticle extends VerticleBase {
 
   /**
-   * A replaying subscriber gets at most this many bytes of stored frames, then waits until it has written
+   * A replaying subscriber gets about this many bytes of stored frames, then waits until it has written
    * them before it gets more. Replays are therefore paced by the client's reading speed and do not trip the
    * slow-consumer limit, however much the topic holds.
    */
   static final int REPLAY_CHUNK_BYTES = 64 * 1024;
 
-  /** How often age-based retention and the reclaiming of empty, unused topics run. */
-  static final long EXPIRE_INTERVAL_MS = 1_000;
+  /**
+   * Most messages one replay read brings. The chunk's bytes bound it first for any real message (a frame is
+   * at least ~40 bytes); this only caps the list a cluster read carries back.
+   */
+  static final int REPLAY_READ = 2_048;
 
-  private final TopicStore store;
+  /** Pause before retrying a failed replay read, e.g. while partitions migrate after a node loss. */
+  static final long RETRY_MS = 200;
+
+  /** How often retention, reclaiming and the logs' housekeeping run. */
+  public static final long TICK_MS = 1_000;
+
+  private final TopicLogs logs;
+  private final Retention retention;
   private final int maxSubscriptionsPerConnection;
   private final NodeMetrics metrics;
   private final LoopCounters counters;
-  private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
-  private Outboxes outboxes;
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final LocalBus bus;
+  private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
+  /** The topics this node follows, one per topic its clients subscribe to. */
+  private final Map<String, Stream> streams = new HashMap<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private Outboxes outboxes;
+  private GroupCommit appends;
   private LocalBus.Registration requests;
+  /** When the read that carried the requests being handled arrived (for the publish latency metric). */
+  private long readNanos;
   private long published;
   private long delivered;
   private long timer;
+  private boolean stopped;
+  /** Inside {@link #handle}, which flushes the outboxes once at its end. */
+  private boolean handling;
 
-  public TopicVerticle(Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics, LocalBus bus) {
-    this.bus = bus;
+  public TopicVerticle(TopicLogs logs, Retention retention, int maxSubscriptionsPerConnection, NodeMetrics metrics,
+      LocalBus bus) {
+    this.logs = logs;
+    this.retention = retention;
+    this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
     this.metrics = metrics;
     this.counters = metrics.topicCounters();
-    this.store = new MemoryTopicStore(retention, System::currentTimeMillis, index::hasSubscribers);
-    this.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection;
+    this.bus = bus;
   }
 
   @Override
   public Future<?> start() {
     outboxes = new Outboxes(bus);
-    requests = bus.receive(Addresses.TOPICS, this::handle);
-    consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_LIST, m -> m.reply(list(m.body()))));
-    consumers.add(vertx.eventBus().<JsonArray>localConsumer(Addresses.TOPICS_SUBSCRIBERS,
-        m -> m.reply(TopicQueries.subscribers(index, m.body()))));
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_PEEK, m -> m.reply(peek(m.body()))));
-    timer = vertx.setPeriodic(EXPIRE_INTERVAL_MS,
-        t -> {
-          store.expire(System.currentTimeMillis(), index::hasSubscribers);
-          counters.set(NodeMetrics.TOPIC_TOPICS, store.topicCount());
-          counters.set(NodeMetrics.TOPIC_RETAINED_BYTES, store.byteCount());
-        });
-    return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
+    appends = new GroupCommit(logs, outboxes, metrics, retention.maxTopics(), n -> published += n);
+    return logs.start(context, this::deliver).compose(v -> {
+      requests = bus.receive(Addresses.TOPICS, this::handle);
+      consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+      consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_LIST,
+          m -> list(m.body()).onComplete(ar -> reply(m, ar))));
+      consumers.add(vertx.eventBus().<JsonArray>localConsumer(Addresses.TOPICS_SUBSCRIBERS,
+          m -> m.reply(TopicQueries.subscribers(index, m.body()))));
+      consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_PEEK,
+          m -> peek(m.body()).onComplete(ar -> reply(m, ar))));
+      timer = vertx.setPeriodic(TICK_MS, t -> {
+        logs.tick();
+        publishCounters();
+      });
+      return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
+    });
   }
 
   @Override
   public Future<?> stop() {
+    stopped = true;
+    appends.stop();
     vertx.cancelTimer(timer);
-    requests.unregister();
-    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList());
+    if (requests != null) {
+      requests.unregister();
+    }
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).compose(v -> logs.stop());
   }
 
   private void handle(ToTopics body) {
+    handling = true;
+    try {
+      dispatch(body);
+    } finally {
+      handling = false;
+    }
+    outboxes.flush();
+    publishCounters();
+  }
+
+  private void dispatch(ToTopics body) {
     if (body instanceof ToTopics.Requests r) {
-      long before = published;
+      readNanos = r.readNanos();
       for (ToTopics.Request request : r.requests()) {
         handleRequest(r.conn(), request);
       }
-      if (published != before) {
-        metrics.publishAcked(r.readNanos()); // one sample per client read that published
-      }
+      appends.commitQueued();
     } else if (body instanceof ToTopics.Credit c) {
       Subscription sub = index.get(c.conn(), c.topic());
       if (sub != null && !sub.live) {
-        sendReplayChunk(sub);
+        catchUp(sub);
       }
     } else if (body instanceof ToTopics.Gone g) {
-      index.removeAll(g.conn());
+      for (Subscription sub : index.removeAll(g.conn())) {
+        unfollowIfUnused(sub.topic);
+      }
     }
-    outboxes.flush();
-    // Publish this loop's numbers for the metrics scrape: four release stores per handled message.
+  }
+
+  /** Publishes this loop's numbers for the metrics scrape (release stores; see {@link LoopCounters}). */
+  private void publishCounters() {
     counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
     counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, index.subscriptionCount());
-    counters.set(NodeMetrics.TOPIC_TOPICS, store.topicCount());
-    counters.set(NodeMetrics.TOPIC_RETAINED_BYTES, store.byteCount());
+    counters.set(NodeMetrics.TOPIC_TOPICS, logs.heldTopics());
+    counters.set(NodeMetrics.TOPIC_RETAINED_BYTES, logs.heldBytes());
   }
 
   private void handleRequest(ConnRef conn, ToTopics.Request request) {
@@ -123,35 +176,26 @@ public final class TopicVerticle extends VerticleBase {
     int slot = request.slot();
     Frame frame = request.frame();
     switch (frame.action()) {
-      case PUBLISH -> out.reply(conn, slot, publish((Frame.Publish) frame));
-      case SUBSCRIBE -> subscribe(conn, out, slot, (Frame.Subscribe) frame);
-      case UNSUBSCRIBE -> out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, (Frame.Unsubscribe) frame));
+      case PUBLISH -> appends.queue(conn, out, slot, (Frame.Publish) frame, readNanos);
+      case SUBSCRIBE -> {
+        // Publishes earlier in this batch are stored first, so a live subscriber starts after them, as if
+        // each request had been handled alone.
+        appends.commitQueued();
+        subscribe(conn, out, slot, (Frame.Subscribe) frame);
+      }
+      case UNSUBSCRIBE -> {
+        appends.commitQueued();
+        Frame.Unsubscribe u = (Frame.Unsubscribe) frame;
+        out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, u));
+        unfollowIfUnused(u.topic());
+      }
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
       case STATS, TOPICS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
     }
   }
 
-  private Buffer publish(Frame.Publish p) {
-    StoredMessage m = store.append(p.topic(), p.message());
-    if (m == null) {
-      return metrics.errors().frame(p.id(), ErrorCode.TOO_MANY_TOPICS,
-          "the broker holds its maximum of " + store.topicCount() + " topics (HERALD_MAX_TOPICS)");
-    }
-    published++;
-    Buffer frame = null; // one Buffer over the stored bytes, shared by every live subscriber
-    for (Subscription sub : index.subscribers(p.topic())) {
-      if (sub.live) {
-        if (frame == null) {
-          frame = m.frame();
-        }
-        sub.outbox.push(sub.conn, frame);
-        sub.next = m.seq() + 1;
-        delivered++;
-      } // a subscriber still replaying reads this message from the store when it gets there
-    }
-    return FrameEncoder.published(p.id(), p.topic(), m.seq());
-  }
+  // ---- subscribe -------------------------------------------------------------------------------------
 
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
     Buffer settled = SubscribeRules.settled(metrics.errors(), index, maxSubscriptionsPerConnection, conn, s);
@@ -159,56 +203,177 @@ public final class TopicVerticle extends VerticleBase {
       out.reply(conn, slot, settled);
       return;
     }
-    long first = store.firstSeq(s.topic());
-    long next = store.lastSeq(s.topic()) + 1;
-    long start = s.replay().startSeq(first, next);
-    Subscription sub = new Subscription(conn, s.topic(), out, start);
+    Subscription sub = new Subscription(conn, s.topic(), out, Long.MAX_VALUE);
+    sub.live = false; // receives nothing until its start is known
     index.add(conn, s.topic(), sub);
-    out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), s.replay() instanceof Replay.Live ? 0 : start));
-    if (start < next) {
-      // Joining the live stream and reading the backlog happen in this one handler call, so no publish
-      // can fall between them: the replay ends exactly where live delivery begins.
-      sub.live = false;
-      sendReplayChunk(sub);
+    // The topic is followed before its bounds are read, so every message after those bounds is delivered.
+    follow(s.topic()).compose(stream -> logs.bounds(s.topic())).onComplete(ar -> {
+      if (ar.failed()) {
+        if (index.get(conn, s.topic()) == sub) {
+          index.remove(conn, s.topic());
+          unfollowIfUnused(s.topic());
+        }
+        out.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
+            "the topic queue cannot be read now, retry: " + ar.cause().getMessage()));
+        flushIfAsync();
+        return;
+      }
+      Slice bounds = ar.result();
+      long start = s.replay().startSeq(bounds.start(), bounds.end());
+      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), s.replay() instanceof Replay.Live ? 0 : start));
+      Stream stream = streams.get(s.topic());
+      if (index.get(conn, s.topic()) == sub && stream != null) { // not unsubscribed or gone meanwhile
+        sub.next = start;
+        if (start >= stream.next) {
+          sub.live = true; // the stream delivers from here; seqs below sub.next are skipped
+        } else {
+          catchUp(sub);
+        }
+      }
+      flushIfAsync();
+    });
+  }
+
+  /** This node's stream of {@code topic}, followed if need be; completes once the logs deliver it. */
+  private Future<Stream> follow(String topic) {
+    Stream existing = streams.get(topic);
+    if (existing != null) {
+      return existing.followed;
+    }
+    Stream stream = new Stream();
+    streams.put(topic, stream);
+    stream.followed = logs.follow(topic).map(next -> {
+      stream.next = Math.max(stream.next, next);
+      return stream;
+    });
+    stream.followed.onFailure(e -> {
+      if (streams.get(topic) == stream) {
+        streams.remove(topic);
+        logs.unfollow(topic);
+      }
+    });
+    return stream.followed;
+  }
+
+  /** Stops following a topic once no client of this node subscribes to it. */
+  private void unfollowIfUnused(String topic) {
+    if (!index.hasSubscribers(topic) && streams.remove(topic) != null) {
+      logs.unfollow(topic);
     }
   }
 
-  /** Sends the next replay chunk of {@code sub}; switches it to live once it has caught up. */
-  private void sendReplayChunk(Subscription sub) {
-    sub.next = store.read(sub.topic, sub.next, REPLAY_CHUNK_BYTES,
-        m -> sub.outbox.push(sub.conn, m.frame()));
-    if (sub.next > store.lastSeq(sub.topic)) {
-      sub.live = true;
-    } else {
-      sub.outbox.wantCredit(sub.conn, sub.topic);
+  // ---- delivery --------------------------------------------------------------------------------------
+
+  /** New messages of a followed topic, from the logs: each goes to every live subscriber not past it. */
+  private void deliver(String topic, long firstSeq, List<Buffer> frames) {
+    Stream stream = streams.get(topic);
+    if (stream == null || stopped) {
+      return;
+    }
+    long seq = firstSeq;
+    for (Buffer frame : frames) {
+      if (seq >= stream.next) {
+        for (Subscription sub : index.subscribers(topic)) {
+          if (sub.live && seq >= sub.next) {
+            sub.outbox.push(sub.conn, frame);
+            sub.next = seq + 1;
+            delivered++;
+          } // a subscriber still replaying reads this message from the log when it gets there
+        }
+      }
+      seq++;
+    }
+    stream.next = Math.max(stream.next, seq);
+    flushIfAsync();
+  }
+
+  /** Sends a replaying subscriber its next chunk; it turns live once it reaches the stream's position. */
+  private void catchUp(Subscription sub) {
+    logs.read(sub.topic, sub.next, REPLAY_READ, REPLAY_CHUNK_BYTES).onComplete(ar -> {
+      if (stopped || index.get(sub.conn, sub.topic) != sub) {
+        return;
+      }
+      if (ar.failed()) {
+        vertx.setTimer(RETRY_MS, t -> catchUp(sub));
+        return;
+      }
+      Slice slice = ar.result();
+      sub.next = Math.max(sub.next, slice.start()); // retention dropped what lay before: the seq jumps
+      long seq = slice.start();
+      for (Buffer frame : slice.frames()) {
+        if (seq >= sub.next) {
+          sub.outbox.push(sub.conn, frame);
+          sub.next = seq + 1;
+        }
+        seq++;
+      }
+      Stream stream = streams.get(sub.topic);
+      if (stream == null || sub.next >= stream.next) {
+        sub.live = true; // everything below the stream's position has been replayed
+      } else {
+        sub.outbox.wantCredit(sub.conn, sub.topic);
+      }
+      flushIfAsync();
+    });
+  }
+
+  /**
+   * Sends what a completion produced. Completions that run inside a handler call (all of them, with
+   * {@link MemoryLogs}) leave it to that call's one flush, so a batch stays one message per NetServer verticle.
+   */
+  private void flushIfAsync() {
+    if (!handling) {
+      outboxes.flush();
     }
   }
 
-  private JsonObject list(JsonObject request) {
-    Predicate<String> matches = TopicPattern.matcher(request.getString("pattern"));
-    Map<String, TopicSummary> found = new HashMap<>();
-    store.summarize(matches, System.currentTimeMillis(), found::put);
-    TopicQueries.addSubscribed(index, matches, found); // subscribed to, never published to
-    return TopicQueries.list(found, request.getInteger("limit", 0));
+  // ---- for operators (/api/, the topics request) -------------------------------------------------------
+
+  private Future<JsonObject> list(JsonObject request) {
+    String pattern = request.getString("pattern");
+    Predicate<String> matches = TopicPattern.matcher(pattern);
+    return logs.summarize(pattern, matches).map(found -> {
+      Map<String, TopicSummary> all = new HashMap<>(found);
+      TopicQueries.addSubscribed(index, matches, all); // subscribed to, never published to
+      return TopicQueries.list(all, request.getInteger("limit", 0));
+    });
   }
 
-  private JsonObject peek(JsonObject request) {
+  private Future<JsonObject> peek(JsonObject request) {
     String topic = request.getString("topic");
-    JsonArray messages = new JsonArray();
-    long from = Math.max(1, store.lastSeq(topic) - TopicQueries.last(request) + 1);
-    store.read(topic, from, Integer.MAX_VALUE, m -> messages.add(TopicQueries.peeked(m.frame())));
-    return TopicQueries.peek(topic, messages);
+    int last = TopicQueries.last(request);
+    return logs.bounds(topic)
+        .compose(b -> logs.read(topic, Math.max(b.start(), b.end() - last), last, Integer.MAX_VALUE))
+        .map(slice -> {
+          JsonArray messages = new JsonArray();
+          slice.frames().forEach(f -> messages.add(TopicQueries.peeked(f)));
+          return TopicQueries.peek(topic, messages);
+        });
+  }
+
+  private static void reply(Message<JsonObject> m, AsyncResult<JsonObject> ar) {
+    if (ar.succeeded()) {
+      m.reply(ar.result());
+    } else {
+      m.fail(503, "the topic logs cannot be read now: " + ar.cause().getMessage());
+    }
   }
 
   private JsonObject stats() {
-    return new JsonObject()
-        .put("topics", store.topicCount())
-        .put("messages", store.messageCount())
-        .put("bytes", store.byteCount())
+    JsonObject stats = new JsonObject();
+    logs.describe(stats);
+    return stats
         .put("subscriptions", index.subscriptionCount())
         .put("subscribers", index.subscriberCount())
         .put("subscribed_topics", index.topicCount())
         .put("published", published)
         .put("delivered", delivered);
+  }
+
+  /** A topic this node follows because some of its clients subscribe to it. */
+  private static final class Stream {
+    Future<Stream> followed;
+    /** The seq the logs deliver next: a subscriber at or past it is live. */
+    long next;
   }
 }

@@ -3,7 +3,9 @@ package herald.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import herald.codec.FrameEncoder;
+import herald.topic.GroupCommit;
 import herald.topic.MemoryTopicStore;
+import herald.topic.TopicVerticle;
 import herald.wire.TestCluster;
 import herald.wire.WireClient;
 import io.vertx.core.buffer.Buffer;
@@ -169,7 +171,7 @@ class ClusterRetentionTest {
     for (CompletableFuture<Long> p : publishers) {
       stored += p.get(60, TimeUnit.SECONDS);
     }
-    sleep(2 * ClusterTopicVerticle.SWEEP_INTERVAL_MS + 200); // the last figures reach the stats
+    sleep(2 * TopicVerticle.TICK_MS + 200); // the last figures reach the stats
     driving.set(false);
     sampling.get(10, TimeUnit.SECONDS);
     assertThat(stored).as("publishes stored").isGreaterThanOrEqualTo(MAX_TOPICS * 30L);

@@ -1,11 +1,10 @@
-package herald.cluster;
+package herald.topic;
 
 import herald.bus.ConnRef;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
 import herald.ops.NodeMetrics;
-import herald.topic.Outboxes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,14 +15,17 @@ import java.util.Set;
 import java.util.function.IntConsumer;
 
 /**
- * A node's publishes on their way into the cluster's topic logs. Publishes waiting for one topic are
- * appended together (one append in flight per topic) and each is answered {@code published} once the
- * append and its synchronous backups have completed. A publish to a topic that does not exist waits for
- * the cluster-wide {@code max_topics} check ({@link #admitNewTopics()}).
+ * A node's publishes on their way into its topic logs. Publishes waiting for one topic are appended
+ * together (one append in flight per topic) and each is answered {@code published} once the append has
+ * completed (in a cluster: with its synchronous backups). A publish to a topic that does not exist waits for
+ * the cluster-wide {@code max_topics} check ({@link #admitNewTopics()}) when the logs ask for it
+ * ({@link TopicLogs#ABSENT}); logs that check it themselves refuse at once ({@link TopicLogs#FULL}).
  *
- * <p>Confined to the {@link ClusterTopicVerticle}'s event loop, like everything it owns.
+ * <p>Confined to the {@link TopicVerticle}'s event loop, like everything it owns. With {@link MemoryLogs}
+ * every append completes inside {@link #commitQueued()}, so the replies join the outboxes the verticle
+ * flushes after the handled batch; an append that completes later flushes its own replies.
  */
-final class GroupCommit {
+public final class GroupCommit {
 
   /** Most publishes one append carries: large enough to amortise the round trip, small enough to stay prompt. */
   static final int APPEND_BATCH = 1_000;
@@ -32,9 +34,9 @@ final class GroupCommit {
    * New topics admitted per topic count: a node checks the count, then creates at most this many. Nodes
    * check concurrently, so the cluster may exceed {@code max_topics} by at most (nodes - 1) x this.
    */
-  static final int CREATE_BATCH = 64;
+  public static final int CREATE_BATCH = 64;
 
-  private final ClusterLog log;
+  private final TopicLogs logs;
   private final Outboxes outboxes;
   private final NodeMetrics metrics;
   private final int maxTopics;
@@ -46,9 +48,11 @@ final class GroupCommit {
   private final ArrayDeque<Appends> newTopics = new ArrayDeque<>();
   private boolean counting;
   private boolean stopped;
+  /** Inside {@link #commitQueued()}: the verticle flushes the outboxes after it. */
+  private boolean committing;
 
-  GroupCommit(ClusterLog log, Outboxes outboxes, NodeMetrics metrics, int maxTopics, IntConsumer stored) {
-    this.log = log;
+  GroupCommit(TopicLogs logs, Outboxes outboxes, NodeMetrics metrics, int maxTopics, IntConsumer stored) {
+    this.logs = logs;
     this.outboxes = outboxes;
     this.metrics = metrics;
     this.maxTopics = maxTopics;
@@ -63,8 +67,19 @@ final class GroupCommit {
   }
 
   void commitQueued() {
-    toCommit.forEach(this::commit);
-    toCommit.clear();
+    committing = true;
+    try {
+      toCommit.forEach(this::commit);
+      toCommit.clear();
+    } finally {
+      committing = false;
+    }
+  }
+
+  private void flushUnlessCommitting() {
+    if (!committing) {
+      outboxes.flush();
+    }
   }
 
   void stop() {
@@ -82,9 +97,15 @@ final class GroupCommit {
     a.inFlight = true;
     boolean create = a.admitted;
     a.admitted = false; // admission is for this append only: a topic reclaimed later is checked again
-    log.append(a.topic, batch.stream().map(pp -> pp.frame.message()).toList(), create).onComplete(ar -> {
+    logs.append(a.topic, batch.stream().map(pp -> pp.frame.message()).toList(), create).onComplete(ar -> {
       a.inFlight = false;
-      if (ar.succeeded() && ar.result() == LogOps.ABSENT) {
+      if (ar.succeeded() && ar.result() == TopicLogs.FULL) {
+        a.queued.addAll(batch); // the topic was never made: refuse the batch and whatever queued behind it
+        refuse(a, null);
+        flushUnlessCommitting();
+        return;
+      }
+      if (ar.succeeded() && ar.result() == TopicLogs.ABSENT) {
         for (int i = batch.size() - 1; i >= 0; i--) {
           a.queued.addFirst(batch.get(i)); // nothing was stored: the batch waits for the topic count
         }
@@ -111,7 +132,7 @@ final class GroupCommit {
         stored.accept(batch.size());
       }
       next(a);
-      outboxes.flush();
+      flushUnlessCommitting();
     });
   }
 
@@ -133,7 +154,7 @@ final class GroupCommit {
       return;
     }
     counting = true;
-    log.topicCount().onComplete(ar -> {
+    logs.topicCount().onComplete(ar -> {
       counting = false;
       long room = ar.succeeded() ? maxTopics - ar.result() : 0;
       if (room > 0) {
@@ -148,7 +169,7 @@ final class GroupCommit {
           refuse(newTopics.poll(), ar.cause());
         }
       }
-      outboxes.flush();
+      flushUnlessCommitting();
       admitNewTopics();
     });
   }
@@ -159,7 +180,7 @@ final class GroupCommit {
     for (PendingPublish pp : a.queued) {
       pp.out.reply(pp.conn, pp.slot, cause == null
           ? metrics.errors().frame(pp.frame.id(), ErrorCode.TOO_MANY_TOPICS,
-              "the cluster holds its maximum of " + maxTopics + " topics (HERALD_MAX_TOPICS)")
+              logs.scope() + " holds its maximum of " + maxTopics + " topics (HERALD_MAX_TOPICS)")
           : metrics.errors().frame(pp.frame.id(), ErrorCode.UNAVAILABLE, "the message was not stored, retry: " + cause.getMessage()));
     }
     a.queued.clear();

@@ -1,0 +1,299 @@
+package herald.cluster;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import herald.topic.Retention;
+import herald.topic.Slice;
+import herald.topic.TopicLogs;
+import herald.topic.TopicSummary;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+
+/**
+ * A clustered node's topic logs: one bounded {@link TopicLog} per topic in Hazelcast ({@link ClusterLog}),
+ * behind {@link TopicLogs}. The partition owner orders every append, which gives one order per topic across
+ * the cluster; an append completes once its synchronous backups hold it.
+ *
+ * <p><b>Following.</b> A node reads a topic only while one of its clients subscribes to it: a {@link Feed}
+ * marks the node as a reader in the topic's log (so the topic is not reclaimed), listens for changes to that
+ * one key, and on each change reads from the next seq it has not seen and hands the frames to the
+ * {@link TopicLogs.Delivery}. Every node therefore sees a topic in the log's one order, with no gap and no
+ * duplicate, and a node with no subscriber of a topic receives none of its traffic.
+ *
+ * <p><b>Retention and reclaiming.</b> Appends apply the per-topic limits (count, bytes, age). Each tick the
+ * node sweeps the topics whose partitions it owns: messages past the age limit are dropped, and topics that
+ * are empty and read by no node are forgotten.
+ *
+ * <p><b>Concurrency.</b> Confined to the topic verticle's event loop; Hazelcast's completions and notices are
+ * brought back onto it by {@link ClusterLog}, and the membership listener hops onto it too.
+ */
+public final class ClusterLogs implements TopicLogs {
+
+  private static final Logger LOG = Logger.getLogger(ClusterLogs.class.getName());
+
+  /** Most messages one feed read brings. */
+  static final int FEED_BATCH = 1_000;
+
+  /** Most bytes of frames one feed read brings: bounds the message a read costs the owner and the reader. */
+  static final int FEED_BATCH_BYTES = 1024 * 1024;
+
+  /** Pause before retrying a failed read, e.g. while partitions migrate after a node loss. */
+  static final long RETRY_MS = 200;
+
+  /**
+   * A feed that heard of no change for this long reads anyway. Change notices are not guaranteed (Hazelcast
+   * drops those in flight when a member dies), so this bounds how long a lost one can delay delivery.
+   */
+  static final long FEED_RECHECK_MS = 5_000;
+
+  private final Retention retention;
+  private final LogOps.Limits limits;
+  private final Map<String, Feed> feeds = new HashMap<>();
+  private HazelcastInstance hz;
+  private ClusterLog log;
+  private Context context;
+  private Delivery delivery;
+  private UUID membershipListener;
+  private long feedEpochs;
+  private boolean sweeping;
+  /** This node's share of the cluster's topics (those whose partitions it owns), at the last sweep. */
+  private ClusterLog.Usage usage = ClusterLog.Usage.NONE;
+  private long reclaimed;
+  private long trimmed;
+  private long received;
+  private boolean stopped;
+
+  public ClusterLogs(Retention retention) {
+    this.retention = retention;
+    this.limits = new LogOps.Limits(retention.maxMessagesPerTopic(), retention.maxBytesPerTopic(),
+        retention.maxAgeMillis());
+  }
+
+  @Override
+  public Future<Void> start(Context context, Delivery delivery) {
+    this.context = context;
+    this.delivery = delivery;
+    hz = ClusterSetup.manager(context.owner()).getHazelcastInstance();
+    log = new ClusterLog(hz, context, limits);
+    membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {}
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        // Notices from the lost member may be lost with it: every feed reads once more.
+        try {
+          context.runOnContext(v -> feeds.values().forEach(f -> pump(f, true)));
+        } catch (RejectedExecutionException closed) {
+          // the node is stopping
+        }
+      }
+    });
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> stop() {
+    stopped = true;
+    try {
+      hz.getCluster().removeMembershipListener(membershipListener);
+    } catch (RuntimeException notActive) {
+      // the member has already left
+    }
+    new ArrayList<>(feeds.values()).forEach(this::close); // this node reads nothing more: let its topics go
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Long> append(String topic, List<Buffer> messages, boolean create) {
+    return log.append(topic, messages, create); // LogOps.ABSENT is TopicLogs.ABSENT
+  }
+
+  @Override
+  public Future<Slice> read(String topic, long fromSeq, int maxCount, int maxBytes) {
+    return log.read(topic, fromSeq, maxCount, maxBytes).map(s -> new Slice(s.start, s.end, s.frames));
+  }
+
+  @Override
+  public Future<Long> follow(String topic) {
+    Feed feed = feeds.get(topic);
+    if (feed == null) {
+      feed = open(topic);
+    }
+    feed.followed = true;
+    return feed.opened.map(f -> f.next);
+  }
+
+  /** The feed stays open until the next tick, so a client that subscribes again at once costs no re-open. */
+  @Override
+  public void unfollow(String topic) {
+    Feed feed = feeds.get(topic);
+    if (feed != null) {
+      feed.followed = false;
+    }
+  }
+
+  @Override
+  public Future<Integer> topicCount() {
+    return log.topicCount();
+  }
+
+  @Override
+  public Future<Map<String, TopicSummary>> summarize(String pattern, Predicate<String> matches) {
+    return log.summarize(pattern); // every topic with subscribers has a log: Watch makes one
+  }
+
+  @Override
+  public void tick() {
+    long now = System.nanoTime();
+    for (Feed feed : new ArrayList<>(feeds.values())) {
+      if (feed.open && !feed.followed) {
+        close(feed);
+      } else if (feed.open && now - feed.lastRead > FEED_RECHECK_MS * 1_000_000) {
+        pump(feed, true);
+      }
+    }
+    if (!sweeping) {
+      sweeping = true;
+      log.sweep(System.currentTimeMillis() - retention.maxAgeMillis(), retention.maxTotalBytes()).onComplete(ar -> {
+        sweeping = false;
+        if (ar.succeeded()) {
+          usage = ar.result();
+          reclaimed += usage.reclaimed();
+          trimmed += usage.trimmed();
+        } else if (!stopped) {
+          LOG.warning("sweeping topics failed, next in a second: " + ar.cause());
+        }
+      });
+    }
+  }
+
+  @Override
+  public int heldTopics() {
+    return usage.topics();
+  }
+
+  @Override
+  public long heldBytes() {
+    return usage.bytes();
+  }
+
+  @Override
+  public void describe(JsonObject stats) {
+    stats.put("topics", usage.topics())
+        .put("messages", usage.messages())
+        .put("bytes", usage.bytes())
+        .put("reclaimed", reclaimed)
+        .put("trimmed_bytes", trimmed)
+        .put("feeds", feeds.size())
+        .put("received", received);
+  }
+
+  @Override
+  public String scope() {
+    return "the cluster";
+  }
+
+  // ---- feeds -----------------------------------------------------------------------------------------
+
+  private Feed open(String topic) {
+    Feed feed = new Feed(topic, ++feedEpochs);
+    feeds.put(topic, feed);
+    feed.opened = log.listen(topic, () -> pump(feed, true))
+        .compose(registration -> {
+          feed.registration = registration;
+          return log.watch(topic, feed.epoch, true);
+        })
+        .map(end -> {
+          feed.next = end;
+          feed.open = true;
+          pump(feed, true);
+          return feed;
+        });
+    feed.opened.onFailure(e -> {
+      if (feeds.get(topic) == feed) {
+        close(feed);
+      }
+    });
+    return feed;
+  }
+
+  /** Stops reading a topic: no more notices, and the topic's log no longer counts this node as a reader. */
+  private void close(Feed feed) {
+    feeds.remove(feed.topic);
+    if (feed.registration != null) {
+      log.unlisten(feed.registration).onFailure(e -> LOG.fine("unlisten " + feed.topic + ": " + e));
+    }
+    log.watch(feed.topic, feed.epoch, false).onFailure(e -> LOG.fine("unwatch " + feed.topic + ": " + e));
+  }
+
+  /**
+   * Reads {@code feed}'s topic from the next seq this node has not seen, and delivers it; one read in flight
+   * per feed, repeated while the log has more or changed meanwhile.
+   */
+  private void pump(Feed feed, boolean changed) {
+    feed.changed |= changed;
+    if (!feed.open || feed.reading || stopped || feeds.get(feed.topic) != feed) {
+      return;
+    }
+    feed.reading = true;
+    feed.changed = false;
+    feed.lastRead = System.nanoTime();
+    log.read(feed.topic, feed.next, FEED_BATCH, FEED_BATCH_BYTES).onComplete(ar -> {
+      feed.reading = false;
+      if (stopped || feeds.get(feed.topic) != feed) {
+        return;
+      }
+      if (ar.failed()) {
+        LOG.warning("reading topic " + feed.topic + " failed, retrying: " + ar.cause());
+        context.owner().setTimer(RETRY_MS, t -> pump(feed, true));
+        return;
+      }
+      LogOps.Slice slice = ar.result();
+      int skip = (int) Math.max(0, Math.min(slice.frames.size(), feed.next - slice.start));
+      if (skip < slice.frames.size()) {
+        List<Buffer> fresh = slice.frames.subList(skip, slice.frames.size());
+        received += fresh.size();
+        delivery.deliver(feed.topic, slice.start + skip, fresh);
+      }
+      feed.next = Math.max(feed.next, slice.next());
+      if (feed.changed || slice.next() < slice.end) {
+        pump(feed, false);
+      }
+    });
+  }
+
+  /** A topic this node reads because some of its clients subscribe to it. */
+  private static final class Feed {
+    final String topic;
+    /** Tells this feed's mark in the topic's log from an earlier or later feed of this node. */
+    final long epoch;
+    Future<Feed> opened;
+    UUID registration;
+    boolean open;
+    /** The verticle still wants this topic; a feed no longer followed is closed at the next tick. */
+    boolean followed;
+    /** The next seq this node has not yet read. */
+    long next;
+    boolean reading;
+    /** A change was heard while a read was in flight: read again. */
+    boolean changed;
+    long lastRead;
+
+    Feed(String topic, long epoch) {
+      this.topic = topic;
+      this.epoch = epoch;
+    }
+  }
+}
