@@ -39,8 +39,13 @@ public final class Permissions {
     return publishAllow.matchesAny(topic) && !publishDeny.matchesAny(topic);
   }
 
+  /**
+   * Whether the user may subscribe to {@code topic}, which may be a wildcard pattern: allowed when an allow
+   * pattern covers every topic it can match and no deny pattern can match any of them. A pattern that reaches
+   * a denied topic is refused whole, rather than delivered with holes the subscriber cannot see.
+   */
   public boolean maySubscribe(String topic) {
-    return subscribeAllow.matchesAny(topic) && !subscribeDeny.matchesAny(topic);
+    return subscribeAllow.covers(topic) && !subscribeDeny.intersects(topic);
   }
 
   /**

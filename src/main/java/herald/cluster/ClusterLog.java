@@ -89,6 +89,15 @@ final class ClusterLog {
     return context.executeBlocking(() -> map.addEntryListener(listener, topic, false), false);
   }
 
+  /**
+   * Calls {@code changed} (on the context) with the name of each topic that {@code keys} admits whenever its
+   * log changes; the filter runs on the members that own the keys, so only matching notices travel.
+   */
+  Future<UUID> listen(KeyMatches keys, java.util.function.Consumer<String> changed) {
+    MapListener listener = new TopicChanges(context, changed);
+    return context.executeBlocking(() -> map.addEntryListener(listener, keys, false), false);
+  }
+
   Future<Boolean> unlisten(UUID registration) {
     return context.executeBlocking(() -> map.removeEntryListener(registration), false);
   }
@@ -233,6 +242,28 @@ final class ClusterLog {
       }
     });
     return promise.future();
+  }
+
+  /** Brings a change notice, with its topic, from Hazelcast's event thread onto the context. */
+  private record TopicChanges(Context context, java.util.function.Consumer<String> changed)
+      implements EntryAddedListener<String, TopicLog>, EntryUpdatedListener<String, TopicLog> {
+    @Override
+    public void entryAdded(com.hazelcast.core.EntryEvent<String, TopicLog> event) {
+      notifyChanged(event.getKey());
+    }
+
+    @Override
+    public void entryUpdated(com.hazelcast.core.EntryEvent<String, TopicLog> event) {
+      notifyChanged(event.getKey());
+    }
+
+    private void notifyChanged(String topic) {
+      try {
+        context.runOnContext(v -> changed.accept(topic));
+      } catch (RejectedExecutionException closed) {
+        // the node is stopping
+      }
+    }
   }
 
   /** Brings a change notice from Hazelcast's event thread onto the context. */

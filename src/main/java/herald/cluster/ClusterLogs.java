@@ -3,6 +3,7 @@ package herald.cluster;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import herald.match.TokenTrie;
 import herald.topic.Retention;
 import herald.topic.Slice;
 import herald.topic.TopicLogs;
@@ -60,6 +61,9 @@ public final class ClusterLogs implements TopicLogs {
   private final Retention retention;
   private final LogOps.Limits limits;
   private final Map<String, Feed> feeds = new HashMap<>();
+  /** The patterns followed, with their listener registrations. */
+  private final Map<String, Future<UUID>> patterns = new HashMap<>();
+  private final TokenTrie<String> patternTrie = new TokenTrie<>();
   private HazelcastInstance hz;
   private ClusterLog log;
   private Context context;
@@ -111,6 +115,7 @@ public final class ClusterLogs implements TopicLogs {
     } catch (RuntimeException notActive) {
       // the member has already left
     }
+    new ArrayList<>(patterns.keySet()).forEach(this::unfollowPattern);
     new ArrayList<>(feeds.values()).forEach(this::close); // this node reads nothing more: let its topics go
     return Future.succeededFuture();
   }
@@ -129,7 +134,7 @@ public final class ClusterLogs implements TopicLogs {
   public Future<Long> follow(String topic) {
     Feed feed = feeds.get(topic);
     if (feed == null) {
-      feed = open(topic);
+      feed = open(topic, false);
     }
     feed.followed = true;
     return feed.opened.map(f -> f.next);
@@ -141,6 +146,39 @@ public final class ClusterLogs implements TopicLogs {
     Feed feed = feeds.get(topic);
     if (feed != null) {
       feed.followed = false;
+    }
+  }
+
+  /**
+   * One Hazelcast entry listener per pattern, filtered on the key by the members that own the partitions
+   * ({@link KeyMatches}), so the node hears only of matching topics. A topic heard of that has no feed gets
+   * one that starts at its oldest held message: it appeared (or first changed) after the pattern was followed.
+   */
+  @Override
+  public void followPattern(String pattern) {
+    if (patterns.containsKey(pattern)) {
+      return;
+    }
+    patterns.put(pattern, log.listen(new KeyMatches(pattern), this::heard));
+    patternTrie.add(pattern, pattern);
+  }
+
+  @Override
+  public void unfollowPattern(String pattern) {
+    Future<UUID> registration = patterns.remove(pattern);
+    if (registration != null) {
+      patternTrie.remove(pattern, pattern);
+      registration.onSuccess(id -> log.unlisten(id).onFailure(e -> LOG.fine("unlisten " + pattern + ": " + e)));
+    }
+  }
+
+  /** A change to a topic that a followed pattern matches. */
+  private void heard(String topic) {
+    Feed feed = feeds.get(topic);
+    if (feed != null) {
+      pump(feed, true);
+    } else if (!stopped && patternTrie.size() > 0 && patternTrie.matchesAny(topic)) {
+      open(topic, true).followed = true;
     }
   }
 
@@ -207,7 +245,11 @@ public final class ClusterLogs implements TopicLogs {
 
   // ---- feeds -----------------------------------------------------------------------------------------
 
-  private Feed open(String topic) {
+  /**
+   * Opens a feed: listens to the topic's key, marks this node as a reader, and reads from the seq the next
+   * append gets, or, {@code fromStart}, from the oldest message held.
+   */
+  private Feed open(String topic, boolean fromStart) {
     Feed feed = new Feed(topic, ++feedEpochs);
     feeds.put(topic, feed);
     feed.opened = log.listen(topic, () -> pump(feed, true))
@@ -216,7 +258,7 @@ public final class ClusterLogs implements TopicLogs {
           return log.watch(topic, feed.epoch, true);
         })
         .map(end -> {
-          feed.next = end;
+          feed.next = fromStart ? 0 : end;
           feed.open = true;
           pump(feed, true);
           return feed;

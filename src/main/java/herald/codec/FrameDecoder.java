@@ -250,7 +250,7 @@ public final class FrameDecoder {
     if (topic == null) {
       return new DecodeError(id, ErrorCode.INVALID_TOPIC, "topic must be a string, got " + describe(topicToken));
     }
-    String problem = TopicName.problem(topic);
+    String problem = action.equals("publish") ? TopicName.problem(topic) : TopicName.subscriptionProblem(topic);
     if (problem != null) {
       return new DecodeError(id, ErrorCode.INVALID_TOPIC, problem);
     }

@@ -2,8 +2,8 @@ package herald.codec;
 
 /**
  * The rules for topic names: dot-separated tokens of {@code [A-Za-z0-9_-]}, at most
- * {@link #MAX_LENGTH} characters. {@code *} and {@code >} are reserved so that NATS-style wildcards can be
- * added later without breaking any valid name.
+ * {@link #MAX_LENGTH} characters. A subscription may also use the wildcards {@code *} (a whole token: exactly
+ * one token) and {@code >} (the whole last token: one or more tokens), NATS's syntax; a published topic may not.
  */
 public final class TopicName {
 
@@ -12,8 +12,20 @@ public final class TopicName {
 
   private TopicName() {}
 
-  /** Returns null when {@code name} is valid, else a sentence that says which rule it breaks. */
+  /** Returns null when {@code name} is a valid topic to publish to, else a sentence that says which rule it breaks. */
   public static String problem(String name) {
+    return problem(name, false);
+  }
+
+  /**
+   * Returns null when {@code name} is a valid topic or wildcard pattern to subscribe to, else a sentence that
+   * says which rule it breaks. ({@code herald.match.TopicPattern} matches what this admits.)
+   */
+  public static String subscriptionProblem(String name) {
+    return problem(name, true);
+  }
+
+  private static String problem(String name, boolean wildcards) {
     if (name.isEmpty()) {
       return "topic must not be empty";
     }
@@ -29,7 +41,17 @@ public final class TopicName {
         }
         tokenStart = true;
       } else if (c == '*' || c == '>') {
-        return "'" + c + "' is reserved for wildcards, which are not supported yet";
+        if (!wildcards) {
+          return "'" + c + "' is a wildcard: subscriptions may use it, a published topic may not";
+        }
+        boolean wholeToken = tokenStart && (i + 1 == name.length() || name.charAt(i + 1) == '.');
+        if (!wholeToken) {
+          return "'" + c + "' at offset " + i + " must be a whole token (between dots)";
+        }
+        if (c == '>' && i + 1 != name.length()) {
+          return "'>' may only be the last token";
+        }
+        tokenStart = false;
       } else if (isTokenChar(c)) {
         tokenStart = false;
       } else {

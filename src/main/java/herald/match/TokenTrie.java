@@ -102,6 +102,65 @@ public final class TokenTrie<V> {
     return any(root, TopicPattern.tokens(topic), 0);
   }
 
+  /**
+   * Whether one pattern held covers every topic that {@code pattern} matches (a concrete topic is covered
+   * exactly when some pattern matches it). Permission to subscribe to a wildcard is decided by this.
+   */
+  public boolean covers(String pattern) {
+    return covers(root, TopicPattern.tokens(pattern), 0);
+  }
+
+  /** Whether some topic matches both {@code pattern} and a pattern held (for a concrete topic: {@link #matchesAny}). */
+  public boolean intersects(String pattern) {
+    return intersects(root, TopicPattern.tokens(pattern), 0);
+  }
+
+  private boolean covers(Node<V> n, String[] p, int i) {
+    if (i == p.length) {
+      return n.here != null && !n.here.isEmpty();
+    }
+    if (n.rest != null && !n.rest.isEmpty()) {
+      return true; // '>' here takes the one or more tokens p has left, whatever they are
+    }
+    if (p[i].equals(TopicPattern.REST)) {
+      return false; // p goes on for any number of tokens: only a '>' here covers that
+    }
+    if (n.one != null && covers(n.one, p, i + 1)) {
+      return true; // '*' covers one token, literal or '*'
+    }
+    if (p[i].equals(TopicPattern.ONE)) {
+      return false; // a literal covers only itself, not every token
+    }
+    Node<V> lit = n.literal.get(p[i]);
+    return lit != null && covers(lit, p, i + 1);
+  }
+
+  private boolean intersects(Node<V> n, String[] p, int i) {
+    if (i == p.length) {
+      return n.here != null && !n.here.isEmpty();
+    }
+    if (n.rest != null && !n.rest.isEmpty()) {
+      return true; // p has a token left, which this '>' also takes
+    }
+    if (p[i].equals(TopicPattern.REST)) {
+      // p takes any one or more tokens: any pattern below n (pruning keeps only branches that hold one) does too
+      return !n.literal.isEmpty() || n.one != null;
+    }
+    if (n.one != null && intersects(n.one, p, i + 1)) {
+      return true;
+    }
+    if (p[i].equals(TopicPattern.ONE)) {
+      for (Node<V> child : n.literal.values()) {
+        if (intersects(child, p, i + 1)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    Node<V> lit = n.literal.get(p[i]);
+    return lit != null && intersects(lit, p, i + 1);
+  }
+
   /** Values held, counted once per pattern they are under. */
   public int size() {
     return size;

@@ -1,5 +1,6 @@
 package herald.topic;
 
+import herald.match.TokenTrie;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -23,10 +24,16 @@ public final class MemoryLogs implements TopicLogs {
   private final MemoryTopicStore store;
   /** Topics the verticle follows: delivered as they are appended, and never forgotten while followed. */
   private final Set<String> followed = new HashSet<>();
+  /** Patterns followed: a topic one matches is delivered from its next append, and never forgotten. */
+  private final TokenTrie<String> patterns = new TokenTrie<>();
   private Delivery delivery;
 
   public MemoryLogs(Retention retention) {
-    this.store = new MemoryTopicStore(retention, System::currentTimeMillis, followed::contains);
+    this.store = new MemoryTopicStore(retention, System::currentTimeMillis, this::inUse);
+  }
+
+  private boolean inUse(String topic) {
+    return followed.contains(topic) || (patterns.size() > 0 && patterns.matchesAny(topic));
   }
 
   @Override
@@ -42,7 +49,7 @@ public final class MemoryLogs implements TopicLogs {
 
   @Override
   public Future<Long> append(String topic, List<Buffer> messages, boolean create) {
-    boolean live = followed.contains(topic);
+    boolean live = inUse(topic);
     List<Buffer> frames = live ? new ArrayList<>(messages.size()) : null;
     long first = 0;
     for (Buffer data : messages) {
@@ -85,6 +92,16 @@ public final class MemoryLogs implements TopicLogs {
   }
 
   @Override
+  public void followPattern(String pattern) {
+    patterns.add(pattern, pattern);
+  }
+
+  @Override
+  public void unfollowPattern(String pattern) {
+    patterns.remove(pattern, pattern);
+  }
+
+  @Override
   public Future<Integer> topicCount() {
     return Future.succeededFuture(store.topicCount());
   }
@@ -98,7 +115,7 @@ public final class MemoryLogs implements TopicLogs {
 
   @Override
   public void tick() {
-    store.expire(System.currentTimeMillis(), followed::contains);
+    store.expire(System.currentTimeMillis(), this::inUse);
   }
 
   @Override

@@ -12,9 +12,9 @@ import java.util.Map;
  * benchmarked on its own. It is indexed both ways, because the hot path asks "who subscribes to T" and
  * disconnect cleanup asks "what does K hold".
  *
- * <p>Topics are matched by exact name today. Names are dot-separated tokens with {@code *} and {@code >}
- * reserved, so wildcard matching can be added here (as a token trie beside the exact map) without changing
- * callers, which only ever ask {@link #subscribers(String)}.
+ * <p>Keys are matched by exact string: the topic verticle keeps one index of the subscriptions as made
+ * (topics and wildcard patterns) and one of the cursors in concrete topics, and finds the patterns that
+ * match a topic in a {@code herald.match.TokenTrie}.
  *
  * @param <K> identifies a subscriber (a connection)
  * @param <S> what is stored per subscription
@@ -65,6 +65,12 @@ public final class SubscriptionIndex<K, S> {
       removeFromTopic(topic, key);
     }
     return held.values();
+  }
+
+  /** What {@code key} holds (a live view: copy it before removing from it). */
+  public Collection<S> of(K key) {
+    Map<String, S> held = byKey.get(key);
+    return held == null ? Collections.emptyList() : held.values();
   }
 
   /** The subscriptions to {@code topic}, in the order they were made. */

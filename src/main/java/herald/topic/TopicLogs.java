@@ -59,6 +59,15 @@ public interface TopicLogs {
   /** The node no longer needs the topic's messages. */
   void unfollow(String topic);
 
+  /**
+   * Also hands the {@link Delivery} the messages of every topic that matches {@code pattern} (a wildcard)
+   * and that the node does not follow, from the message that makes it known on: a topic created later is
+   * delivered from its first message. Such topics are not reclaimed while the pattern is followed.
+   */
+  void followPattern(String pattern);
+
+  void unfollowPattern(String pattern);
+
   /** The number of topics held (in a cluster, by the whole cluster), for the {@code max_topics} check. */
   Future<Integer> topicCount();
 

@@ -46,7 +46,7 @@ public final class TopicQueries {
   }
 
   /** Adds the topics this node's clients subscribe to that {@code matches} and that {@code found} lacks. */
-  public static void addSubscribed(SubscriptionIndex<ConnRef, Subscription> index, Predicate<String> matches,
+  public static void addSubscribed(SubscriptionIndex<ConnRef, ?> index, Predicate<String> matches,
       Map<String, TopicSummary> found) {
     for (String topic : index.topics()) {
       if (matches.test(topic)) {
@@ -56,7 +56,7 @@ public final class TopicQueries {
   }
 
   /** The subscribers reply for the topics named in {@code topics}. */
-  public static JsonObject subscribers(SubscriptionIndex<ConnRef, Subscription> index, JsonArray topics) {
+  public static JsonObject subscribers(SubscriptionIndex<ConnRef, ?> index, JsonArray topics) {
     JsonObject counts = new JsonObject();
     for (Object t : topics) {
       int n = index.subscribers((String) t).size();

@@ -8,6 +8,7 @@ import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
 import herald.codec.Replay;
+import herald.match.TokenTrie;
 import herald.match.TopicPattern;
 import herald.ops.LoopCounters;
 import herald.ops.NodeMetrics;
@@ -20,6 +21,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +77,17 @@ public final class TopicVerticle extends VerticleBase {
   private final NodeMetrics metrics;
   private final LoopCounters counters;
   private final LocalBus bus;
-  private final SubscriptionIndex<ConnRef, Subscription> index = new SubscriptionIndex<>();
-  /** The topics this node follows, one per topic its clients subscribe to. */
+  /** The subscriptions as made: topics and patterns, per connection. */
+  private final SubscriptionIndex<ConnRef, Subscription> subscriptions = new SubscriptionIndex<>();
+  /** Who reads which concrete topic, and where: one cursor per connection and topic. */
+  private final SubscriptionIndex<ConnRef, Cursor> cursors = new SubscriptionIndex<>();
+  /** The pattern subscriptions, to find those matching a topic in time proportional to its tokens. */
+  private final TokenTrie<Subscription> patterns = new TokenTrie<>();
+  /** How many subscriptions hold each pattern: the logs follow a pattern while one does. */
+  private final Map<String, Integer> patternHolders = new HashMap<>();
+  /** Changes whenever a pattern subscription comes or goes: a stream then looks for new readers once. */
+  private long patternEpoch;
+  /** The topics this node follows, one per topic its clients read. */
   private final Map<String, Stream> streams = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Outboxes outboxes;
@@ -111,7 +122,7 @@ public final class TopicVerticle extends VerticleBase {
       consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_LIST,
           m -> list(m.body()).onComplete(ar -> reply(m, ar))));
       consumers.add(vertx.eventBus().<JsonArray>localConsumer(Addresses.TOPICS_SUBSCRIBERS,
-          m -> m.reply(TopicQueries.subscribers(index, m.body()))));
+          m -> m.reply(TopicQueries.subscribers(cursors, m.body()))));
       consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_PEEK,
           m -> peek(m.body()).onComplete(ar -> reply(m, ar))));
       timer = vertx.setPeriodic(TICK_MS, t -> {
@@ -152,13 +163,16 @@ public final class TopicVerticle extends VerticleBase {
       }
       appends.commitQueued();
     } else if (body instanceof ToTopics.Credit c) {
-      Subscription sub = index.get(c.conn(), c.topic());
-      if (sub != null && !sub.live) {
-        catchUp(sub);
+      Cursor cursor = cursors.get(c.conn(), c.topic());
+      if (cursor != null && !cursor.live) {
+        catchUp(cursor);
       }
     } else if (body instanceof ToTopics.Gone g) {
-      for (Subscription sub : index.removeAll(g.conn())) {
-        unfollowIfUnused(sub.topic);
+      for (Subscription sub : subscriptions.removeAll(g.conn())) {
+        forgetPattern(sub);
+      }
+      for (Cursor cursor : cursors.removeAll(g.conn())) {
+        unfollowIfUnused(cursor.topic);
       }
     }
   }
@@ -166,7 +180,7 @@ public final class TopicVerticle extends VerticleBase {
   /** Publishes this loop's numbers for the metrics scrape (release stores; see {@link LoopCounters}). */
   private void publishCounters() {
     counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
-    counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, index.subscriptionCount());
+    counters.set(NodeMetrics.TOPIC_SUBSCRIPTIONS, subscriptions.subscriptionCount());
     counters.set(NodeMetrics.TOPIC_TOPICS, logs.heldTopics());
     counters.set(NodeMetrics.TOPIC_RETAINED_BYTES, logs.heldBytes());
   }
@@ -185,9 +199,7 @@ public final class TopicVerticle extends VerticleBase {
       }
       case UNSUBSCRIBE -> {
         appends.commitQueued();
-        Frame.Unsubscribe u = (Frame.Unsubscribe) frame;
-        out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), index, conn, u));
-        unfollowIfUnused(u.topic());
+        unsubscribe(conn, out, slot, (Frame.Unsubscribe) frame);
       }
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
       case STATS, TOPICS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
@@ -195,43 +207,120 @@ public final class TopicVerticle extends VerticleBase {
     }
   }
 
-  // ---- subscribe -------------------------------------------------------------------------------------
+  // ---- subscribe and unsubscribe -----------------------------------------------------------------------
 
+  /**
+   * Makes a subscription: finds the topics it reads now (the topic itself, or every topic the pattern
+   * matches), follows each and reads its bounds, answers {@code subscribed}, then gives the connection a
+   * cursor in each topic it does not read yet, at the start its replay asks for. A pattern also reads topics
+   * that appear later: {@link #deliver} finds them.
+   */
   private void subscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Subscribe s) {
-    Buffer settled = SubscribeRules.settled(metrics.errors(), index, maxSubscriptionsPerConnection, conn, s);
+    Buffer settled = SubscribeRules.settled(metrics.errors(), subscriptions, maxSubscriptionsPerConnection, conn, s);
     if (settled != null) {
       out.reply(conn, slot, settled);
       return;
     }
-    Subscription sub = new Subscription(conn, s.topic(), out, Long.MAX_VALUE);
-    sub.live = false; // receives nothing until its start is known
-    index.add(conn, s.topic(), sub);
-    // The topic is followed before its bounds are read, so every message after those bounds is delivered.
-    follow(s.topic()).compose(stream -> logs.bounds(s.topic())).onComplete(ar -> {
-      if (ar.failed()) {
-        if (index.get(conn, s.topic()) == sub) {
-          index.remove(conn, s.topic());
-          unfollowIfUnused(s.topic());
+    Subscription sub = new Subscription(conn, s.topic(), s.replay(), out);
+    subscriptions.add(conn, s.topic(), sub);
+    if (sub.pattern) {
+      holdPattern(sub);
+    }
+    Future<Collection<String>> reads = sub.pattern
+        ? logs.summarize(s.topic(), sub::matches).map(Map::keySet)
+        : Future.succeededFuture(List.of(s.topic()));
+    List<String> fresh = new ArrayList<>();
+    reads.compose(topics -> {
+      List<Future<Slice>> bounds = new ArrayList<>();
+      for (String topic : topics) {
+        if (cursors.get(conn, topic) == null) { // a topic the connection reads already is not replayed again
+          fresh.add(topic);
+          // Followed before its bounds are read, so every message after those bounds is delivered.
+          bounds.add(follow(topic).compose(stream -> logs.bounds(topic)));
         }
+      }
+      return Future.all(bounds).map(all -> bounds.stream().map(Future::result).toList());
+    }).onComplete(ar -> {
+      boolean held = subscriptions.get(conn, s.topic()) == sub; // not unsubscribed or gone meanwhile
+      if (ar.failed()) {
+        if (held) {
+          subscriptions.remove(conn, s.topic());
+          forgetPattern(sub);
+        }
+        fresh.forEach(this::unfollowIfUnused);
         out.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
             "the topic queue cannot be read now, retry: " + ar.cause().getMessage()));
         flushIfAsync();
         return;
       }
-      Slice bounds = ar.result();
-      long start = s.replay().startSeq(bounds.start(), bounds.end());
-      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), s.replay() instanceof Replay.Live ? 0 : start));
-      Stream stream = streams.get(s.topic());
-      if (index.get(conn, s.topic()) == sub && stream != null) { // not unsubscribed or gone meanwhile
-        sub.next = start;
-        if (start >= stream.next) {
-          sub.live = true; // the stream delivers from here; seqs below sub.next are skipped
+      List<Slice> bounds = ar.result();
+      long start = 0;
+      if (!sub.pattern && !bounds.isEmpty() && !(s.replay() instanceof Replay.Live)) {
+        start = s.replay().startSeq(bounds.get(0).start(), bounds.get(0).end());
+      }
+      out.reply(conn, slot, FrameEncoder.subscribed(s.id(), s.topic(), start));
+      for (int i = 0; i < fresh.size(); i++) {
+        String topic = fresh.get(i);
+        if (held && cursors.get(conn, topic) == null && streams.containsKey(topic)) {
+          attach(sub, topic, bounds.get(i).start(), bounds.get(i).end());
         } else {
-          catchUp(sub);
+          unfollowIfUnused(topic);
         }
+      }
+      if (held && sub.pattern) {
+        sub.ready = true; // from now on it also reads topics that appear, from their first message
+        patternEpoch++;
       }
       flushIfAsync();
     });
+  }
+
+  /** Gives {@code sub}'s connection a cursor in {@code topic}, whose oldest held seq is {@code first} and next is {@code end}. */
+  private void attach(Subscription sub, String topic, long first, long end) {
+    Stream stream = streams.get(topic);
+    Cursor cursor = new Cursor(sub.conn, topic, sub.outbox, sub.replay.startSeq(first, end));
+    cursors.add(sub.conn, topic, cursor);
+    if (cursor.next >= stream.next) {
+      cursor.live = true; // the stream delivers from here; seqs below cursor.next are skipped
+    } else {
+      catchUp(cursor);
+    }
+  }
+
+  private void unsubscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Unsubscribe u) {
+    Subscription sub = subscriptions.get(conn, u.topic());
+    out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), subscriptions, conn, u));
+    if (sub == null) {
+      return;
+    }
+    forgetPattern(sub);
+    List<Cursor> matched = sub.pattern
+        ? cursors.of(conn).stream().filter(c -> sub.matches(c.topic)).toList()
+        : cursors.get(conn, u.topic()) == null ? List.of() : List.of(cursors.get(conn, u.topic()));
+    for (Cursor cursor : matched) {
+      if (subscriptions.of(conn).stream().noneMatch(other -> other.matches(cursor.topic))) {
+        cursors.remove(conn, cursor.topic); // no other subscription of the connection reads this topic
+        unfollowIfUnused(cursor.topic);
+      }
+    }
+  }
+
+  private void holdPattern(Subscription sub) {
+    patterns.add(sub.topic, sub);
+    patternEpoch++;
+    if (patternHolders.merge(sub.topic, 1, Integer::sum) == 1) {
+      logs.followPattern(sub.topic);
+    }
+  }
+
+  private void forgetPattern(Subscription sub) {
+    if (sub.pattern && patterns.remove(sub.topic, sub)) {
+      patternEpoch++;
+      if (patternHolders.merge(sub.topic, -1, Integer::sum) == 0) {
+        patternHolders.remove(sub.topic);
+        logs.unfollowPattern(sub.topic);
+      }
+    }
   }
 
   /** This node's stream of {@code topic}, followed if need be; completes once the logs deliver it. */
@@ -255,63 +344,104 @@ public final class TopicVerticle extends VerticleBase {
     return stream.followed;
   }
 
-  /** Stops following a topic once no client of this node subscribes to it. */
+  /** Stops following a topic once no client of this node reads it. */
   private void unfollowIfUnused(String topic) {
-    if (!index.hasSubscribers(topic) && streams.remove(topic) != null) {
+    if (!cursors.hasSubscribers(topic) && streams.remove(topic) != null) {
       logs.unfollow(topic);
     }
   }
 
   // ---- delivery --------------------------------------------------------------------------------------
 
-  /** New messages of a followed topic, from the logs: each goes to every live subscriber not past it. */
+  /**
+   * New messages of a followed topic, from the logs: each goes to every live cursor not past it. A topic
+   * the node does not follow yet arrives here because a pattern matches it (it appeared after the pattern's
+   * subscription was made): it gets a stream, starting at these messages.
+   */
   private void deliver(String topic, long firstSeq, List<Buffer> frames) {
-    Stream stream = streams.get(topic);
-    if (stream == null || stopped) {
+    if (stopped) {
       return;
+    }
+    Stream stream = streams.get(topic);
+    boolean found = stream == null;
+    if (found) {
+      if (patterns.size() == 0 || !patterns.matchesAny(topic)) {
+        return;
+      }
+      stream = new Stream();
+      stream.next = firstSeq;
+      stream.origin = firstSeq;
+      stream.followed = Future.succeededFuture(stream);
+      streams.put(topic, stream);
+      logs.follow(topic); // already delivering: this only keeps it followed (and, in memory, never forgotten)
+    }
+    if (stream.epoch != patternEpoch) {
+      stream.epoch = patternEpoch;
+      attachPatterns(topic, stream);
     }
     long seq = firstSeq;
     for (Buffer frame : frames) {
       if (seq >= stream.next) {
-        for (Subscription sub : index.subscribers(topic)) {
-          if (sub.live && seq >= sub.next) {
-            sub.outbox.push(sub.conn, frame);
-            sub.next = seq + 1;
+        for (Cursor cursor : cursors.subscribers(topic)) {
+          if (cursor.live && seq >= cursor.next) {
+            cursor.outbox.push(cursor.conn, frame);
+            cursor.next = seq + 1;
             delivered++;
-          } // a subscriber still replaying reads this message from the log when it gets there
+          } // a cursor still replaying reads this message from the log when it gets there
         }
       }
       seq++;
     }
     stream.next = Math.max(stream.next, seq);
+    if (found) {
+      unfollowIfUnused(topic); // no ready pattern took it
+    }
     flushIfAsync();
   }
 
-  /** Sends a replaying subscriber its next chunk; it turns live once it reaches the stream's position. */
-  private void catchUp(Subscription sub) {
-    logs.read(sub.topic, sub.next, REPLAY_READ, REPLAY_CHUNK_BYTES).onComplete(ar -> {
-      if (stopped || index.get(sub.conn, sub.topic) != sub) {
+  /**
+   * Gives a cursor in {@code topic} to each ready pattern subscription that matches it and whose connection
+   * has none: from the stream's origin if the topic appeared after the subscriptions were made (so a new
+   * topic is read from its first message), else from the stream's position, as its replay asks.
+   */
+  private void attachPatterns(String topic, Stream stream) {
+    List<Subscription> found = new ArrayList<>();
+    patterns.forEachMatch(topic, sub -> {
+      if (sub.ready && cursors.get(sub.conn, topic) == null) {
+        found.add(sub);
+      }
+    });
+    long end = stream.origin > 0 ? stream.origin : stream.next;
+    for (Subscription sub : found) {
+      attach(sub, topic, 1, end); // the log's oldest held seq is found by the replay read, if one is needed
+    }
+  }
+
+  /** Sends a replaying cursor its next chunk; it turns live once it reaches the stream's position. */
+  private void catchUp(Cursor cursor) {
+    logs.read(cursor.topic, cursor.next, REPLAY_READ, REPLAY_CHUNK_BYTES).onComplete(ar -> {
+      if (stopped || cursors.get(cursor.conn, cursor.topic) != cursor) {
         return;
       }
       if (ar.failed()) {
-        vertx.setTimer(RETRY_MS, t -> catchUp(sub));
+        vertx.setTimer(RETRY_MS, t -> catchUp(cursor));
         return;
       }
       Slice slice = ar.result();
-      sub.next = Math.max(sub.next, slice.start()); // retention dropped what lay before: the seq jumps
+      cursor.next = Math.max(cursor.next, slice.start()); // retention dropped what lay before: the seq jumps
       long seq = slice.start();
       for (Buffer frame : slice.frames()) {
-        if (seq >= sub.next) {
-          sub.outbox.push(sub.conn, frame);
-          sub.next = seq + 1;
+        if (seq >= cursor.next) {
+          cursor.outbox.push(cursor.conn, frame);
+          cursor.next = seq + 1;
         }
         seq++;
       }
-      Stream stream = streams.get(sub.topic);
-      if (stream == null || sub.next >= stream.next) {
-        sub.live = true; // everything below the stream's position has been replayed
+      Stream stream = streams.get(cursor.topic);
+      if (stream == null || cursor.next >= stream.next) {
+        cursor.live = true; // everything below the stream's position has been replayed
       } else {
-        sub.outbox.wantCredit(sub.conn, sub.topic);
+        cursor.outbox.wantCredit(cursor.conn, cursor.topic);
       }
       flushIfAsync();
     });
@@ -334,7 +464,7 @@ public final class TopicVerticle extends VerticleBase {
     Predicate<String> matches = TopicPattern.matcher(pattern);
     return logs.summarize(pattern, matches).map(found -> {
       Map<String, TopicSummary> all = new HashMap<>(found);
-      TopicQueries.addSubscribed(index, matches, all); // subscribed to, never published to
+      TopicQueries.addSubscribed(cursors, matches, all); // subscribed to, never published to
       return TopicQueries.list(all, request.getInteger("limit", 0));
     });
   }
@@ -363,17 +493,21 @@ public final class TopicVerticle extends VerticleBase {
     JsonObject stats = new JsonObject();
     logs.describe(stats);
     return stats
-        .put("subscriptions", index.subscriptionCount())
-        .put("subscribers", index.subscriberCount())
-        .put("subscribed_topics", index.topicCount())
+        .put("subscriptions", subscriptions.subscriptionCount())
+        .put("subscribers", subscriptions.subscriberCount())
+        .put("subscribed_topics", cursors.topicCount())
         .put("published", published)
         .put("delivered", delivered);
   }
 
-  /** A topic this node follows because some of its clients subscribe to it. */
+  /** A topic this node follows because some of its clients read it. */
   private static final class Stream {
     Future<Stream> followed;
-    /** The seq the logs deliver next: a subscriber at or past it is live. */
+    /** The seq the logs deliver next: a cursor at or past it is live. */
     long next;
+    /** For a topic found through a pattern when it appeared: the first seq delivered (0 otherwise). */
+    long origin;
+    /** The {@link #patternEpoch} at which this stream last looked for pattern readers. */
+    long epoch = -1;
   }
 }

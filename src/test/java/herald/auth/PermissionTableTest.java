@@ -70,6 +70,15 @@ class PermissionTableTest {
       "subscribe, logs.audit, allowed",
       "subscribe, news, allowed",
       "subscribe, metrics.cpu, forbidden",
+      // a wildcard subscription: one allow pattern must cover every topic it can match, and no deny may meet it
+      "subscribe, *.eu, allowed",
+      "subscribe, logs.*, allowed",
+      "subscribe, logs.app.>, allowed",
+      "subscribe, logs.>, forbidden",
+      "subscribe, logs.*.login, forbidden",
+      "subscribe, orders.*, forbidden",
+      "subscribe, >, forbidden",
+      "subscribe, *, forbidden",
       // replay is a subscribe with a start: the same rules
       "replay-earliest, orders.eu, allowed",
       "replay-earliest, orders.us, forbidden",

@@ -37,9 +37,9 @@ class TopicNameTest {
         Arguments.of(named("only a dot", "."), "topic has an empty token at offset 0" + emptyToken),
         Arguments.of(named("double dot", "a..b"), "topic has an empty token at offset 2" + emptyToken),
         Arguments.of(named("trailing dot", "a.b."), "topic ends with a dot"),
-        Arguments.of(named("star token", "a.*"), "'*' is reserved for wildcards, which are not supported yet"),
-        Arguments.of(named("star inside a token", "a*b"), "'*' is reserved for wildcards, which are not supported yet"),
-        Arguments.of(named("greater-than", "a.>"), "'>' is reserved for wildcards, which are not supported yet"),
+        Arguments.of(named("star token", "a.*"), "'*' is a wildcard: subscriptions may use it, a published topic may not"),
+        Arguments.of(named("star inside a token", "a*b"), "'*' is a wildcard: subscriptions may use it, a published topic may not"),
+        Arguments.of(named("greater-than", "a.>"), "'>' is a wildcard: subscriptions may use it, a published topic may not"),
         Arguments.of(named("space", "a b"), "topic has character ' ' at offset 1" + allowed),
         Arguments.of(named("leading space", " a"), "topic has character ' ' at offset 0" + allowed),
         Arguments.of(named("tab", "a\tb"), "topic has character '\t' at offset 1" + allowed),
@@ -56,5 +56,30 @@ class TopicNameTest {
   @MethodSource("invalidNames")
   void invalidNameSaysWhichRuleItBreaks(String name, String problem) {
     assertThat(TopicName.problem(name)).isEqualTo(problem);
+  }
+
+  @ParameterizedTest(name = "[{0}]")
+  @ValueSource(strings = {"*", ">", "a.*", "a.>", "*.b", "*.*", "a.*.c", "a.*.>", "*.>", "orders.eu"})
+  void validSubscription(String name) {
+    assertThat(TopicName.subscriptionProblem(name)).isNull();
+  }
+
+  static Stream<Arguments> invalidSubscriptions() {
+    return Stream.of(
+        Arguments.of(named("star inside a token", "a*b"), "'*' at offset 1 must be a whole token (between dots)"),
+        Arguments.of(named("star after letters", "a.b*"), "'*' at offset 3 must be a whole token (between dots)"),
+        Arguments.of(named("star before letters", "a.*b"), "'*' at offset 2 must be a whole token (between dots)"),
+        Arguments.of(named("greater-than not last", "a.>.b"), "'>' may only be the last token"),
+        Arguments.of(named("greater-than inside a token", "a.>b"), "'>' at offset 2 must be a whole token (between dots)"),
+        Arguments.of(named("two wildcards in one token", "a.**"), "'*' at offset 2 must be a whole token (between dots)"),
+        Arguments.of(named("trailing dot after a wildcard", "a.*."), "topic ends with a dot"),
+        Arguments.of(named("empty token before a wildcard", "a..*"), "topic has an empty token at offset 2 (leading, trailing or double dot)"),
+        Arguments.of(named("empty", ""), "topic must not be empty"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalidSubscriptions")
+  void invalidSubscriptionSaysWhichRuleItBreaks(String name, String problem) {
+    assertThat(TopicName.subscriptionProblem(name)).isEqualTo(problem);
   }
 }

@@ -84,6 +84,65 @@ class TokenTrieTest {
     }
   }
 
+  /**
+   * {@code covers} (by one held pattern) and {@code intersects} against their definitions, checked over every topic of up to four
+   * tokens drawn from the patterns' tokens plus one they never name ("d"): enough, since patterns have at
+   * most three tokens and a '>' needs only one more to differ.
+   */
+  @Test
+  void coversAndIntersectsAgreeWithTheirDefinitionsOnRandomInput() {
+    Random r = new Random(7);
+    String[] tokens = {"a", "b", "c"};
+    List<String> topics = new ArrayList<>();
+    allTopics("", 0, new String[] {"a", "b", "c", "d"}, topics);
+    for (int round = 0; round < 500; round++) {
+      TokenTrie<String> trie = new TokenTrie<>();
+      List<String> held = new ArrayList<>();
+      for (int i = 0; i < 1 + r.nextInt(4); i++) {
+        String p = randomPattern(r, tokens);
+        held.add(p);
+        trie.add(p, p);
+      }
+      String asked = randomPattern(r, tokens);
+      List<String> reached = topics.stream().filter(t -> naive(asked, t)).toList();
+      // One held pattern must cover it alone: a union ("*" and "*.>" together cover ">") does not count.
+      boolean covered = held.stream().anyMatch(h -> reached.stream().allMatch(t -> naive(h, t)));
+      boolean meets = reached.stream().anyMatch(t -> held.stream().anyMatch(h -> naive(h, t)));
+      assertThat(trie.covers(asked)).as("%s covered by %s", asked, held).isEqualTo(covered);
+      assertThat(trie.intersects(asked)).as("%s meets %s", asked, held).isEqualTo(meets);
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      // held      | asked     | covers | intersects
+      "orders.>    | orders.*  | true   | true",
+      "orders.*    | orders.>  | false  | true",
+      "orders.eu   | orders.*  | false  | true",
+      "orders.*    | orders.eu | true   | true",
+      ">           | *.*.>     | true   | true",
+      "a.*.c       | a.b.*     | false  | true",
+      "a.*.c       | b.>       | false  | false",
+      "secret.>    | >         | false  | true",
+      "secret.>    | secret    | false  | false"})
+  void coversAndIntersectsTable(String held, String asked, boolean covers, boolean intersects) {
+    TokenTrie<String> trie = new TokenTrie<>();
+    trie.add(held, held);
+    assertThat(trie.covers(asked)).isEqualTo(covers);
+    assertThat(trie.intersects(asked)).isEqualTo(intersects);
+  }
+
+  private static void allTopics(String prefix, int depth, String[] tokens, List<String> out) {
+    if (depth == 4) {
+      return;
+    }
+    for (String t : tokens) {
+      String topic = prefix.isEmpty() ? t : prefix + "." + t;
+      out.add(topic);
+      allTopics(topic, depth + 1, tokens, out);
+    }
+  }
+
   private static boolean naive(String pattern, String topic) {
     String[] p = pattern.split("\\.");
     String[] t = topic.split("\\.");

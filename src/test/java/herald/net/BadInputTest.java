@@ -46,7 +46,8 @@ class BadInputTest {
       {'action':'subscribe','topic':''}                         | invalid_topic
       {'action':'subscribe','topic':7}                          | invalid_topic
       {'action':'subscribe','topic':'a..b'}                     | invalid_topic
-      {'action':'subscribe','topic':'news.*'}                   | invalid_topic
+      {'action':'publish','topic':'news.*','message':1}         | invalid_topic
+      {'action':'subscribe','topic':'news*'}                    | invalid_topic
       {'action':'publish','topic':'news'}                       | missing_message
       {'action':'publish','topic':'news','message':null}        | missing_message
       {'action':'publish','topic':'news','message':1,'x':1}     | unknown_field
