@@ -32,6 +32,14 @@ class DiskFullTest {
 
   Path mount;
   boolean mounted;
+  /** Every store a test opens, closed before the unmount even when the test fails (a busy mount stays). */
+  final java.util.List<Store> stores = new java.util.ArrayList<>();
+
+  private Store open(Store.Options options) {
+    Store s = Store.open(mount, options);
+    stores.add(s);
+    return s;
+  }
 
   @BeforeEach
   void mountTmpfs() throws Exception {
@@ -49,6 +57,13 @@ class DiskFullTest {
 
   @AfterEach
   void unmount() throws Exception {
+    for (Store s : stores) {
+      try {
+        s.close();
+      } catch (RuntimeException alreadyReported) {
+        // The test's own assertion says what went wrong; here only the files must be closed.
+      }
+    }
     if (mounted) {
       assertThat(run("umount", mount.toString())).isZero();
     }
@@ -56,7 +71,7 @@ class DiskFullTest {
 
   @Test
   void aFullDiskIsAClearErrorAndReadsGoOn() {
-    Store store = Store.open(mount, new Store.Options(FsyncPolicy.ALWAYS, 16, 256 * 1024, LogRetention.NONE));
+    Store store = open(new Store.Options(FsyncPolicy.ALWAYS, 16, 256 * 1024, LogRetention.NONE));
     DiskLog log = store.log("t");
     StorageWriteException full = null;
     long seq = 1;
@@ -90,7 +105,7 @@ class DiskFullTest {
     store.close();
 
     // What was held opens again with nothing to cut: the failed writes left no partial record.
-    Store again = Store.open(mount, store.options());
+    Store again = open(store.options());
     assertThat(again.recovered()).singleElement().satisfies(r -> assertThat(r.droppedBytes()).isZero());
     assertHolds(again.log("t"), 1, afterRetry, SIZE);
     // Free space, and the log goes on at the next seq.
@@ -98,6 +113,42 @@ class DiskFullTest {
     again.log("t").append(afterRetry + 1, 0, payload(afterRetry + 1, SIZE));
     again.commit();
     assertHolds(again.log("t"), afterRetry - 500, afterRetry + 1, SIZE);
+    again.close();
+  }
+
+  @Test
+  void aWriteThatFitsOnlyInPartIsCutBackToTheLastWholeRecord() throws IOException {
+    Store store = open(new Store.Options(FsyncPolicy.NEVER, 16, 256 * 1024, LogRetention.NONE));
+    DiskLog log = store.log("t");
+    Logs.appendRange(log, 1, 5, SIZE, 0);
+    store.commit();
+    Path segment = mount.resolve("topics/t/" + Segment.fileName(1));
+    long whole = Files.size(segment);
+    // Fill the disk, then free two pages: the next batch (20 KiB) is written in part before ENOSPC.
+    Path filler = mount.resolve("filler");
+    try (var ch = java.nio.channels.FileChannel.open(filler, java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate(4096);
+      try {
+        while (true) {
+          zeros.clear();
+          ch.write(zeros);
+        }
+      } catch (IOException full) {
+        assertThat(StorageWriteException.isDiskFull(full)).isTrue();
+      }
+      ch.truncate(ch.size() - 2 * 4096);
+    }
+    Logs.appendRange(log, 6, 25, SIZE, 0);
+    assertThatThrownBy(store::commit).isInstanceOf(StorageWriteException.class)
+        .satisfies(e -> assertThat(((StorageWriteException) e).lastSeq()).isEqualTo(5));
+    assertThat(Files.size(segment)).isEqualTo(whole);
+    assertHolds(log, 1, 5, SIZE);
+    store.close();
+    Files.delete(filler);
+    Store again = open(store.options());
+    assertThat(again.recovered()).singleElement().satisfies(r -> assertThat(r.droppedAnything()).isFalse());
+    assertHolds(again.log("t"), 1, 5, SIZE);
     again.close();
   }
 
