@@ -1,0 +1,19 @@
+package herald.store;
+
+/**
+ * What opening a topic's log found and cut. {@code droppedBytes} is exact (the bytes cut from the newest
+ * segment, or a torn segment file removed); {@code droppedRecords} counts the records that started in the cut
+ * region, or, if more, those the checkpoint says were written before the stop ({@code lastSeqBefore}). The
+ * caller logs it with these counts.
+ */
+public record Recovery(String topic, long droppedRecords, long droppedBytes, long lastSeqBefore, long lastSeqAfter,
+    String detail) {
+
+  public boolean droppedAnything() {
+    return droppedRecords > 0 || droppedBytes > 0;
+  }
+
+  static Recovery clean(String topic, long lastSeq) {
+    return new Recovery(topic, 0, 0, lastSeq, lastSeq, "clean");
+  }
+}
