@@ -41,6 +41,12 @@ final class ClusterLog {
   private final UUID member;
   /** Numbers this node's appends, so a retried one is recognised ({@link LogOps.Append}). */
   private long appends;
+  /**
+   * Names the sweep's dead-letter appends, apart from the event loop's ({@link #appends}): a log remembers
+   * one batch number per appender, so two counters under one id could pass a new append off as a retry.
+   */
+  private final UUID sweeper;
+  private final java.util.concurrent.atomic.AtomicLong sweeps = new java.util.concurrent.atomic.AtomicLong();
 
   ClusterLog(HazelcastInstance hz, Context context, LogOps.Limits limits) {
     this.hz = hz;
@@ -48,6 +54,7 @@ final class ClusterLog {
     this.context = context;
     this.limits = limits;
     this.member = hz.getCluster().getLocalMember().getUuid();
+    this.sweeper = new UUID(member.getMostSignificantBits(), ~member.getLeastSignificantBits());
   }
 
   /** This member's id, which names its feeds in the logs it watches and its appends. */
@@ -119,6 +126,66 @@ final class ClusterLog {
     }, false);
   }
 
+  // ---- consumer groups (GroupOps) ----------------------------------------------------------------------
+
+  Future<Void> joinGroup(String topic, String group, herald.codec.Replay replay, int maxDeliver) {
+    return onContext(map.submitToKey(topic, GroupOps.Op.join(group, replay, maxDeliver))).mapEmpty();
+  }
+
+  Future<GroupOps.Claims> claim(String topic, String group, String member, int max, long deadline, boolean ackNone) {
+    return onContext(map.submitToKey(topic, new GroupOps.Op(GroupOps.CLAIM, group, member, deadline, max, ackNone)))
+        .map(r -> (GroupOps.Claims) r);
+  }
+
+  Future<Integer> ack(String topic, String group, String member, long seq, boolean upto) {
+    return onContext(map.submitToKey(topic,
+        new GroupOps.Op(upto ? GroupOps.ACK_UPTO : GroupOps.ACK, group, member, seq, 0, false))).map(r -> (Integer) r);
+  }
+
+  Future<Object> release(String topic, String group, String member) {
+    return onContext(map.submitToKey(topic, new GroupOps.Op(GroupOps.RELEASE, group, member, 0, 0, false)));
+  }
+
+  Future<String> groupInfo(String topic, String group) {
+    return onContext(map.submitToKey(topic, new GroupOps.Op(GroupOps.INFO, group, null, 0, 0, false)))
+        .map(r -> (String) r);
+  }
+
+  /**
+   * The group part of a sweep, on the topics this member owns: gives back messages past their ack wait (or
+   * held by members of departed nodes), and writes those at {@code max_deliver} to their dead-letter topics
+   * before forgetting them. A sweep cut short between the two writes the dead letter again the next time:
+   * a dead letter can be duplicated, never lost. Returns how many were written. Blocking: on a worker.
+   */
+  private long expireGroups(Set<String> owned) {
+    GroupOps.Op expire = new GroupOps.Op(GroupOps.EXPIRE, null, null, System.currentTimeMillis(), 0, false);
+    Set<String> live = new HashSet<>();
+    hz.getCluster().getMembers().forEach(m -> live.add(m.getUuid().toString()));
+    expire.live = live;
+    long written = 0;
+    for (Map.Entry<String, Object> e : map.executeOnKeys(owned, expire).entrySet()) {
+      if (!(e.getValue() instanceof GroupOps.DeadLetters letters) || letters.isEmpty()) {
+        continue;
+      }
+      Map<String, List<Long>> done = new java.util.HashMap<>();
+      for (int i = 0; i < letters.seqs.size(); i++) {
+        String group = letters.groups.get(i);
+        Buffer payload = herald.topic.DeadLetters.payload(letters.frames.get(i), group, letters.deliveries.get(i));
+        String deadTopic = herald.codec.GroupOptions.deadLetterTopic(e.getKey(), group);
+        map.executeOnKey(deadTopic, new LogOps.Append(List.of(payload), true, limits,
+            new LogOps.Batch(sweeper, sweeps.incrementAndGet())));
+        done.computeIfAbsent(group, g -> new java.util.ArrayList<>()).add(letters.seqs.get(i));
+        written++;
+      }
+      done.forEach((group, seqs) -> {
+        GroupOps.Op dead = new GroupOps.Op(GroupOps.DEAD_LETTERED, group, null, 0, 0, false);
+        dead.seqs = seqs;
+        map.executeOnKey(e.getKey(), dead);
+      });
+    }
+    return written;
+  }
+
   /** The number of topics in the cluster (one call to each member). */
   Future<Integer> topicCount() {
     return context.executeBlocking(map::size, false);
@@ -145,6 +212,7 @@ final class ClusterLog {
         return Usage.NONE;
       }
       Set<UUID> live = LogOps.liveMembers(hz);
+      expireGroups(owned);
       Map<String, long[]> found = map.executeOnKeys(owned, new LogOps.Expire(cutoffMillis, live));
       int reclaimed = 0;
       for (Map.Entry<String, long[]> e : found.entrySet()) {

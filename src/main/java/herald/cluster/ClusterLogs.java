@@ -3,6 +3,7 @@ package herald.cluster;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import herald.codec.Replay;
 import herald.match.TokenTrie;
 import herald.topic.Retention;
 import herald.topic.Slice;
@@ -180,6 +181,44 @@ public final class ClusterLogs implements TopicLogs {
     } else if (!stopped && patternTrie.size() > 0 && patternTrie.matchesAny(topic)) {
       open(topic, true).followed = true;
     }
+  }
+
+  @Override
+  public String memberPrefix() {
+    return log.member().toString(); // the sweep gives back what members of departed nodes held
+  }
+
+  @Override
+  public Future<Void> joinGroup(String topic, String group, Replay replay, int maxDeliver) {
+    return log.joinGroup(topic, group, replay, maxDeliver);
+  }
+
+  @Override
+  public Future<List<Claimed>> claim(String topic, String group, String member, int max, long ackWaitMs,
+      boolean ackNone) {
+    return log.claim(topic, group, member, max, System.currentTimeMillis() + ackWaitMs, ackNone).map(c -> {
+      List<Claimed> out = new ArrayList<>(c.seqs.size());
+      for (int i = 0; i < c.seqs.size(); i++) {
+        out.add(new Claimed(c.seqs.get(i), c.deliveries.get(i), c.frames.get(i)));
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Integer> ack(String topic, String group, String member, long seq, boolean upto) {
+    return log.ack(topic, group, member, seq, upto);
+  }
+
+  @Override
+  public void release(String topic, String group, String member) {
+    log.release(topic, group, member).onFailure(e ->
+        LOG.fine("release " + member + " of " + group + " on " + topic + " (its ack wait gives them back): " + e));
+  }
+
+  @Override
+  public Future<JsonObject> groupInfo(String topic, String group) {
+    return log.groupInfo(topic, group).map(s -> s == null ? null : new JsonObject(s));
   }
 
   @Override

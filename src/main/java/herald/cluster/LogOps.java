@@ -506,14 +506,14 @@ final class LogOps {
     return live;
   }
 
-  private static void writeBuffers(ObjectDataOutput out, List<Buffer> buffers) throws IOException {
+  static void writeBuffers(ObjectDataOutput out, List<Buffer> buffers) throws IOException {
     out.writeInt(buffers.size());
     for (Buffer f : buffers) {
       out.writeByteArray(f.getBytes());
     }
   }
 
-  private static List<Buffer> readBuffers(ObjectDataInput in) throws IOException {
+  static List<Buffer> readBuffers(ObjectDataInput in) throws IOException {
     int n = in.readInt();
     List<Buffer> buffers = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {

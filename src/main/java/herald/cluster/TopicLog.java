@@ -39,8 +39,28 @@ public final class TopicLog implements DataSerializable {
   private Map<UUID, Long> watchers = new HashMap<>();
   /** The last append of each node that published here: member id to {batch number, first seq}. */
   private Map<UUID, long[]> lastAppends = newLastAppends();
+  /** The topic's consumer groups by name (see {@link herald.topic.Group}): replicated with the log. */
+  private Map<String, herald.topic.Group> groups = new HashMap<>();
 
   public TopicLog() {}
+
+  herald.topic.Group group(String name) {
+    return groups.get(name);
+  }
+
+  /** Makes the group, starting at {@code start}, unless it exists. */
+  void joinGroup(String name, long start, int maxDeliver) {
+    groups.computeIfAbsent(name, n -> new herald.topic.Group(start, maxDeliver));
+  }
+
+  Map<String, herald.topic.Group> groups() {
+    return groups;
+  }
+
+  /** The stored frame of {@code seq}, which must be held. */
+  Buffer frameAt(long seq) {
+    return ring.get((int) (seq - first())).frame();
+  }
 
   /** The seq of the oldest message held, or {@link #end()} when none is. */
   long first() {
@@ -201,8 +221,8 @@ public final class TopicLog implements DataSerializable {
 
   /** Empty and read by none of {@code live} members: nothing is lost by forgetting it. */
   boolean idle(Set<UUID> live) {
-    if (ring.size() > 0) {
-      return false;
+    if (ring.size() > 0 || !groups.isEmpty()) {
+      return false; // a group's position must survive: forgetting the topic would restart its seqs
     }
     for (UUID watcher : watchers.keySet()) {
       if (live.contains(watcher)) {
@@ -247,6 +267,11 @@ public final class TopicLog implements DataSerializable {
       out.writeLong(a.getValue()[0]);
       out.writeLong(a.getValue()[1]);
     }
+    out.writeInt(groups.size());
+    for (Map.Entry<String, herald.topic.Group> g : groups.entrySet()) {
+      out.writeUTF(g.getKey());
+      g.getValue().write(out);
+    }
   }
 
   @Override
@@ -268,6 +293,10 @@ public final class TopicLog implements DataSerializable {
     lastAppends = newLastAppends();
     for (int i = 0; i < appenders; i++) {
       lastAppends.put(new UUID(in.readLong(), in.readLong()), new long[] {in.readLong(), in.readLong()});
+    }
+    groups = new HashMap<>();
+    for (int n = in.readInt(); n > 0; n--) {
+      groups.put(in.readUTF(), herald.topic.Group.read(in));
     }
   }
 }

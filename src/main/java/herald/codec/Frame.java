@@ -18,19 +18,37 @@ public sealed interface Frame extends Decoded {
   /** The request's {@code "action"}. */
   Action action();
 
-  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, PING, STATS, TOPICS, AUTH }
+  enum Action { SUBSCRIBE, UNSUBSCRIBE, PUBLISH, ACK, PING, STATS, TOPICS, AUTH }
 
-  record Subscribe(String id, String topic, Replay replay) implements Frame {
+  /** {@code group} is null for a plain subscription, which gets every message. */
+  record Subscribe(String id, String topic, Replay replay, GroupOptions group) implements Frame {
+    public Subscribe(String id, String topic, Replay replay) {
+      this(id, topic, replay, null);
+    }
+
     @Override
     public Action action() {
       return Action.SUBSCRIBE;
     }
   }
 
-  record Unsubscribe(String id, String topic) implements Frame {
+  /** {@code group} names the group membership to end, or is null for a plain subscription. */
+  record Unsubscribe(String id, String topic, String group) implements Frame {
+    public Unsubscribe(String id, String topic) {
+      this(id, topic, null);
+    }
+
     @Override
     public Action action() {
       return Action.UNSUBSCRIBE;
+    }
+  }
+
+  /** Acknowledges one message of a group ({@code seq}), or every one the member holds up to {@code seq} ({@code upto}). */
+  record Ack(String id, String topic, String group, long seq, boolean upto) implements Frame {
+    @Override
+    public Action action() {
+      return Action.ACK;
     }
   }
 

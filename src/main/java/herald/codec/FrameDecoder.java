@@ -34,9 +34,13 @@ public final class FrameDecoder {
 
   // Field bits, so that "is this field allowed for this action" is one mask test.
   private static final int F_ACTION = 1, F_ID = 2, F_TOPIC = 4, F_MESSAGE = 8, F_FROM = 16, F_LAST = 32,
-      F_USER = 64, F_PASSWORD = 128, F_TOKEN = 256, F_PATTERN = 512;
-  private static final int ALLOWED_SUBSCRIBE = F_ACTION | F_ID | F_TOPIC | F_FROM | F_LAST;
-  private static final int ALLOWED_UNSUBSCRIBE = F_ACTION | F_ID | F_TOPIC;
+      F_USER = 64, F_PASSWORD = 128, F_TOKEN = 256, F_PATTERN = 512, F_GROUP = 1024, F_ACK_WAIT = 2048,
+      F_MAX_IN_FLIGHT = 4096, F_ACK = 8192, F_MAX_DELIVER = 16384, F_SEQ = 32768, F_UPTO = 65536;
+  /** The fields that only a group subscription takes. */
+  private static final int GROUP_OPTIONS = F_ACK_WAIT | F_MAX_IN_FLIGHT | F_ACK | F_MAX_DELIVER;
+  private static final int ALLOWED_SUBSCRIBE = F_ACTION | F_ID | F_TOPIC | F_FROM | F_LAST | F_GROUP | GROUP_OPTIONS;
+  private static final int ALLOWED_UNSUBSCRIBE = F_ACTION | F_ID | F_TOPIC | F_GROUP;
+  private static final int ALLOWED_ACK = F_ACTION | F_ID | F_TOPIC | F_GROUP | F_SEQ | F_UPTO;
   private static final int ALLOWED_PUBLISH = F_ACTION | F_ID | F_TOPIC | F_MESSAGE;
   private static final int ALLOWED_PING = F_ACTION | F_ID;
   private static final int ALLOWED_STATS = F_ACTION | F_ID;
@@ -109,6 +113,10 @@ public final class FrameDecoder {
     String user = null, password = null, token = null;
     JsonToken userToken = null, passwordToken = null, tokenToken = null, patternToken = null;
     String pattern = null;
+    String group = null, ackText = null;
+    JsonToken groupToken = null, ackWaitToken = null, maxInFlightToken = null, ackToken = null, maxDeliverToken = null;
+    JsonToken seqToken = null, uptoToken = null;
+    long ackWait = 0, maxInFlight = 0, maxDeliver = 0, seq = 0, upto = 0;
     long fromSeq = 0, last = 0;
     int messageStart = 0, messageEnd = 0;
     String unknownField = null;
@@ -181,6 +189,41 @@ public final class FrameDecoder {
           patternToken = v;
           pattern = v == JsonToken.VALUE_STRING ? p.getText() : null;
         }
+        case "group" -> {
+          seen = mark(seen, F_GROUP, p);
+          groupToken = v;
+          group = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        case "ack_wait_ms" -> {
+          seen = mark(seen, F_ACK_WAIT, p);
+          ackWaitToken = v;
+          ackWait = v == JsonToken.VALUE_NUMBER_INT ? clampedLong(p) : -1;
+        }
+        case "max_in_flight" -> {
+          seen = mark(seen, F_MAX_IN_FLIGHT, p);
+          maxInFlightToken = v;
+          maxInFlight = v == JsonToken.VALUE_NUMBER_INT ? clampedLong(p) : -1;
+        }
+        case "max_deliver" -> {
+          seen = mark(seen, F_MAX_DELIVER, p);
+          maxDeliverToken = v;
+          maxDeliver = v == JsonToken.VALUE_NUMBER_INT ? clampedLong(p) : -1;
+        }
+        case "ack" -> {
+          seen = mark(seen, F_ACK, p);
+          ackToken = v;
+          ackText = v == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        case "seq" -> {
+          seen = mark(seen, F_SEQ, p);
+          seqToken = v;
+          seq = v == JsonToken.VALUE_NUMBER_INT ? clampedLong(p) : -1;
+        }
+        case "upto" -> {
+          seen = mark(seen, F_UPTO, p);
+          uptoToken = v;
+          upto = v == JsonToken.VALUE_NUMBER_INT ? clampedLong(p) : -1;
+        }
         case "token" -> {
           seen = mark(seen, F_TOKEN, p);
           tokenToken = v;
@@ -209,6 +252,7 @@ public final class FrameDecoder {
     int allowed = switch (action) {
       case "subscribe" -> ALLOWED_SUBSCRIBE;
       case "unsubscribe" -> ALLOWED_UNSUBSCRIBE;
+      case "ack" -> ALLOWED_ACK;
       case "publish" -> ALLOWED_PUBLISH;
       case "ping" -> ALLOWED_PING;
       case "stats" -> ALLOWED_STATS;
@@ -218,7 +262,7 @@ public final class FrameDecoder {
     };
     if (allowed == 0) {
       return new DecodeError(id, ErrorCode.UNKNOWN_ACTION,
-          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish, ping, stats, topics or auth");
+          "unknown action \"" + action + "\"; expected subscribe, unsubscribe, publish, ack, ping, stats, topics or auth");
     }
     if (unknownField != null) {
       return new DecodeError(id, ErrorCode.UNKNOWN_FIELD, "field \"" + unknownField + "\" is not part of the protocol");
@@ -250,11 +294,55 @@ public final class FrameDecoder {
     if (topic == null) {
       return new DecodeError(id, ErrorCode.INVALID_TOPIC, "topic must be a string, got " + describe(topicToken));
     }
-    String problem = action.equals("publish") ? TopicName.problem(topic) : TopicName.subscriptionProblem(topic);
+    String problem = action.equals("subscribe") || action.equals("unsubscribe")
+        ? TopicName.subscriptionProblem(topic) : TopicName.problem(topic);
     if (problem != null) {
       return new DecodeError(id, ErrorCode.INVALID_TOPIC, problem);
     }
+    if (groupToken != null) {
+      String groupProblem = group == null ? "must be a string, got " + describe(groupToken) : TopicName.problem(group);
+      if (groupProblem != null) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD, "group " + groupProblem.replaceFirst("^topic ", ""));
+      }
+    } else if ((seen & GROUP_OPTIONS) != 0) {
+      return new DecodeError(id, ErrorCode.INVALID_FIELD,
+          "ack_wait_ms, max_in_flight, ack and max_deliver are options of a group member: add \"group\"");
+    }
+    GroupOptions options = null;
+    if (group != null && action.equals("subscribe")) {
+      if (ackWaitToken != null && (ackWait < GroupOptions.MIN_ACK_WAIT_MS || ackWait > GroupOptions.MAX_ACK_WAIT_MS)) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD, "ack_wait_ms must be an integer from "
+            + GroupOptions.MIN_ACK_WAIT_MS + " to " + GroupOptions.MAX_ACK_WAIT_MS);
+      }
+      if (maxInFlightToken != null && (maxInFlight < 1 || maxInFlight > GroupOptions.MAX_MAX_IN_FLIGHT)) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD,
+            "max_in_flight must be an integer from 1 to " + GroupOptions.MAX_MAX_IN_FLIGHT);
+      }
+      if (maxDeliverToken != null && (maxDeliver < 1 || maxDeliver > GroupOptions.MAX_MAX_DELIVER)) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD,
+            "max_deliver must be an integer from 1 to " + GroupOptions.MAX_MAX_DELIVER);
+      }
+      if (ackToken != null && !"explicit".equals(ackText) && !"none".equals(ackText)) {
+        return new DecodeError(id, ErrorCode.INVALID_FIELD, "ack must be \"explicit\" or \"none\"");
+      }
+      options = new GroupOptions(group, ackWaitToken == null ? GroupOptions.DEFAULT_ACK_WAIT_MS : ackWait,
+          maxInFlightToken == null ? GroupOptions.DEFAULT_MAX_IN_FLIGHT : (int) maxInFlight, "none".equals(ackText),
+          maxDeliverToken == null ? GroupOptions.DEFAULT_MAX_DELIVER : (int) maxDeliver);
+    }
     switch (action) {
+      case "ack" -> {
+        if (group == null) {
+          return new DecodeError(id, ErrorCode.INVALID_FIELD, "ack needs the \"group\" the message came through");
+        }
+        if ((seqToken == null) == (uptoToken == null)) {
+          return new DecodeError(id, ErrorCode.INVALID_FIELD, "ack takes either \"seq\" or \"upto\"");
+        }
+        long n = seqToken != null ? seq : upto;
+        if (n < 1) {
+          return new DecodeError(id, ErrorCode.INVALID_FIELD, (seqToken != null ? "seq" : "upto") + " must be an integer of 1 or more");
+        }
+        return new Frame.Ack(id, topic, group, n, uptoToken != null);
+      }
       case "publish" -> {
         if (messageToken == null || messageToken == JsonToken.VALUE_NULL) {
           return new DecodeError(id, ErrorCode.MISSING_MESSAGE, "publish needs a \"message\" that is not null");
@@ -262,7 +350,7 @@ public final class FrameDecoder {
         return new Frame.Publish(id, topic, source.slice(start + messageStart, start + messageEnd));
       }
       case "unsubscribe" -> {
-        return new Frame.Unsubscribe(id, topic);
+        return new Frame.Unsubscribe(id, topic, group);
       }
       default -> {
         if (fromToken != null && lastToken != null) {
@@ -270,20 +358,20 @@ public final class FrameDecoder {
         }
         if (fromToken != null) {
           if ("earliest".equals(fromText)) {
-            return new Frame.Subscribe(id, topic, Replay.EARLIEST);
+            return new Frame.Subscribe(id, topic, Replay.EARLIEST, options);
           }
           if (fromToken == JsonToken.VALUE_NUMBER_INT && fromSeq >= 1) {
-            return new Frame.Subscribe(id, topic, new Replay.From(fromSeq));
+            return new Frame.Subscribe(id, topic, new Replay.From(fromSeq), options);
           }
           return new DecodeError(id, ErrorCode.INVALID_FIELD, "from must be \"earliest\" or a seq of 1 or more");
         }
         if (lastToken != null) {
           if (lastToken == JsonToken.VALUE_NUMBER_INT && last >= 0) {
-            return new Frame.Subscribe(id, topic, last == 0 ? Replay.LIVE : new Replay.Last(last));
+            return new Frame.Subscribe(id, topic, last == 0 ? Replay.LIVE : new Replay.Last(last), options);
           }
           return new DecodeError(id, ErrorCode.INVALID_FIELD, "last must be an integer of 0 or more");
         }
-        return new Frame.Subscribe(id, topic, Replay.LIVE);
+        return new Frame.Subscribe(id, topic, Replay.LIVE, options);
       }
     }
   }

@@ -27,6 +27,11 @@ public final class FrameEncoder {
   private static final byte[] UNSUBSCRIBED = ascii("unsubscribed");
   private static final byte[] PONG = ascii("pong");
   private static final byte[] ERROR = ascii("error");
+  private static final byte[] ACKED = ascii("acked");
+  private static final byte[] GROUP = ascii(",\"group\":\"");
+  private static final byte[] DELIVERY = ascii(",\"delivery\":");
+  private static final byte[] UPTO = ascii(",\"upto\":");
+  private static final byte[] COUNT = ascii(",\"count\":");
 
   private FrameEncoder() {}
 
@@ -88,6 +93,46 @@ public final class FrameEncoder {
   }
 
   /** {@code {"status":"unsubscribed","topic":T}} */
+  /** {@code subscribed} for a group member: {@code {"status":"subscribed","topic":T,"group":G}}. */
+  public static Buffer subscribedToGroup(String id, String topic, String group) {
+    return withGroup(SUBSCRIBED, id, topic, group);
+  }
+
+  /** {@code unsubscribed} for a group member that left its group. */
+  public static Buffer unsubscribedFromGroup(String id, String topic, String group) {
+    return withGroup(UNSUBSCRIBED, id, topic, group);
+  }
+
+  /** {@code {"status":"acked","topic":T,"group":G,"seq":N}}, or with {@code "upto":N,"count":K}. */
+  public static Buffer acked(String id, String topic, String group, long seq, boolean upto, int count) {
+    Buffer b = status(ACKED, topic.length() + group.length() + 60, id);
+    appendAscii(b.appendBytes(TOPIC), topic).appendByte((byte) '"');
+    appendAscii(b.appendBytes(GROUP), group).appendByte((byte) '"');
+    appendLong(b.appendBytes(upto ? UPTO : SEQ), seq);
+    if (upto) {
+      appendLong(b.appendBytes(COUNT), count);
+    }
+    return end(b, id);
+  }
+
+  /**
+   * A stored message frame pushed to a group member: the frame with {@code "group":G,"delivery":K} added
+   * (K is 1 the first time, then 2 and up for redeliveries).
+   */
+  public static Buffer groupMessage(Buffer frame, String group, int delivery) {
+    Buffer b = Buffer.buffer(frame.length() + group.length() + 32);
+    b.appendBuffer(frame, 0, frame.length() - END.length);
+    appendAscii(b.appendBytes(GROUP), group).appendByte((byte) '"');
+    appendLong(b.appendBytes(DELIVERY), delivery);
+    return b.appendBytes(END);
+  }
+
+  private static Buffer withGroup(byte[] status, String id, String topic, String group) {
+    Buffer b = status(status, topic.length() + group.length() + 12, id);
+    appendAscii(b.appendBytes(TOPIC), topic).appendByte((byte) '"');
+    return end(appendAscii(b.appendBytes(GROUP), group).appendByte((byte) '"'), id);
+  }
+
   public static Buffer unsubscribed(String id, String topic) {
     Buffer b = status(UNSUBSCRIBED, topic.length() + 1, id);
     return end(appendAscii(b.appendBytes(TOPIC), topic).appendByte((byte) '"'), id);

@@ -204,6 +204,12 @@ final class Connection {
         }
       }
       case UNSUBSCRIBE -> forward(slot, frame);
+      case ACK -> {
+        // Acking is reading: it needs the topic's subscribe permission, like the membership it acks through.
+        if (permitted(slot, frame, ((Frame.Ack) frame).topic(), false)) {
+          forward(slot, frame);
+        }
+      }
       case TOPICS -> topics(slot, (Frame.Topics) frame);
       case STATS -> {
         sendBatch(); // the topic verticle takes its messages in order: this read's earlier requests count first

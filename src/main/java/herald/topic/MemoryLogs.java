@@ -1,5 +1,7 @@
 package herald.topic;
 
+import herald.codec.GroupOptions;
+import herald.codec.Replay;
 import herald.match.TokenTrie;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -26,6 +28,8 @@ public final class MemoryLogs implements TopicLogs {
   private final Set<String> followed = new HashSet<>();
   /** Patterns followed: a topic one matches is delivered from its next append, and never forgotten. */
   private final TokenTrie<String> patterns = new TokenTrie<>();
+  /** Each topic's consumer groups, by name: a topic with a group is never forgotten (its seqs must go on). */
+  private final Map<String, Map<String, Group>> groups = new HashMap<>();
   private Delivery delivery;
 
   public MemoryLogs(Retention retention) {
@@ -33,7 +37,7 @@ public final class MemoryLogs implements TopicLogs {
   }
 
   private boolean inUse(String topic) {
-    return followed.contains(topic) || (patterns.size() > 0 && patterns.matchesAny(topic));
+    return followed.contains(topic) || groups.containsKey(topic) || (patterns.size() > 0 && patterns.matchesAny(topic));
   }
 
   @Override
@@ -102,6 +106,93 @@ public final class MemoryLogs implements TopicLogs {
   }
 
   @Override
+  public String memberPrefix() {
+    return "local"; // one node: a member that leaves releases what it holds itself
+  }
+
+  @Override
+  public Future<Void> joinGroup(String topic, String group, Replay replay, int maxDeliver) {
+    groups.computeIfAbsent(topic, t -> new HashMap<>()).computeIfAbsent(group,
+        g -> new Group(replay.startSeq(store.firstSeq(topic), store.lastSeq(topic) + 1), maxDeliver));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<List<Claimed>> claim(String topic, String group, String member, int max, long ackWaitMs,
+      boolean ackNone) {
+    Group g = group(topic, group);
+    if (g == null) {
+      return Future.succeededFuture(List.of());
+    }
+    long now = System.currentTimeMillis();
+    List<Group.Claim> claims = g.claim(member, max, now + ackWaitMs, ackNone, store.firstSeq(topic),
+        store.lastSeq(topic) + 1);
+    List<Claimed> out = new ArrayList<>(claims.size());
+    for (Group.Claim c : claims) {
+      store.read(topic, c.seq(), 1, 1, m -> out.add(new Claimed(c.seq(), c.delivery(), m.frame())));
+    }
+    return Future.succeededFuture(out);
+  }
+
+  @Override
+  public Future<Integer> ack(String topic, String group, String member, long seq, boolean upto) {
+    Group g = group(topic, group);
+    if (g == null) {
+      return Future.succeededFuture(0);
+    }
+    return Future.succeededFuture(upto ? g.ackUpto(member, seq) : g.ack(member, seq) ? 1 : 0);
+  }
+
+  @Override
+  public void release(String topic, String group, String member) {
+    Group g = group(topic, group);
+    if (g != null) {
+      g.release(member);
+    }
+  }
+
+  @Override
+  public Future<JsonObject> groupInfo(String topic, String group) {
+    Group g = group(topic, group);
+    return Future.succeededFuture(g == null ? null : GroupFigures.of(g, store.lastSeq(topic) + 1));
+  }
+
+  private Group group(String topic, String group) {
+    Map<String, Group> of = groups.get(topic);
+    return of == null ? null : of.get(group);
+  }
+
+  /**
+   * Gives back what waited past its ack wait, and writes what reached {@code max_deliver} to the dead-letter
+   * topic before forgetting it; a dead letter that cannot be stored (the node holds {@code max_topics}) stays
+   * and is tried again at the next tick.
+   */
+  private void expireGroups(long now) {
+    for (Map.Entry<String, Map<String, Group>> byTopic : new ArrayList<>(groups.entrySet())) {
+      String topic = byTopic.getKey();
+      for (Map.Entry<String, Group> e : byTopic.getValue().entrySet()) {
+        Group g = e.getValue();
+        g.dropBelow(store.firstSeq(topic));
+        g.expire(now, member -> true); // a member that leaves gives its messages back at once (release)
+        List<Long> written = new ArrayList<>();
+        for (Map.Entry<Long, Integer> d : g.dead().entrySet()) {
+          List<Buffer> frame = new ArrayList<>(1);
+          store.read(topic, d.getKey(), 1, 1, m -> frame.add(m.frame()));
+          if (frame.isEmpty()) {
+            continue; // retention dropped it meanwhile: dropBelow counts it at the next tick
+          }
+          String deadTopic = GroupOptions.deadLetterTopic(topic, e.getKey());
+          if (append(deadTopic, List.of(DeadLetters.payload(frame.get(0), e.getKey(), d.getValue())), true).result() == FULL) {
+            break;
+          }
+          written.add(d.getKey());
+        }
+        g.deadLettered(written);
+      }
+    }
+  }
+
+  @Override
   public Future<Integer> topicCount() {
     return Future.succeededFuture(store.topicCount());
   }
@@ -115,7 +206,9 @@ public final class MemoryLogs implements TopicLogs {
 
   @Override
   public void tick() {
-    store.expire(System.currentTimeMillis(), this::inUse);
+    long now = System.currentTimeMillis();
+    expireGroups(now);
+    store.expire(now, this::inUse);
   }
 
   @Override

@@ -21,8 +21,9 @@ public final class SubscribeRules {
    * beyond the connection's limit is refused.
    */
   public static Buffer settled(ErrorCounts errors, SubscriptionIndex<ConnRef, Subscription> index, int max, ConnRef conn, Frame.Subscribe s) {
-    if (index.get(conn, s.topic()) != null) {
-      return FrameEncoder.subscribed(s.id(), s.topic(), 0);
+    if (index.get(conn, Subscription.key(s.topic(), s.group() == null ? null : s.group().name())) != null) {
+      return s.group() == null ? FrameEncoder.subscribed(s.id(), s.topic(), 0)
+          : FrameEncoder.subscribedToGroup(s.id(), s.topic(), s.group().name());
     }
     if (index.count(conn) >= max) {
       return errors.frame(s.id(), ErrorCode.TOO_MANY_SUBSCRIPTIONS,
@@ -33,9 +34,12 @@ public final class SubscribeRules {
 
   /** Removes the subscription and answers {@code unsubscribed}, or {@code not_subscribed} if there was none. */
   public static Buffer unsubscribe(ErrorCounts errors, SubscriptionIndex<ConnRef, Subscription> index, ConnRef conn, Frame.Unsubscribe u) {
-    if (index.remove(conn, u.topic()) == null) {
-      return errors.frame(u.id(), ErrorCode.NOT_SUBSCRIBED, "this connection is not subscribed to " + u.topic());
+    if (index.remove(conn, Subscription.key(u.topic(), u.group())) == null) {
+      return errors.frame(u.id(), ErrorCode.NOT_SUBSCRIBED, u.group() == null
+          ? "this connection is not subscribed to " + u.topic()
+          : "this connection is not a member of group " + u.group() + " on " + u.topic());
     }
-    return FrameEncoder.unsubscribed(u.id(), u.topic());
+    return u.group() == null ? FrameEncoder.unsubscribed(u.id(), u.topic())
+        : FrameEncoder.unsubscribedFromGroup(u.id(), u.topic(), u.group());
   }
 }

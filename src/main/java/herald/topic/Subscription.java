@@ -1,6 +1,7 @@
 package herald.topic;
 
 import herald.bus.ConnRef;
+import herald.codec.GroupOptions;
 import herald.codec.Replay;
 import herald.match.TopicPattern;
 import java.util.function.Predicate;
@@ -15,6 +16,10 @@ public final class Subscription {
   public final String topic;
   public final boolean pattern;
   public final Replay replay;
+  /** The consumer group this subscription joins, or null for a plain one (which gets every message). */
+  public final GroupOptions group;
+  /** How the connection's subscriptions are told apart: the topic, and the group if any. */
+  public final String key;
   public final Outboxes.Outbox outbox;
   /**
    * A pattern is ready once the topics it matched when it was made have their cursors; only then does it
@@ -23,17 +28,24 @@ public final class Subscription {
   public boolean ready;
   private final Predicate<String> matcher;
 
-  public Subscription(ConnRef conn, String topic, Replay replay, Outboxes.Outbox outbox) {
+  public Subscription(ConnRef conn, String topic, Replay replay, GroupOptions group, Outboxes.Outbox outbox) {
     this.conn = conn;
     this.topic = topic;
     this.pattern = isPattern(topic);
     this.replay = replay;
+    this.group = group;
+    this.key = key(topic, group == null ? null : group.name());
     this.outbox = outbox;
     this.matcher = pattern ? TopicPattern.matcher(topic) : topic::equals;
   }
 
   public boolean matches(String concreteTopic) {
     return matcher.test(concreteTopic);
+  }
+
+  /** The key of the subscription to {@code topic} in {@code group} (null: plain) among a connection's. */
+  public static String key(String topic, String group) {
+    return group == null ? topic : topic + " " + group; // a space is in no topic or group name
   }
 
   /** Whether {@code topic} (valid for a subscription) holds a wildcard token. */

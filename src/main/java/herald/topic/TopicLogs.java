@@ -68,6 +68,39 @@ public interface TopicLogs {
 
   void unfollowPattern(String pattern);
 
+  // ---- consumer groups: their state lives with the topic's log, changed where the log is ordered ----------
+
+  /**
+   * What names this node's group members in a group's state: unique in the cluster, and such that the logs
+   * can tell a member whose node is gone (its messages then go back to the group without waiting).
+   */
+  String memberPrefix();
+
+  /** A message handed to a group member: its seq, which delivery this is, and its stored frame. */
+  record Claimed(long seq, int delivery, Buffer frame) {}
+
+  /**
+   * Makes the group if the topic has none of that name: it starts where {@code replay} says against the
+   * log's bounds (the newest message's successor when live), with {@code maxDeliver}. An existing group is
+   * left as it is.
+   */
+  Future<Void> joinGroup(String topic, String group, herald.codec.Replay replay, int maxDeliver);
+
+  /**
+   * Hands {@code member} at most {@code max} of the group's messages, redeliveries first; each is held by the
+   * member until it is acked or {@code ackWaitMs} pass. With {@code ackNone} they count as acked at once.
+   */
+  Future<List<Claimed>> claim(String topic, String group, String member, int max, long ackWaitMs, boolean ackNone);
+
+  /** Acks {@code seq} (or, {@code upto}, every message the member holds up to it); gives how many were. */
+  Future<Integer> ack(String topic, String group, String member, long seq, boolean upto);
+
+  /** The member left: what it holds goes back to the group at once. */
+  void release(String topic, String group, String member);
+
+  /** The group's figures ({@code pending}, {@code unacked}, {@code acked}, {@code redelivered}, {@code dead_lettered}, {@code expired}), or null if there is no such group. */
+  Future<JsonObject> groupInfo(String topic, String group);
+
   /** The number of topics held (in a cluster, by the whole cluster), for the {@code max_topics} check. */
   Future<Integer> topicCount();
 

@@ -7,6 +7,7 @@ import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
+import herald.codec.GroupOptions;
 import herald.codec.Replay;
 import herald.match.TokenTrie;
 import herald.match.TopicPattern;
@@ -89,6 +90,9 @@ public final class TopicVerticle extends VerticleBase {
   private long patternEpoch;
   /** The topics this node follows, one per topic its clients read. */
   private final Map<String, Stream> streams = new HashMap<>();
+  /** This node's consumer-group members, by topic. */
+  private final Map<String, List<GroupMember>> members = new HashMap<>();
+
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Outboxes outboxes;
   private GroupCommit appends;
@@ -118,7 +122,8 @@ public final class TopicVerticle extends VerticleBase {
     appends = new GroupCommit(logs, outboxes, metrics, retention.maxTopics(), n -> published += n);
     return logs.start(context, this::deliver).compose(v -> {
       requests = bus.receive(Addresses.TOPICS, this::handle);
-      consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS, m -> m.reply(stats())));
+      consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS,
+          m -> stats().onComplete(ar -> reply(m, ar))));
       consumers.add(vertx.eventBus().<JsonObject>localConsumer(Addresses.TOPICS_LIST,
           m -> list(m.body()).onComplete(ar -> reply(m, ar))));
       consumers.add(vertx.eventBus().<JsonArray>localConsumer(Addresses.TOPICS_SUBSCRIBERS,
@@ -127,6 +132,8 @@ public final class TopicVerticle extends VerticleBase {
           m -> peek(m.body()).onComplete(ar -> reply(m, ar))));
       timer = vertx.setPeriodic(TICK_MS, t -> {
         logs.tick();
+        // Messages given back to a group (ack wait over) are claimed here, at most a tick after.
+        members.values().forEach(list -> list.forEach(this::claim));
         publishCounters();
       });
       return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
@@ -170,6 +177,7 @@ public final class TopicVerticle extends VerticleBase {
     } else if (body instanceof ToTopics.Gone g) {
       for (Subscription sub : subscriptions.removeAll(g.conn())) {
         forgetPattern(sub);
+        leaveGroup(sub);
       }
       for (Cursor cursor : cursors.removeAll(g.conn())) {
         unfollowIfUnused(cursor.topic);
@@ -201,6 +209,7 @@ public final class TopicVerticle extends VerticleBase {
         appends.commitQueued();
         unsubscribe(conn, out, slot, (Frame.Unsubscribe) frame);
       }
+      case ACK -> ack(conn, out, slot, (Frame.Ack) frame);
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
       case STATS, TOPICS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
@@ -221,8 +230,12 @@ public final class TopicVerticle extends VerticleBase {
       out.reply(conn, slot, settled);
       return;
     }
-    Subscription sub = new Subscription(conn, s.topic(), s.replay(), out);
-    subscriptions.add(conn, s.topic(), sub);
+    Subscription sub = new Subscription(conn, s.topic(), s.replay(), s.group(), out);
+    if (sub.group != null) {
+      joinGroup(sub, slot, s);
+      return;
+    }
+    subscriptions.add(conn, sub.key, sub);
     if (sub.pattern) {
       holdPattern(sub);
     }
@@ -241,10 +254,10 @@ public final class TopicVerticle extends VerticleBase {
       }
       return Future.all(bounds).map(all -> bounds.stream().map(Future::result).toList());
     }).onComplete(ar -> {
-      boolean held = subscriptions.get(conn, s.topic()) == sub; // not unsubscribed or gone meanwhile
+      boolean held = subscriptions.get(conn, sub.key) == sub; // not unsubscribed or gone meanwhile
       if (ar.failed()) {
         if (held) {
-          subscriptions.remove(conn, s.topic());
+          subscriptions.remove(conn, sub.key);
           forgetPattern(sub);
         }
         fresh.forEach(this::unfollowIfUnused);
@@ -288,9 +301,13 @@ public final class TopicVerticle extends VerticleBase {
   }
 
   private void unsubscribe(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Unsubscribe u) {
-    Subscription sub = subscriptions.get(conn, u.topic());
+    Subscription sub = subscriptions.get(conn, Subscription.key(u.topic(), u.group()));
     out.reply(conn, slot, SubscribeRules.unsubscribe(metrics.errors(), subscriptions, conn, u));
     if (sub == null) {
+      return;
+    }
+    if (sub.group != null) {
+      leaveGroup(sub);
       return;
     }
     forgetPattern(sub);
@@ -298,7 +315,7 @@ public final class TopicVerticle extends VerticleBase {
         ? cursors.of(conn).stream().filter(c -> sub.matches(c.topic)).toList()
         : cursors.get(conn, u.topic()) == null ? List.of() : List.of(cursors.get(conn, u.topic()));
     for (Cursor cursor : matched) {
-      if (subscriptions.of(conn).stream().noneMatch(other -> other.matches(cursor.topic))) {
+      if (subscriptions.of(conn).stream().noneMatch(other -> other.group == null && other.matches(cursor.topic))) {
         cursors.remove(conn, cursor.topic); // no other subscription of the connection reads this topic
         unfollowIfUnused(cursor.topic);
       }
@@ -346,9 +363,155 @@ public final class TopicVerticle extends VerticleBase {
 
   /** Stops following a topic once no client of this node reads it. */
   private void unfollowIfUnused(String topic) {
-    if (!cursors.hasSubscribers(topic) && streams.remove(topic) != null) {
+    if (!cursors.hasSubscribers(topic) && !members.containsKey(topic) && streams.remove(topic) != null) {
       logs.unfollow(topic);
     }
+  }
+
+  // ---- consumer groups -------------------------------------------------------------------------------
+
+  /**
+   * Joins a consumer group: follows the topic (its deliveries tell this node when to claim), makes the group
+   * in the log if it is new (starting where the replay says: the newest message's successor by default),
+   * answers {@code subscribed}, then claims what the member has room for.
+   */
+  private void joinGroup(Subscription sub, int slot, Frame.Subscribe s) {
+    ConnRef conn = sub.conn;
+    if (sub.pattern) {
+      sub.outbox.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.INVALID_TOPIC,
+          "a consumer group needs one topic; groups on a pattern are not supported yet"));
+      return;
+    }
+    subscriptions.add(conn, sub.key, sub);
+    GroupMember member = new GroupMember(sub, logs.memberPrefix() + "/" + conn.outbox() + "/" + conn.id());
+    members.computeIfAbsent(sub.topic, t -> new ArrayList<>()).add(member);
+    follow(sub.topic)
+        .compose(stream -> logs.joinGroup(sub.topic, member.group(), sub.replay, sub.group.maxDeliver()))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            if (subscriptions.get(conn, sub.key) == sub) {
+              subscriptions.remove(conn, sub.key);
+              leaveGroup(sub);
+            }
+            sub.outbox.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
+                "the group cannot be joined now, retry: " + ar.cause().getMessage()));
+          } else {
+            sub.outbox.reply(conn, slot, FrameEncoder.subscribedToGroup(s.id(), sub.topic, member.group()));
+            claim(member);
+          }
+          flushIfAsync();
+        });
+  }
+
+  /** The member left (unsubscribed or disconnected): the group gets what it held back at once. */
+  private void leaveGroup(Subscription sub) {
+    if (sub.group == null) {
+      return;
+    }
+    List<GroupMember> list = members.get(sub.topic);
+    if (list == null) {
+      return;
+    }
+    for (java.util.Iterator<GroupMember> it = list.iterator(); it.hasNext(); ) {
+      GroupMember m = it.next();
+      if (m.sub == sub) {
+        it.remove();
+        m.gone = true;
+        logs.release(sub.topic, m.group(), m.id);
+      }
+    }
+    if (list.isEmpty()) {
+      members.remove(sub.topic);
+      unfollowIfUnused(sub.topic);
+    }
+  }
+
+  /**
+   * Asks the group for as many messages as the member has room for, and pushes them with their
+   * {@code group} and {@code delivery}; asks again while the group had that many to give.
+   */
+  private void claim(GroupMember m) {
+    if (m.claiming || m.gone || stopped) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    int room = m.room(now);
+    if (room <= 0) {
+      return;
+    }
+    m.claiming = true;
+    GroupOptions o = m.sub.group;
+    logs.claim(m.topic(), m.group(), m.id, room, o.ackWaitMs(), o.ackNone()).onComplete(ar -> {
+      m.claiming = false;
+      if (m.gone) {
+        if (ar.succeeded() && !ar.result().isEmpty()) {
+          logs.release(m.topic(), m.group(), m.id); // claimed as it left: give them back
+        }
+        return;
+      }
+      if (ar.failed()) {
+        return; // the next delivery or tick claims again
+      }
+      long deadline = System.currentTimeMillis() + o.ackWaitMs();
+      for (TopicLogs.Claimed c : ar.result()) {
+        m.sub.outbox.push(m.sub.conn, FrameEncoder.groupMessage(c.frame(), m.group(), c.delivery()));
+        if (!o.ackNone()) {
+          m.held.put(c.seq(), deadline);
+        }
+        delivered++;
+      }
+      boolean more = ar.result().size() == room;
+      flushIfAsync();
+      if (more) {
+        claim(m);
+      }
+    });
+  }
+
+  private void ack(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Ack a) {
+    Subscription sub = subscriptions.get(conn, Subscription.key(a.topic(), a.group()));
+    GroupMember m = sub == null ? null : member(sub);
+    if (m == null) {
+      out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.NOT_SUBSCRIBED,
+          "this connection is not a member of group " + a.group() + " on " + a.topic()));
+      return;
+    }
+    if (sub.group.ackNone()) {
+      out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.NOT_HELD,
+          "this member joined with \"ack\":\"none\": its messages count as acked when sent"));
+      return;
+    }
+    logs.ack(a.topic(), a.group(), m.id, a.seq(), a.upto()).onComplete(ar -> {
+      if (ar.failed()) {
+        out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.UNAVAILABLE,
+            "the ack was not recorded, retry: " + ar.cause().getMessage()));
+      } else if (ar.result() == 0) {
+        out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.NOT_HELD, "this member holds "
+            + (a.upto() ? "no message up to seq " : "no message with seq ") + a.seq() + " of group " + a.group()
+            + " on " + a.topic() + ": never sent to it, acked already, or given to another member after its ack wait"));
+      } else {
+        if (a.upto()) {
+          m.held.keySet().removeIf(seq -> seq <= a.seq());
+        } else {
+          m.held.remove(a.seq());
+        }
+        out.reply(conn, slot, FrameEncoder.acked(a.id(), a.topic(), a.group(), a.seq(), a.upto(), ar.result()));
+        claim(m); // room for more
+      }
+      flushIfAsync();
+    });
+  }
+
+  private GroupMember member(Subscription sub) {
+    List<GroupMember> list = members.get(sub.topic);
+    if (list != null) {
+      for (GroupMember m : list) {
+        if (m.sub == sub) {
+          return m;
+        }
+      }
+    }
+    return null;
   }
 
   // ---- delivery --------------------------------------------------------------------------------------
@@ -393,6 +556,10 @@ public final class TopicVerticle extends VerticleBase {
       seq++;
     }
     stream.next = Math.max(stream.next, seq);
+    List<GroupMember> groupMembers = members.get(topic);
+    if (groupMembers != null) {
+      groupMembers.forEach(this::claim); // new messages for the groups: members with room claim them
+    }
     if (found) {
       unfollowIfUnused(topic); // no ready pattern took it
     }
@@ -481,7 +648,7 @@ public final class TopicVerticle extends VerticleBase {
         });
   }
 
-  private static void reply(Message<JsonObject> m, AsyncResult<JsonObject> ar) {
+  private static void reply(Message<?> m, AsyncResult<JsonObject> ar) {
     if (ar.succeeded()) {
       m.reply(ar.result());
     } else {
@@ -489,15 +656,31 @@ public final class TopicVerticle extends VerticleBase {
     }
   }
 
-  private JsonObject stats() {
+  /** This node's figures, with the groups its clients are members of (their figures from the log). */
+  private Future<JsonObject> stats() {
     JsonObject stats = new JsonObject();
     logs.describe(stats);
-    return stats
-        .put("subscriptions", subscriptions.subscriptionCount())
+    stats.put("subscriptions", subscriptions.subscriptionCount())
         .put("subscribers", subscriptions.subscriberCount())
         .put("subscribed_topics", cursors.topicCount())
         .put("published", published)
         .put("delivered", delivered);
+    Map<String, JsonObject> groups = new java.util.TreeMap<>();
+    List<Future<?>> asked = new ArrayList<>();
+    members.forEach((topic, list) -> list.forEach(m -> {
+      JsonObject g = groups.computeIfAbsent(Subscription.key(topic, m.group()), k -> {
+        JsonObject fresh = new JsonObject().put("topic", topic).put("group", m.group()).put("members", 0);
+        asked.add(logs.groupInfo(topic, m.group()).onSuccess(info -> {
+          if (info != null) {
+            fresh.mergeIn(info);
+          }
+        }));
+        return fresh;
+      });
+      g.put("members", g.getInteger("members") + 1);
+    }));
+    return Future.join(asked).transform(ar -> Future.succeededFuture(
+        stats.put("groups", new JsonArray(new ArrayList<>(groups.values())))));
   }
 
   /** A topic this node follows because some of its clients read it. */

@@ -121,6 +121,20 @@ class FrameDecoderTest {
             ErrorCode.INVALID_TOPIC, "5"),
         error("publish to a topic with a star", "{\"action\":\"publish\",\"topic\":\"a.*\",\"message\":1}", ErrorCode.INVALID_TOPIC, null),
         error("publish to a topic with a greater-than", "{\"action\":\"publish\",\"topic\":\"a.>\",\"message\":1}", ErrorCode.INVALID_TOPIC, null),
+        error("group options without a group", "{\"action\":\"subscribe\",\"topic\":\"t\",\"max_in_flight\":5}", ErrorCode.INVALID_FIELD, null),
+        error("a group that is not a name", "{\"action\":\"subscribe\",\"topic\":\"t\",\"group\":\"a b\"}", ErrorCode.INVALID_FIELD, null),
+        error("a group that is not a string", "{\"action\":\"subscribe\",\"topic\":\"t\",\"group\":3}", ErrorCode.INVALID_FIELD, null),
+        error("max_in_flight 0", "{\"action\":\"subscribe\",\"topic\":\"t\",\"group\":\"g\",\"max_in_flight\":0}", ErrorCode.INVALID_FIELD, null),
+        error("ack_wait_ms too short", "{\"action\":\"subscribe\",\"topic\":\"t\",\"group\":\"g\",\"ack_wait_ms\":99}", ErrorCode.INVALID_FIELD, null),
+        error("ack neither explicit nor none", "{\"action\":\"subscribe\",\"topic\":\"t\",\"group\":\"g\",\"ack\":\"auto\"}", ErrorCode.INVALID_FIELD, null),
+        error("max_deliver 0", "{\"action\":\"subscribe\",\"topic\":\"t\",\"group\":\"g\",\"max_deliver\":0}", ErrorCode.INVALID_FIELD, null),
+        error("ack without a group", "{\"action\":\"ack\",\"topic\":\"t\",\"seq\":1}", ErrorCode.INVALID_FIELD, null),
+        error("ack with seq and upto", "{\"action\":\"ack\",\"topic\":\"t\",\"group\":\"g\",\"seq\":1,\"upto\":2}", ErrorCode.INVALID_FIELD, null),
+        error("ack with neither seq nor upto", "{\"action\":\"ack\",\"topic\":\"t\",\"group\":\"g\"}", ErrorCode.INVALID_FIELD, null),
+        error("ack of seq 0", "{\"action\":\"ack\",\"topic\":\"t\",\"group\":\"g\",\"seq\":0}", ErrorCode.INVALID_FIELD, null),
+        error("ack on a pattern", "{\"action\":\"ack\",\"topic\":\"t.*\",\"group\":\"g\",\"seq\":1}", ErrorCode.INVALID_TOPIC, null),
+        error("ack without a topic", "{\"action\":\"ack\",\"group\":\"g\",\"seq\":1}", ErrorCode.MISSING_TOPIC, null),
+        error("group on a publish", "{\"action\":\"publish\",\"topic\":\"t\",\"message\":1,\"group\":\"g\"}", ErrorCode.UNKNOWN_FIELD, null),
         error("subscribe to a star inside a token", "{\"action\":\"subscribe\",\"topic\":\"a*\"}", ErrorCode.INVALID_TOPIC, null),
         error("unsubscribe from a greater-than before the end", "{\"action\":\"unsubscribe\",\"topic\":\"a.>.b\"}", ErrorCode.INVALID_TOPIC, null),
         error("topic with non-ASCII letters", "{\"action\":\"subscribe\",\"topic\":\"t\u00f3pico\"}",
@@ -319,6 +333,20 @@ class FrameDecoderTest {
   void publishWithoutMessageIsMissingMessage() {
     assertThat(decode("{\"action\":\"publish\",\"topic\":\"t\"}")).isEqualTo(
         new DecodeError(null, ErrorCode.MISSING_MESSAGE, "publish needs a \"message\" that is not null"));
+  }
+
+  @Test
+  void groupSubscribeCarriesItsOptionsWithDefaultsForThoseLeftOut() {
+    assertThat(decode("{\"action\":\"subscribe\",\"topic\":\"jobs\",\"group\":\"w\"}")).isEqualTo(new Frame.Subscribe(null,
+        "jobs", Replay.LIVE, new GroupOptions("w", GroupOptions.DEFAULT_ACK_WAIT_MS, GroupOptions.DEFAULT_MAX_IN_FLIGHT,
+            false, GroupOptions.DEFAULT_MAX_DELIVER)));
+    assertThat(decode("{\"action\":\"subscribe\",\"topic\":\"jobs\",\"group\":\"w\",\"ack_wait_ms\":500,"
+        + "\"max_in_flight\":7,\"ack\":\"none\",\"max_deliver\":2,\"from\":3}"))
+        .isEqualTo(new Frame.Subscribe(null, "jobs", new Replay.From(3), new GroupOptions("w", 500, 7, true, 2)));
+    assertThat(decode("{\"action\":\"ack\",\"topic\":\"jobs\",\"group\":\"w\",\"upto\":9,\"id\":4}"))
+        .isEqualTo(new Frame.Ack("4", "jobs", "w", 9, true));
+    assertThat(decode("{\"action\":\"unsubscribe\",\"topic\":\"jobs\",\"group\":\"w\"}"))
+        .isEqualTo(new Frame.Unsubscribe(null, "jobs", "w"));
   }
 
   @Test

@@ -68,10 +68,10 @@ class LineFramingTest {
         "Publish[id=\"\u00e9\", topic=a.b, message=\"h\u00e9llo \u4e2d\u6587 \uD83D\uDE00\" (20 bytes)]",
         "blank",
         "blank",
-        "Subscribe[id=\"s\", topic=a.b, replay=Earliest[]]",
+        "Subscribe[id=\"s\", topic=a.b, replay=Earliest[], group=null]",
         "Publish[id=null, topic=a.b, message={ \"x\" : [1, 2] } (16 bytes)]",
         expected.get(6),
-        "Unsubscribe[id=null, topic=a.b]",
+        "Unsubscribe[id=null, topic=a.b, group=null]",
         "Ping[id=null]");
     assertThat(expected.get(6)).startsWith("DecodeError[id=null, code=INVALID_JSON, detail=malformed JSON at column ");
   }

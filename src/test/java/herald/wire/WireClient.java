@@ -149,6 +149,29 @@ public final class WireClient implements AutoCloseable {
     }
   }
 
+  /** The next frame, or null if none arrives within {@code d} (a timeout is not a failure here). */
+  public JsonObject poll(Duration d) {
+    try {
+      socket.setSoTimeout((int) d.toMillis());
+      in.mark(1);
+      if (in.read() == -1) {
+        fail("connection closed while polling for a frame");
+      }
+      in.reset();
+    } catch (SocketTimeoutException quiet) {
+      return null;
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    } finally {
+      try {
+        socket.setSoTimeout((int) TIMEOUT.toMillis());
+      } catch (SocketException ignored) {
+        // closed
+      }
+    }
+    return next();
+  }
+
   /** Reads the next frame and asserts it equals {@code json} exactly (field order aside). */
   public JsonObject expect(String json) {
     JsonObject frame = next();

@@ -39,6 +39,7 @@ public abstract class HeraldException extends RuntimeException {
       case INVALID_FIELD -> new InvalidField(detail);
       case UNKNOWN_FIELD -> new UnknownField(detail);
       case NOT_SUBSCRIBED -> new NotSubscribed(detail);
+      case NOT_HELD -> new NotHeld(detail);
       case FRAME_TOO_LARGE -> new FrameTooLarge(detail);
       case SLOW_CONSUMER -> new SlowConsumer(detail);
       case TOO_MANY_CONNECTIONS -> new TooManyConnections(detail);
@@ -163,6 +164,13 @@ public abstract class HeraldException extends RuntimeException {
   public static final class NotSubscribed extends BrokerError {
     NotSubscribed(String detail) {
       super(ErrorCode.NOT_SUBSCRIBED, detail);
+    }
+  }
+
+  /** An ack for a message this group member does not hold (acked already, or given to another member). */
+  public static final class NotHeld extends BrokerError {
+    NotHeld(String detail) {
+      super(ErrorCode.NOT_HELD, detail);
     }
   }
 
