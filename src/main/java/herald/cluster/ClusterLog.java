@@ -39,6 +39,7 @@ final class ClusterLog {
   private final Context context;
   private final LogOps.Limits limits;
   private final UUID member;
+  private final Quorum quorum;
   /** Numbers this node's appends, so a retried one is recognised ({@link LogOps.Append}). */
   private long appends;
 
@@ -48,6 +49,7 @@ final class ClusterLog {
     this.context = context;
     this.limits = limits;
     this.member = hz.getCluster().getLocalMember().getUuid();
+    this.quorum = Quorum.of(hz);
   }
 
   /** This member's id, which names its feeds in the logs it watches and its appends. */
@@ -61,7 +63,17 @@ final class ClusterLog {
    */
   Future<Long> append(String topic, List<Buffer> messages, boolean create) {
     LogOps.Batch batch = new LogOps.Batch(member(), ++appends);
-    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)));
+    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)).thenApply(seq -> {
+      // When a member is declared gone, Hazelcast counts the backup acknowledgement it owed as received
+      // (InvocationMonitor.OnMemberLeftTask.onPotentialBackupLoss), so an append whose backup was cut off
+      // completes as if it had been copied. If this node is then outside the majority, that copy exists only
+      // on this side and the merge discards it: the append must not be acknowledged. Hazelcast updated its
+      // member list before completing the append, so the check below sees the loss.
+      if (!quorum.present()) {
+        throw new Quorum.Lost(quorum);
+      }
+      return seq;
+    }));
   }
 
   /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */
@@ -131,6 +143,9 @@ final class ClusterLog {
    */
   Future<Usage> sweep(long cutoffMillis, long maxTotalBytes) {
     return context.executeBlocking(() -> {
+      if (!quorum.present()) {
+        return Usage.NONE; // outside the majority this node keeps nothing (MajorityHistory): no sweep, no warning a second
+      }
       Set<String> owned = map.localKeySet();
       if (owned.isEmpty()) {
         return Usage.NONE;
@@ -219,7 +234,9 @@ final class ClusterLog {
    */
   private <T> Future<T> onContext(CompletionStage<T> stage) {
     Promise<T> promise = Promise.promise();
-    stage.whenComplete((value, error) -> {
+    stage.whenComplete((value, failure) -> {
+      Throwable error = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
       try {
         context.runOnContext(v -> {
           if (error != null) {
