@@ -81,7 +81,7 @@ class PartitionTest {
     }
     List<NodeProcess> nodes = new ArrayList<>();
     List<AutoCloseable> clients = new CopyOnWriteArrayList<>();
-    try (Netns net = new Netns(NODES)) {
+    try (Netns net = new Netns(NODES); AutoCloseable stopNodes = () -> nodes.forEach(NodeProcess::kill)) {
       String members = java.util.stream.IntStream.range(0, NODES).mapToObj(i -> net.address(i) + ":5701")
           .collect(Collectors.joining(","));
       for (int i = 0; i < NODES; i++) {

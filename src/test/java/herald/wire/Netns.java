@@ -124,8 +124,10 @@ public final class Netns implements AutoCloseable {
 
   /** Deleting a namespace deletes its veth pair and its iptables rules; then the bridge goes. */
   private void removeAll() {
-    for (String ns : namespaces) {
-      quietly("ip", "netns", "del", ns);
+    for (int i = 0; i < namespaces.size(); i++) {
+      // The host end too: a namespace outlives its name while a process runs in it, and its veth pair with it.
+      quietly("ip", "link", "del", "hv" + run + "h" + i);
+      quietly("ip", "netns", "del", namespaces.get(i));
     }
     quietly("ip", "link", "del", bridge);
   }
