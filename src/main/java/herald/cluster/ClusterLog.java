@@ -1,6 +1,7 @@
 package herald.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
@@ -74,6 +75,25 @@ final class ClusterLog {
       }
       return seq;
     }));
+  }
+
+  /**
+   * The detail of the {@code unavailable} answering an append that failed with {@code cause}. Two failures
+   * leave the message possibly stored, and their detail begins "the message may have been stored", as
+   * docs/protocol.md says, so that a client knows a retry can store it twice:
+   * {@link IndeterminateOperationStateException} (the topic's owner left, or its backup did not answer, after
+   * the append was sent: hazelcast.operation.fail.on.indeterminate.state), and {@link Quorum.Lost} (this node
+   * was cut off mid-append: its backup may have reached the majority before the cut, only the
+   * acknowledgement being lost).
+   */
+  static String refusal(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof IndeterminateOperationStateException || t instanceof Quorum.Lost) {
+        return "the message may have been stored (" + t.getClass().getSimpleName() + "); a retry can store it twice: "
+            + t.getMessage();
+      }
+    }
+    return "the message was not stored, retry: " + cause.getMessage();
   }
 
   /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */

@@ -65,8 +65,9 @@ public final class Quorum {
   /** An append completed while this node was outside the majority: it is not acknowledged. */
   public static final class Lost extends RuntimeException {
     Lost(Quorum quorum) {
-      super("this node sees " + quorum.members() + " of the " + quorum.minimum()
-          + " members a majority needs (HERALD_CLUSTER_SIZE); its copy is discarded when the partition heals", null,
+      super("this node was cut off mid-append: it sees " + quorum.members() + " of the " + quorum.minimum()
+          + " members a majority needs (HERALD_CLUSTER_SIZE); its own copy is discarded when the partition heals, and"
+          + " the majority holds the message only if its backup got there before the cut", null,
           false, false);
     }
   }
