@@ -117,6 +117,7 @@ class SlowConsumerError(ServerError): code, closes = "slow_consumer", True
 class TooManyConnectionsError(ServerError): code, closes = "too_many_connections", True
 class IdleTimeoutError(ServerError): code, closes = "idle_timeout", True
 class ShuttingDownError(ServerError): code, closes = "shutting_down", True
+class NoQuorumError(ServerError): code, closes = "no_quorum", True
 
 
 ERRORS = {cls.code: cls for cls in ServerError.__subclasses__()}
@@ -885,7 +886,8 @@ class Client:
 
     def _lost(self, conn, reason):
         """Settles what the lost connection left unanswered."""
-        not_read = isinstance(reason, ShuttingDownError)
+        # Both come after the node answered every request it had read (no_quorum: cut off from the majority).
+        not_read = isinstance(reason, (ShuttingDownError, NoQuorumError))
         for p in conn.pending:
             if p.kind == "publish" and not_read:
                 # The node answered every request it read before shutting_down: this one was never read,

@@ -7,6 +7,7 @@ import herald.config.Setting;
 import herald.cluster.ClusterSetup;
 import herald.bus.LocalBus;
 import herald.cluster.ClusterLogs;
+import herald.cluster.Quorum;
 import herald.net.NetServerVerticle;
 import herald.net.PortInUseException;
 import herald.ops.JvmMeters;
@@ -35,6 +36,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -104,6 +106,9 @@ public final class Broker {
         config.retention().maxTotalBytes());
     broker.metrics = metrics;
     int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
+    // In the cluster's majority (HERALD_CLUSTER_SIZE): a node cut off from it refuses clients and is not ready.
+    BooleanSupplier quorum = vertx.isClustered()
+        ? Quorum.of(ClusterSetup.manager(vertx).getHazelcastInstance())::present : () -> true;
     LocalBus bus = new LocalBus(); // this node's verticles talk through it, and no other node's do
     TopicLogs logs = vertx.isClustered() ? new ClusterLogs(config.retention()) : new MemoryLogs(config.retention());
     Deployable topics = new TopicVerticle(logs, config.retention(), maxSubscriptions, metrics, bus);
@@ -119,7 +124,7 @@ public final class Broker {
           broker.topicsDeployment = id;
           return vertx.deployVerticle(() -> {
             NetServerVerticle v = new NetServerVerticle(config, greeting, open, nextInstance.getAndIncrement(),
-                metrics.newNetCounters(), metrics.errors(), () -> membership(vertx), bus, security);
+                metrics.newNetCounters(), metrics.errors(), () -> membership(vertx), quorum, bus, security);
             synchronized (broker.servers) { // the supplier runs once per instance, on the deploying thread
               broker.servers.add(v);
             }
@@ -133,7 +138,7 @@ public final class Broker {
           security.watch();
           NodeReport report = new NodeReport(config.nodeId(), metrics, open::get, () -> security.tlsOptions() != null);
           broker.ops = new OpsVerticle(config.host(), config.integer(Setting.HTTP_PORT), metrics,
-              () -> broker.accepting, report,
+              () -> broker.accepting, quorum, report,
               new Api(vertx, security, config.nodeId(), bus, config.integer(Setting.MAX_FRAME_BYTES)));
           return vertx.deployVerticle(broker.ops)
               .recover(PortInUseException.naming(Setting.HTTP_PORT, config.integer(Setting.HTTP_PORT)));

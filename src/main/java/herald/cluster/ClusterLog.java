@@ -1,6 +1,7 @@
 package herald.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
@@ -39,6 +40,7 @@ final class ClusterLog {
   private final Context context;
   private final LogOps.Limits limits;
   private final UUID member;
+  private final Quorum quorum;
   /** Numbers this node's appends, so a retried one is recognised ({@link LogOps.Append}). */
   private long appends;
   /**
@@ -55,6 +57,7 @@ final class ClusterLog {
     this.limits = limits;
     this.member = hz.getCluster().getLocalMember().getUuid();
     this.sweeper = new UUID(member.getMostSignificantBits(), ~member.getLeastSignificantBits());
+    this.quorum = Quorum.of(hz);
   }
 
   /** This member's id, which names its feeds in the logs it watches and its appends. */
@@ -68,7 +71,36 @@ final class ClusterLog {
    */
   Future<Long> append(String topic, List<Buffer> messages, boolean create) {
     LogOps.Batch batch = new LogOps.Batch(member(), ++appends);
-    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)));
+    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)).thenApply(seq -> {
+      // When a member is declared gone, Hazelcast counts the backup acknowledgement it owed as received
+      // (InvocationMonitor.OnMemberLeftTask.onPotentialBackupLoss), so an append whose backup was cut off
+      // completes as if it had been copied. If this node is then outside the majority, that copy exists only
+      // on this side and the merge discards it: the append must not be acknowledged. Hazelcast updated its
+      // member list before completing the append, so the check below sees the loss.
+      if (!quorum.present()) {
+        throw new Quorum.Lost(quorum);
+      }
+      return seq;
+    }));
+  }
+
+  /**
+   * The detail of the {@code unavailable} answering an append that failed with {@code cause}. Two failures
+   * leave the message possibly stored, and their detail begins "the message may have been stored", as
+   * docs/protocol.md says, so that a client knows a retry can store it twice:
+   * {@link IndeterminateOperationStateException} (the topic's owner left, or its backup did not answer, after
+   * the append was sent: hazelcast.operation.fail.on.indeterminate.state), and {@link Quorum.Lost} (this node
+   * was cut off mid-append: its backup may have reached the majority before the cut, only the
+   * acknowledgement being lost).
+   */
+  static String refusal(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof IndeterminateOperationStateException || t instanceof Quorum.Lost) {
+        return "the message may have been stored (" + t.getClass().getSimpleName() + "); a retry can store it twice: "
+            + t.getMessage();
+      }
+    }
+    return "the message was not stored, retry: " + cause.getMessage();
   }
 
   /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */
@@ -207,6 +239,9 @@ final class ClusterLog {
    */
   Future<Usage> sweep(long cutoffMillis, long maxTotalBytes) {
     return context.executeBlocking(() -> {
+      if (!quorum.present()) {
+        return Usage.NONE; // outside the majority this node keeps nothing (MajorityHistory): no sweep, no warning a second
+      }
       Set<String> owned = map.localKeySet();
       if (owned.isEmpty()) {
         return Usage.NONE;
@@ -296,7 +331,9 @@ final class ClusterLog {
    */
   private <T> Future<T> onContext(CompletionStage<T> stage) {
     Promise<T> promise = Promise.promise();
-    stage.whenComplete((value, error) -> {
+    stage.whenComplete((value, failure) -> {
+      Throwable error = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
       try {
         context.runOnContext(v -> {
           if (error != null) {

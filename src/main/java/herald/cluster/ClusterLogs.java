@@ -278,6 +278,11 @@ public final class ClusterLogs implements TopicLogs {
   }
 
   @Override
+  public String refusal(Throwable cause) {
+    return ClusterLog.refusal(cause);
+  }
+
+  @Override
   public String scope() {
     return "the cluster";
   }

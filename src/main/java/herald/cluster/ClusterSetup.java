@@ -5,6 +5,9 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import herald.config.Setting;
@@ -18,6 +21,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Starts a clustered Vert.x: reads the Hazelcast file ({@code conf/cluster.xml}), applies the HERALD_*
@@ -30,6 +34,25 @@ public final class ClusterSetup {
    * backup count comes from the settings.
    */
   public static final String TOPICS_MAP = "herald.topics";
+
+  /**
+   * Hazelcast properties a partition-safe cluster needs, set unless the Hazelcast file sets them
+   * (docs/architecture.md, "Network partitions", says what each does and how it was verified):
+   * <ul>
+   *   <li>an append whose backup did not answer fails ({@code IndeterminateOperationStateException}) rather
+   *       than being acknowledged without its backup;
+   *   <li>the wait for a backup's answer is twice the failure detector's 5 s, so that a member cut off is
+   *       declared gone before the wait ends, and the loss, not the wait, decides the append
+   *       ({@link ClusterLog#append});
+   *   <li>the first merge after a partition heals is looked for 10 s after start-up, then every 5 s, instead
+   *       of Hazelcast's 300 s and 120 s: the cluster re-forms within 30 s of the heal.
+   * </ul>
+   */
+  static final Map<String, String> PARTITION_PROPERTIES = Map.of(
+      "hazelcast.operation.fail.on.indeterminate.state", "true",
+      "hazelcast.operation.backup.timeout.millis", "10000",
+      "hazelcast.merge.first.run.delay.seconds", "10",
+      "hazelcast.merge.next.run.delay.seconds", "5");
 
   private ClusterSetup() {}
 
@@ -103,7 +126,22 @@ public final class ClusterSetup {
         .setTimeToLiveSeconds(0)
         .setMaxIdleSeconds(0)
         .getEvictionConfig().setEvictionPolicy(EvictionPolicy.NONE);
+    // The majority's history of a topic is the history (MajorityHistory), whether or not the minority refused.
+    topics.setMergePolicyConfig(new MergePolicyConfig(MajorityHistory.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE));
+    int clusterSize = config.integer(Setting.CLUSTER_SIZE);
+    if (clusterSize > 1) {
+      // Hazelcast refuses every operation on the topics map, reads too, on a member that sees fewer than a
+      // majority of cluster_size (SplitBrainProtectionException); Quorum says the same to the rest of Herald.
+      hz.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(Quorum.NAME, true, Quorum.minimum(clusterSize))
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      topics.setSplitBrainProtectionName(Quorum.NAME);
+    }
     hz.addMapConfig(topics);
+    PARTITION_PROPERTIES.forEach((name, value) -> {
+      if (hz.getProperty(name) == null) {
+        hz.setProperty(name, value);
+      }
+    });
     return hz;
   }
 }

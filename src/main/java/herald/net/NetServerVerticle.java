@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -50,6 +51,12 @@ public final class NetServerVerticle extends VerticleBase {
   /** How often idle connections are looked for; the idle timeout is honoured to within this. */
   static final long IDLE_SWEEP_MS = 1_000;
 
+  /**
+   * How often the node checks it is still in the cluster's majority (a local read of Hazelcast's member
+   * list): small beside the failure detector's 5 s, so clients of a cut-off node are told within about it.
+   */
+  static final long QUORUM_CHECK_MS = 200;
+
   private final Limits limits;
   private final JsonObject greeting;
   private final AtomicInteger open;
@@ -59,6 +66,9 @@ public final class NetServerVerticle extends VerticleBase {
   private final LoopCounters counters;
   private final ErrorCounts errors;
   private final Supplier<JsonObject> membership;
+  private final BooleanSupplier quorum;
+  private boolean inQuorum = true;
+  private long quorumTimer;
   private final Map<Integer, Connection> connections = new HashMap<>();
   private final FrameDecoder decoder = new FrameDecoder(); // one per event loop: connections share it
   private final List<Connection> touched = new ArrayList<>();
@@ -79,9 +89,12 @@ public final class NetServerVerticle extends VerticleBase {
    * @param greeting the fields of the {@code connected} frame
    * @param counters this instance's metrics, written only on its event loop
    * @param membership the cluster's members for {@code stats} (thread-safe; empty on a single node)
+   * @param quorum true while the node is in the cluster's majority (thread-safe; always true on a single node)
    */
   public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance,
-      LoopCounters counters, ErrorCounts errors, Supplier<JsonObject> membership, LocalBus bus, Security security) {
+      LoopCounters counters, ErrorCounts errors, Supplier<JsonObject> membership, BooleanSupplier quorum, LocalBus bus,
+      Security security) {
+    this.quorum = quorum;
     this.errors = errors;
     this.bus = bus;
     this.security = security;
@@ -123,6 +136,7 @@ public final class NetServerVerticle extends VerticleBase {
     if (limits.idleTimeoutMillis() > 0) {
       sweepTimer = vertx.setPeriodic(IDLE_SWEEP_MS, t -> closeIdle());
     }
+    quorumTimer = vertx.setPeriodic(QUORUM_CHECK_MS, t -> checkQuorum());
     NetServerOptions options = new NetServerOptions()
         .setHost(host)
         .setPort(port)
@@ -168,13 +182,45 @@ public final class NetServerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(quorumTimer);
     security.removeUsersListener(usersListener);
     security.removeTlsListener(tlsListener);
     return server.shutdown(limits.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
         .onComplete(ar -> consumer.unregister()).mapEmpty();
   }
 
+  /**
+   * A node cut off from the cluster's majority tells every client {@code no_quorum}, after answering what
+   * it had read, so that clients move to a node of the majority (docs/protocol.md).
+   */
+  private void checkQuorum() {
+    boolean now = quorum.getAsBoolean();
+    if (now == inQuorum) {
+      return;
+    }
+    inQuorum = now;
+    if (instance == 0) { // one line per node, not per event loop
+        LOG.warning(now ? "back in the cluster's majority: serving clients again"
+        : "cut off from the cluster's majority (HERALD_CLUSTER_SIZE): telling " + connections.size()
+            + " connection(s) of this event loop no_quorum and refusing new ones");
+    }
+    if (!now) {
+      for (Connection c : List.copyOf(connections.values())) {
+        c.closeWith(null, ErrorCode.NO_QUORUM, noQuorum());
+      }
+    }
+  }
+
+  private static String noQuorum() {
+    return "this node is cut off from the cluster's majority; reconnect to another node";
+  }
+
   private void accept(NetSocket socket) {
+    if (!quorum.getAsBoolean()) {
+      socket.write(errors.frame(null, ErrorCode.NO_QUORUM, noQuorum()));
+      socket.close();
+      return;
+    }
     if (open.incrementAndGet() > limits.maxConnections()) {
       open.decrementAndGet();
       socket.write(errors.frame(null, ErrorCode.TOO_MANY_CONNECTIONS,

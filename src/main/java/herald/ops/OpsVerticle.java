@@ -22,8 +22,8 @@ import java.util.function.BooleanSupplier;
  * <ul>
  *   <li>{@code /health/live}: 200 while the process runs;
  *   <li>{@code /health/ready}: 200 when the client listener is accepting and, in a cluster, the node has
- *       joined and Hazelcast reports the cluster safe (no partition without its backups); 503 otherwise,
- *       and from the first moment of a drain;
+ *       joined, Hazelcast reports the cluster safe (no partition without its backups) and the node is in
+ *       the cluster's majority ({@code cluster_size}); 503 otherwise, and from the first moment of a drain;
  *   <li>{@code /api/...}: the JSON API behind the web console ({@link Api}, docs/api.md);
  *   <li>{@code /metrics}: every meter in the node's registry in Prometheus text form: Herald's
  *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
@@ -41,6 +41,7 @@ public final class OpsVerticle extends VerticleBase {
   private final int port;
   private final NodeMetrics metrics;
   private final BooleanSupplier accepting;
+  private final BooleanSupplier quorum;
   private HttpServer server;
   private HealthChecks readiness;
   private final NodeReport report;
@@ -48,9 +49,11 @@ public final class OpsVerticle extends VerticleBase {
 
   /**
    * @param accepting true while the node's client listener is up and the node is not draining
+   * @param quorum true while the node is in the cluster's majority (always on a single node)
    */
-  public OpsVerticle(String host, int port, NodeMetrics metrics, BooleanSupplier accepting, NodeReport report,
-      Api api) {
+  public OpsVerticle(String host, int port, NodeMetrics metrics, BooleanSupplier accepting, BooleanSupplier quorum,
+      NodeReport report, Api api) {
+    this.quorum = quorum;
     this.report = report;
     this.api = api;
     this.host = host;
@@ -70,6 +73,8 @@ public final class OpsVerticle extends VerticleBase {
     readiness.register("clients", p -> p.complete(new Status().setOk(accepting.getAsBoolean())));
     if (vertx.isClustered()) {
       readiness.register("cluster", lateTolerant(ClusterHealthCheck.createProcedure(vertx)));
+      // A node cut off from the majority refuses clients (no_quorum): a Service must stop sending it any.
+      readiness.register("quorum", p -> p.complete(new Status().setOk(quorum.getAsBoolean())));
     }
     Handler<HttpServerRequest> scrape = PrometheusRequestHandler.create(metrics.registry());
     // No h2c upgrade (Vert.x accepts one by default): a client that asks for it (Java's HttpClient does) got

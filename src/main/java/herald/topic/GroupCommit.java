@@ -118,8 +118,7 @@ public final class GroupCommit {
         PendingPublish pp = batch.get(i);
         pp.out.reply(pp.conn, pp.slot, ar.succeeded()
             ? FrameEncoder.published(pp.frame.id(), a.topic, ar.result() + i)
-            : metrics.errors().frame(pp.frame.id(), ErrorCode.UNAVAILABLE,
-                "the message was not stored, retry: " + ar.cause().getMessage()));
+            : metrics.errors().frame(pp.frame.id(), ErrorCode.UNAVAILABLE, logs.refusal(ar.cause())));
       }
       if (ar.succeeded()) {
         long sampled = 0;

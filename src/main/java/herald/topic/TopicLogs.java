@@ -118,6 +118,11 @@ public interface TopicLogs {
   /** Adds this store's figures to a {@code stats} reply. */
   void describe(JsonObject stats);
 
+  /** The {@code unavailable} detail for an append that failed with {@code cause}: whether it may have been stored. */
+  default String refusal(Throwable cause) {
+    return "the message was not stored, retry: " + cause.getMessage();
+  }
+
   /** What {@code max_topics} limits, for error messages: "the broker" or "the cluster". */
   String scope();
 }

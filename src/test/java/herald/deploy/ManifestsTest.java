@@ -481,6 +481,18 @@ class ManifestsTest {
     });
   }
 
+  /**
+   * The quorum is a majority of HERALD_CLUSTER_SIZE: it must be the StatefulSet's replicas, or a partition
+   * could leave two sides that each think they hold a majority (more replicas), or none (fewer).
+   */
+  @Test
+  void clusterSizeIsTheStatefulSetsReplicas() throws Exception {
+    StatefulSet set = all(StatefulSet.class).stream().findFirst()
+        .orElseThrow(() -> new AssertionError("no StatefulSet"));
+    assertThat(env(brokerContainer()).get("HERALD_CLUSTER_SIZE")).as("HERALD_CLUSTER_SIZE")
+        .isEqualTo(String.valueOf(set.getSpec().getReplicas()));
+  }
+
   @Test
   void headlessServiceDiscoversTheMembers() throws Exception {
     StatefulSet set = all(StatefulSet.class).stream().findFirst().orElse(null);

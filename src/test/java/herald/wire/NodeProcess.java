@@ -29,22 +29,28 @@ import java.util.stream.Collectors;
  */
 public final class NodeProcess implements AutoCloseable {
 
-  private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING = Pattern.compile("listening on [0-9.]+:(\\d+)");
   private static final Pattern MEMBERS = Pattern.compile("Members \\{size:(\\d+)");
-  private static final Pattern HTTP = Pattern.compile("metrics on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern HTTP = Pattern.compile("metrics on http://[0-9.]+:(\\d+)");
   private static final HttpClient HTTP_CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final Process process;
   private final Map<String, String> env;
+  private final List<String> prefix;
+  /** Where the test reaches the node: HERALD_HOST, or loopback when it binds every address. */
+  private final String host;
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
   private final CompletableFuture<Integer> httpPort = new CompletableFuture<>();
   private volatile int members;
   private final StringBuffer log = new StringBuffer();
   private final Thread reader;
 
-  private NodeProcess(Process process, Map<String, String> env) {
+  private NodeProcess(Process process, Map<String, String> env, List<String> prefix) {
     this.process = process;
     this.env = Map.copyOf(env);
+    this.prefix = List.copyOf(prefix);
+    String bound = env.getOrDefault("HERALD_HOST", "127.0.0.1");
+    this.host = bound.equals("0.0.0.0") ? "127.0.0.1" : bound;
     reader = new Thread(this::readLog, "log-" + process.pid());
     reader.setDaemon(true);
     reader.start();
@@ -55,6 +61,14 @@ public final class NodeProcess implements AutoCloseable {
    * a free one unless HERALD_HTTP_PORT is given.
    */
   public static NodeProcess start(Map<String, String> given) {
+    return start(given, List.of());
+  }
+
+  /**
+   * As {@link #start(Map)}, the command run through {@code prefix} (e.g. {@code ip netns exec NS}, which
+   * execs the JVM, so the process is the node's).
+   */
+  public static NodeProcess start(Map<String, String> given, List<String> prefix) {
     Map<String, String> env = new HashMap<>(given);
     env.putIfAbsent("HERALD_HTTP_PORT", "0");
     try {
@@ -62,13 +76,14 @@ public final class NodeProcess implements AutoCloseable {
       // The shipped logging (herald/log4j2.xml, set up by herald.Main), as a user's node logs: its "listening
       // on" line gives the port, and Hazelcast's member lists, which it keeps at INFO, tell when the cluster
       // has formed.
-      List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
+      List<String> cmd = new ArrayList<>(prefix);
+      cmd.addAll(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp",
           System.getProperty("java.class.path"),
           "herald.Main", "serve"));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
       pb.environment().keySet().removeIf(k -> k.startsWith("HERALD_"));
       pb.environment().putAll(env);
-      return new NodeProcess(pb.start(), env);
+      return new NodeProcess(pb.start(), env, prefix);
     } catch (IOException e) {
       throw new AssertionError(e);
     }
@@ -135,7 +150,7 @@ public final class NodeProcess implements AutoCloseable {
   /** GETs {@code path} from the node's HTTP endpoints; status -1 if it cannot be reached. */
   public HttpResponse<String> get(String path) {
     try {
-      return HTTP_CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort() + path))
+      return HTTP_CLIENT.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + httpPort() + path))
           .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       return null;
@@ -164,7 +179,7 @@ public final class NodeProcess implements AutoCloseable {
 
   /** The same node again: a new process with the same variables (ports, cluster membership, node id). */
   public NodeProcess restart() {
-    return start(env);
+    return start(env, prefix);
   }
 
   /** SIGTERM, as Kubernetes stops a pod; waits for the graceful drain and asserts the exit code is 0. */
@@ -210,7 +225,17 @@ public final class NodeProcess implements AutoCloseable {
   }
 
   public WireClient connect() {
-    return WireClient.connect(port());
+    return host.equals("127.0.0.1") ? WireClient.connect(port()) : WireClient.connect(host, port());
+  }
+
+  /** The address clients reach the node at. */
+  public String host() {
+    return host;
+  }
+
+  /** Whether the process is still running. */
+  public boolean alive() {
+    return process.isAlive();
   }
 
   /** The process id, for tests in other languages that kill the node themselves. */

@@ -80,6 +80,15 @@ public final class WireClient implements AutoCloseable {
     }
   }
 
+  /** Connects to {@code host} and reads the greeting. */
+  public static WireClient connect(String host, int port) {
+    try {
+      return new WireClient(new Socket(host, port));
+    } catch (IOException e) {
+      throw new AssertionError("cannot connect to " + host + ":" + port, e);
+    }
+  }
+
   /** Connects with a small receive buffer and reads nothing after the greeting unless asked. */
   public static WireClient connectWithReceiveBuffer(int port, int bytes) {
     try {

@@ -48,6 +48,7 @@ public abstract class HeraldException extends RuntimeException {
       case IDLE_TIMEOUT -> new IdleTimeout(detail);
       case UNAVAILABLE -> new Unavailable(detail);
       case SHUTTING_DOWN -> new ShuttingDown(detail);
+      case NO_QUORUM -> new NoQuorum(detail);
       case AUTH_REQUIRED -> new AuthRequired(detail);
       case AUTH_FAILED -> new AuthFailed(detail);
       case FORBIDDEN -> new Forbidden(detail);
@@ -222,6 +223,16 @@ public abstract class HeraldException extends RuntimeException {
   public static final class ShuttingDown extends BrokerError {
     ShuttingDown(String detail) {
       super(ErrorCode.SHUTTING_DOWN, detail);
+    }
+  }
+
+  /**
+   * The node is cut off from the cluster's majority (a network partition): it answered what it had read
+   * and refuses the rest; the client reconnects to the next node.
+   */
+  public static final class NoQuorum extends BrokerError {
+    NoQuorum(String detail) {
+      super(ErrorCode.NO_QUORUM, detail);
     }
   }
 

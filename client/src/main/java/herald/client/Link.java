@@ -193,7 +193,9 @@ final class Link {
     }
     if ("error".equals(frame.getString("status")) && closesConnection(frame.getString("error"))) {
       // Not a reply: the node is about to close the connection (docs/protocol.md, Errors).
-      shuttingDown = ErrorCode.SHUTTING_DOWN.wire().equals(frame.getString("error"));
+      // Both codes come after the node answered every request it read: the rest were never read.
+      shuttingDown = ErrorCode.SHUTTING_DOWN.wire().equals(frame.getString("error"))
+          || ErrorCode.NO_QUORUM.wire().equals(frame.getString("error"));
       fail(HeraldException.fromWire(frame.getString("error"), frame.getString("detail")));
       return;
     }

@@ -28,7 +28,8 @@ public enum ErrorCode {
   AUTH_FAILED,
   FORBIDDEN,
   TOKEN_EXPIRED,
-  SHUTTING_DOWN;
+  SHUTTING_DOWN,
+  NO_QUORUM;
 
   /** The snake_case string on the wire. */
   public String wire() {
@@ -38,7 +39,7 @@ public enum ErrorCode {
   /** Errors after which the broker closes the connection. */
   public boolean closesConnection() {
     return switch (this) {
-      case FRAME_TOO_LARGE, SLOW_CONSUMER, TOO_MANY_CONNECTIONS, IDLE_TIMEOUT, SHUTTING_DOWN, AUTH_FAILED, TOKEN_EXPIRED -> true;
+      case FRAME_TOO_LARGE, SLOW_CONSUMER, TOO_MANY_CONNECTIONS, IDLE_TIMEOUT, SHUTTING_DOWN, NO_QUORUM, AUTH_FAILED, TOKEN_EXPIRED -> true;
       default -> false;
     };
   }
