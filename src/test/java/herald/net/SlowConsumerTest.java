@@ -1,6 +1,7 @@
 package herald.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import herald.wire.TestBroker;
 import herald.wire.WireClient;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +23,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SlowConsumerTest {
 
   private static final int OUTBOUND_LIMIT = 256 * 1024;
+
+  /** The firehose's message frames are at most this long: a 500-byte body, the topic, a seq and punctuation. */
+  private static final int FIREHOSE_FRAME_BYTES = 600;
+
+  /**
+   * How many messages the firehose's fast reader may fall behind the producer: half the outbound limit's
+   * worth, so that however long its thread waits for a CPU on a loaded machine, it is never the one cut off.
+   * (Unpaced, a reader stalled for a second fell the limit plus the socket buffers behind and was cut.)
+   */
+  private static final int FAST_READER_LAG = OUTBOUND_LIMIT / 2 / FIREHOSE_FRAME_BYTES;
+
+  /** Publishes sent before their replies are read: within the lag, and the broker's unanswered-request window. */
+  private static final int PUBLISH_BATCH = 100;
   private TestBroker broker;
 
   @BeforeEach
@@ -72,18 +87,29 @@ class SlowConsumerTest {
       stuck.send("{'action':'subscribe','topic':'firehose'}").expect("{'status':'subscribed','topic':'firehose'}");
       fast.send("{'action':'subscribe','topic':'firehose'}").expect("{'status':'subscribed','topic':'firehose'}");
 
+      // One permit per message the fast reader may still have to read: the producer takes one per publish,
+      // the reader gives one back per message read.
+      Semaphore lag = new Semaphore(FAST_READER_LAG);
       CompletableFuture<Long> received = CompletableFuture.supplyAsync(() -> {
         long n = 0;
         for (long seq = 1; seq <= count; seq++) {
-          assertThat(fast.next().getLong("seq")).isEqualTo(seq);
+          JsonObject frame = fast.next();
+          assertThat(frame.getLong("seq")).as("frame %s to the fast reader: %s", seq, frame).isEqualTo(seq);
+          assertThat(frame.encode().length() + 1).as("frame bytes").isLessThanOrEqualTo(FIREHOSE_FRAME_BYTES);
           n++;
+          lag.release();
         }
         return n;
       });
       for (int i = 1; i <= count; i++) {
+        if (!lag.tryAcquire(WireClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          received.getNow(null); // throws what stopped the reader, if anything did
+          fail("the fast reader read nothing for " + WireClient.TIMEOUT + ", " + FAST_READER_LAG
+              + " messages behind message " + i);
+        }
         producer.send("{'action':'publish','topic':'firehose','message':'" + body + "'}");
-        if (i % 200 == 0) {
-          for (int r = 0; r < 200; r++) {
+        if (i % PUBLISH_BATCH == 0) {
+          for (int r = 0; r < PUBLISH_BATCH; r++) {
             assertThat(producer.next().getString("status")).isEqualTo("published");
           }
         }
