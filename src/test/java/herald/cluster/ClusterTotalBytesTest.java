@@ -37,7 +37,7 @@ class ClusterTotalBytesTest {
    * A node over its share trims at its next sweep, one interval away: every node within its share and no
    * topic changed over two intervals means no trim is due and none is under way.
    */
-  private static final long SETTLED_MS = 2 * ClusterTopicVerticle.SWEEP_INTERVAL_MS;
+  private static final long SETTLED_MS = 2 * herald.topic.TopicVerticle.TICK_MS;
 
   /** Publishing 3 MiB, then the sweeps that trim it and two quiet intervals: far within this. */
   private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
