@@ -94,12 +94,49 @@ public final class NodeMetrics {
     netCounter("herald.idle.timeouts", NET_IDLE_TIMEOUTS,
         "Connections closed because they sent nothing for idle_timeout_seconds (idle_timeout): logged at DEBUG");
     errors.bindTo(registry);
+    registerGroupGauges();
     publishLatency = Timer.builder("herald.publish.ack.latency")
         .description("From reading a publish to acknowledging it (one sample per client read carrying publishes)")
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofNanos(20_000))
         .maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
+  }
+
+  /** Per consumer group of this node's members: its figures as gauges tagged with topic and group. */
+  private final List<io.micrometer.core.instrument.MultiGauge> groupGauges = new java.util.ArrayList<>();
+  private static final List<String> GROUP_FIGURES = List.of("members", "pending", "unacked", "acked", "redelivered",
+      "dead_lettered", "expired");
+
+  private void registerGroupGauges() {
+    for (String figure : GROUP_FIGURES) {
+      groupGauges.add(io.micrometer.core.instrument.MultiGauge.builder("herald.group." + figure)
+          .description("Per consumer group that this node's clients are members of: " + figure
+              + " (members: this node's; the others: the group's own, the same on every node that has a member, so "
+              + "take max by topic and group)")
+          .register(registry));
+    }
+  }
+
+  /**
+   * The groups this node's clients are members of, each a {@code stats} group object; replaces the previous
+   * rows (a group with no member here any more disappears). Called from the topic verticle's tick.
+   */
+  public void groups(io.vertx.core.json.JsonArray groups) {
+    for (int i = 0; i < GROUP_FIGURES.size(); i++) {
+      String figure = GROUP_FIGURES.get(i);
+      List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+      for (Object o : groups) {
+        io.vertx.core.json.JsonObject g = (io.vertx.core.json.JsonObject) o;
+        Number value = (Number) g.getValue(figure);
+        if (value != null) {
+          rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+              io.micrometer.core.instrument.Tags.of("topic", g.getString("topic"), "group", g.getString("group")),
+              value.doubleValue()));
+        }
+      }
+      groupGauges.get(i).register(rows, true);
+    }
   }
 
   /** The node's error frames by code: every error frame is made through it. */

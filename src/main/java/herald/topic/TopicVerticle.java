@@ -103,6 +103,8 @@ public final class TopicVerticle extends VerticleBase {
   private long delivered;
   private long timer;
   private boolean stopped;
+  /** The metrics show groups: once the last member goes they are cleared once, then left alone. */
+  private boolean groupsShown;
   /** Inside {@link #handle}, which flushes the outboxes once at its end. */
   private boolean handling;
 
@@ -135,6 +137,10 @@ public final class TopicVerticle extends VerticleBase {
         // Messages given back to a group (ack wait over) are claimed here, at most a tick after.
         members.values().forEach(list -> list.forEach(this::claim));
         publishCounters();
+        if (!members.isEmpty() || groupsShown) {
+          groupsShown = !members.isEmpty();
+          groupFigures().onSuccess(metrics::groups);
+        }
       });
       return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
     });
@@ -665,6 +671,11 @@ public final class TopicVerticle extends VerticleBase {
         .put("subscribed_topics", cursors.topicCount())
         .put("published", published)
         .put("delivered", delivered);
+    return groupFigures().map(groups -> stats.put("groups", groups));
+  }
+
+  /** The groups this node's clients are members of: each with its members here and its figures from the log. */
+  private Future<JsonArray> groupFigures() {
     Map<String, JsonObject> groups = new java.util.TreeMap<>();
     List<Future<?>> asked = new ArrayList<>();
     members.forEach((topic, list) -> list.forEach(m -> {
@@ -679,8 +690,7 @@ public final class TopicVerticle extends VerticleBase {
       });
       g.put("members", g.getInteger("members") + 1);
     }));
-    return Future.join(asked).transform(ar -> Future.succeededFuture(
-        stats.put("groups", new JsonArray(new ArrayList<>(groups.values())))));
+    return Future.join(asked).transform(ar -> Future.succeededFuture(new JsonArray(new ArrayList<>(groups.values()))));
   }
 
   /** A topic this node follows because some of its clients read it. */

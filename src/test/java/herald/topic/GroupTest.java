@@ -79,6 +79,11 @@ class GroupTest {
         assertThat(group.getLong("acked")).isEqualTo(total);
         assertThat(group.getLong("unacked")).isZero();
         assertThat(group.getLong("redelivered")).isZero();
+        // /metrics shows the same figures, refreshed each tick
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+            assertThat(metrics(nodes, 0)).contains("herald_group_acked{group=\"workers\",topic=\"jobs\"} " + total + ".0")
+                .contains("herald_group_members{group=\"workers\",topic=\"jobs\"} " + (nodes.size() == 1 ? 3 : 1) + ".0")
+                .contains("herald_group_unacked{group=\"workers\",topic=\"jobs\"} 0.0"));
       } finally {
         pool.shutdownNow();
         workers.forEach(WireClient::close);
@@ -216,6 +221,13 @@ class GroupTest {
         }
       }
     }
+  }
+
+  private static String metrics(TestCluster nodes, int i) throws Exception {
+    java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + nodes.node(i).httpPort() + "/metrics"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    return res.body();
   }
 
   /** The group's figures as the stats of the node that has a member of it (or the single node). */
