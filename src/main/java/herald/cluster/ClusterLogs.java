@@ -156,12 +156,14 @@ public final class ClusterLogs implements TopicLogs {
    * one that starts at its oldest held message: it appeared (or first changed) after the pattern was followed.
    */
   @Override
-  public void followPattern(String pattern) {
-    if (patterns.containsKey(pattern)) {
-      return;
+  public Future<Void> followPattern(String pattern) {
+    Future<UUID> registration = patterns.get(pattern);
+    if (registration == null) {
+      registration = log.listen(new KeyMatches(pattern), this::heard);
+      patterns.put(pattern, registration);
+      patternTrie.add(pattern, pattern);
     }
-    patterns.put(pattern, log.listen(new KeyMatches(pattern), this::heard));
-    patternTrie.add(pattern, pattern);
+    return registration.mapEmpty();
   }
 
   @Override

@@ -11,21 +11,40 @@ import java.util.Map;
  */
 final class GroupMember {
   final Subscription sub;
+  /** The concrete topic: the subscription's, or one its pattern matches. */
+  final String topic;
   /** Unique in the cluster: the node's id and the connection's. */
   final String id;
-  /** Seqs handed to the member and not acked, with when this node stops counting them (their ack wait). */
-  final Map<Long, Long> held = new HashMap<>();
-  /** A claim is in flight: one at a time, so the member never gets more than it has room for. */
-  boolean claiming;
+  /**
+   * What the subscription holds unacked, on every topic it is a member on (a pattern's): {@code topic#seq}
+   * to when this node stops counting it (its ack wait). {@code max_in_flight} bounds the subscription, not
+   * each topic.
+   */
+  final Map<String, Long> held;
   boolean gone;
 
-  GroupMember(Subscription sub, String id) {
+  GroupMember(Subscription sub, String topic, String id) {
     this.sub = sub;
+    this.topic = topic;
     this.id = id;
+    this.held = sub.held;
+  }
+
+  void hold(long seq, long deadline) {
+    held.put(topic + "#" + seq, deadline);
+  }
+
+  void acked(long seq, boolean upto) {
+    if (!upto) {
+      held.remove(topic + "#" + seq);
+      return;
+    }
+    String prefix = topic + "#";
+    held.keySet().removeIf(k -> k.startsWith(prefix) && Long.parseLong(k.substring(prefix.length())) <= seq);
   }
 
   String topic() {
-    return sub.topic;
+    return topic;
   }
 
   String group() {

@@ -96,8 +96,9 @@ public final class MemoryLogs implements TopicLogs {
   }
 
   @Override
-  public void followPattern(String pattern) {
+  public Future<Void> followPattern(String pattern) {
     patterns.add(pattern, pattern);
+    return Future.succeededFuture();
   }
 
   @Override

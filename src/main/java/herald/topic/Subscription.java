@@ -26,6 +26,12 @@ public final class Subscription {
    * take topics that appear later, so those it was setting up are replayed as asked, not found twice.
    */
   public boolean ready;
+  /** A group subscription's unacked messages, as {@code topic#seq} to deadline ({@link GroupMember}). */
+  final java.util.Map<String, Long> held = new java.util.HashMap<>();
+  /** A group subscription has a claim in flight: one at a time, so it never gets more than it has room for. */
+  boolean claiming;
+  /** The subscription's members (one per topic, for a pattern) waiting for the claim in flight to finish. */
+  final java.util.Set<GroupMember> waiting = new java.util.LinkedHashSet<>();
   private final Predicate<String> matcher;
 
   public Subscription(ConnRef conn, String topic, Replay replay, GroupOptions group, Outboxes.Outbox outbox) {

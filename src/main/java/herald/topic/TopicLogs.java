@@ -62,9 +62,11 @@ public interface TopicLogs {
   /**
    * Also hands the {@link Delivery} the messages of every topic that matches {@code pattern} (a wildcard)
    * and that the node does not follow, from the message that makes it known on: a topic created later is
-   * delivered from its first message. Such topics are not reclaimed while the pattern is followed.
+   * delivered from its first message. Such topics are not reclaimed while the pattern is followed. Completes
+   * once topics that appear from then on are sure to be found (in a cluster: the listener is registered).
+   * Following a pattern that is followed already changes nothing and completes as the first did.
    */
-  void followPattern(String pattern);
+  Future<Void> followPattern(String pattern);
 
   void unfollowPattern(String pattern);
 

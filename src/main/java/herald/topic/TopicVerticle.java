@@ -242,11 +242,9 @@ public final class TopicVerticle extends VerticleBase {
       return;
     }
     subscriptions.add(conn, sub.key, sub);
-    if (sub.pattern) {
-      holdPattern(sub);
-    }
+    // A pattern lists the topics that exist only once the logs report those that appear: none falls between.
     Future<Collection<String>> reads = sub.pattern
-        ? logs.summarize(s.topic(), sub::matches).map(Map::keySet)
+        ? holdPattern(sub).compose(v -> logs.summarize(s.topic(), sub::matches)).map(Map::keySet)
         : Future.succeededFuture(List.of(s.topic()));
     List<String> fresh = new ArrayList<>();
     reads.compose(topics -> {
@@ -312,11 +310,11 @@ public final class TopicVerticle extends VerticleBase {
     if (sub == null) {
       return;
     }
+    forgetPattern(sub);
     if (sub.group != null) {
       leaveGroup(sub);
       return;
     }
-    forgetPattern(sub);
     List<Cursor> matched = sub.pattern
         ? cursors.of(conn).stream().filter(c -> sub.matches(c.topic)).toList()
         : cursors.get(conn, u.topic()) == null ? List.of() : List.of(cursors.get(conn, u.topic()));
@@ -328,12 +326,12 @@ public final class TopicVerticle extends VerticleBase {
     }
   }
 
-  private void holdPattern(Subscription sub) {
+  /** Adds a pattern subscription; completes once the logs will report topics that appear from now on. */
+  private Future<Void> holdPattern(Subscription sub) {
     patterns.add(sub.topic, sub);
     patternEpoch++;
-    if (patternHolders.merge(sub.topic, 1, Integer::sum) == 1) {
-      logs.followPattern(sub.topic);
-    }
+    patternHolders.merge(sub.topic, 1, Integer::sum);
+    return logs.followPattern(sub.topic);
   }
 
   private void forgetPattern(Subscription sub) {
@@ -377,58 +375,106 @@ public final class TopicVerticle extends VerticleBase {
   // ---- consumer groups -------------------------------------------------------------------------------
 
   /**
-   * Joins a consumer group: follows the topic (its deliveries tell this node when to claim), makes the group
-   * in the log if it is new (starting where the replay says: the newest message's successor by default),
-   * answers {@code subscribed}, then claims what the member has room for.
+   * Joins a consumer group on a topic, or on every topic a pattern matches (now, and as they appear): each
+   * such topic is followed (its deliveries tell this node when to claim) and gets the group in its log if it
+   * has none (starting where the replay says: after the newest message by default). Answers
+   * {@code subscribed} once every topic found now has its member, then claims what each has room for.
    */
   private void joinGroup(Subscription sub, int slot, Frame.Subscribe s) {
     ConnRef conn = sub.conn;
-    if (sub.pattern) {
-      sub.outbox.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.INVALID_TOPIC,
-          "a consumer group needs one topic; groups on a pattern are not supported yet"));
-      return;
-    }
     subscriptions.add(conn, sub.key, sub);
-    GroupMember member = new GroupMember(sub, logs.memberPrefix() + "/" + conn.outbox() + "/" + conn.id());
-    members.computeIfAbsent(sub.topic, t -> new ArrayList<>()).add(member);
-    follow(sub.topic)
-        .compose(stream -> logs.joinGroup(sub.topic, member.group(), sub.replay, sub.group.maxDeliver()))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            if (subscriptions.get(conn, sub.key) == sub) {
-              subscriptions.remove(conn, sub.key);
-              leaveGroup(sub);
-            }
-            sub.outbox.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
-                "the group cannot be joined now, retry: " + ar.cause().getMessage()));
-          } else {
-            sub.outbox.reply(conn, slot, FrameEncoder.subscribedToGroup(s.id(), sub.topic, member.group()));
-            claim(member);
-          }
-          flushIfAsync();
-        });
+    Future<Collection<String>> topics = sub.pattern
+        ? holdPattern(sub).compose(v -> logs.summarize(sub.topic, sub::matches)).map(Map::keySet)
+        : Future.succeededFuture(List.of(sub.topic));
+    List<GroupMember> joined = new ArrayList<>();
+    topics.compose(found -> {
+      List<Future<?>> joins = new ArrayList<>();
+      for (String topic : found) {
+        if (topic.startsWith(DEAD_LETTER_PREFIX)) {
+          continue; // a group's dead letters are not work for a group on a wildcard
+        }
+        GroupMember m = addMember(sub, topic);
+        if (m != null) {
+          joined.add(m);
+          joins.add(follow(topic).compose(stream -> logs.joinGroup(topic, m.group(), sub.replay, sub.group.maxDeliver())));
+        }
+      }
+      return Future.all(joins);
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        if (subscriptions.get(conn, sub.key) == sub) {
+          subscriptions.remove(conn, sub.key);
+          forgetPattern(sub);
+          leaveGroup(sub);
+        }
+        sub.outbox.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
+            "the group cannot be joined now, retry: " + ar.cause().getMessage()));
+      } else {
+        sub.outbox.reply(conn, slot, FrameEncoder.subscribedToGroup(s.id(), sub.topic, sub.group.name()));
+        if (sub.pattern && subscriptions.get(conn, sub.key) == sub) {
+          sub.ready = true; // from now on topics that appear join too
+          patternEpoch++;
+        }
+        joined.forEach(this::claim);
+      }
+      flushIfAsync();
+    });
   }
 
-  /** The member left (unsubscribed or disconnected): the group gets what it held back at once. */
+  /** Dead-letter topics ({@link GroupOptions#deadLetterTopic}) start with this. */
+  private static final String DEAD_LETTER_PREFIX = "_dead.";
+
+  /**
+   * Makes {@code sub}'s connection a member of its group on {@code topic}, unless it is one already (through
+   * another of its subscriptions); returns the new member, or null.
+   */
+  private GroupMember addMember(Subscription sub, String topic) {
+    List<GroupMember> list = members.computeIfAbsent(topic, t -> new ArrayList<>());
+    for (GroupMember m : list) {
+      if (m.sub.conn.equals(sub.conn) && m.group().equals(sub.group.name())) {
+        return null;
+      }
+    }
+    GroupMember m = new GroupMember(sub, topic, logs.memberPrefix() + "/" + sub.conn.outbox() + "/" + sub.conn.id());
+    list.add(m);
+    return m;
+  }
+
+  /** The connection's member of {@code group} on the concrete {@code topic}, or null. */
+  private GroupMember member(ConnRef conn, String topic, String group) {
+    List<GroupMember> list = members.get(topic);
+    if (list != null) {
+      for (GroupMember m : list) {
+        if (m.sub.conn.equals(conn) && m.group().equals(group)) {
+          return m;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The member left (unsubscribed or disconnected): the group gets what it held back at once, on every topic. */
   private void leaveGroup(Subscription sub) {
     if (sub.group == null) {
       return;
     }
-    List<GroupMember> list = members.get(sub.topic);
-    if (list == null) {
-      return;
-    }
-    for (java.util.Iterator<GroupMember> it = list.iterator(); it.hasNext(); ) {
-      GroupMember m = it.next();
-      if (m.sub == sub) {
-        it.remove();
-        m.gone = true;
-        logs.release(sub.topic, m.group(), m.id);
+    for (String topic : sub.pattern ? new ArrayList<>(members.keySet()) : List.of(sub.topic)) {
+      List<GroupMember> list = members.get(topic);
+      if (list == null) {
+        continue;
       }
-    }
-    if (list.isEmpty()) {
-      members.remove(sub.topic);
-      unfollowIfUnused(sub.topic);
+      for (java.util.Iterator<GroupMember> it = list.iterator(); it.hasNext(); ) {
+        GroupMember m = it.next();
+        if (m.sub == sub) {
+          it.remove();
+          m.gone = true;
+          logs.release(topic, m.group(), m.id);
+        }
+      }
+      if (list.isEmpty()) {
+        members.remove(topic);
+        unfollowIfUnused(topic);
+      }
     }
   }
 
@@ -437,46 +483,74 @@ public final class TopicVerticle extends VerticleBase {
    * {@code group} and {@code delivery}; asks again while the group had that many to give.
    */
   private void claim(GroupMember m) {
-    if (m.claiming || m.gone || stopped) {
+    Subscription sub = m.sub;
+    if (m.gone || stopped) {
       return;
     }
-    long now = System.currentTimeMillis();
-    int room = m.room(now);
+    if (sub.claiming) {
+      // One claim in flight per subscription, so its members together never pass max_in_flight; the
+      // others of a pattern's topics wait their turn, in order, so none is starved.
+      sub.waiting.add(m);
+      return;
+    }
+    int room = m.room(System.currentTimeMillis());
     if (room <= 0) {
+      sub.waiting.clear(); // room is the subscription's: an ack or a tick starts the round again
       return;
     }
-    m.claiming = true;
-    GroupOptions o = m.sub.group;
+    sub.claiming = true;
+    GroupOptions o = sub.group;
     logs.claim(m.topic(), m.group(), m.id, room, o.ackWaitMs(), o.ackNone()).onComplete(ar -> {
-      m.claiming = false;
+      sub.claiming = false;
       if (m.gone) {
         if (ar.succeeded() && !ar.result().isEmpty()) {
           logs.release(m.topic(), m.group(), m.id); // claimed as it left: give them back
         }
-        return;
-      }
-      if (ar.failed()) {
-        return; // the next delivery or tick claims again
-      }
-      long deadline = System.currentTimeMillis() + o.ackWaitMs();
-      for (TopicLogs.Claimed c : ar.result()) {
-        m.sub.outbox.push(m.sub.conn, FrameEncoder.groupMessage(c.frame(), m.group(), c.delivery()));
-        if (!o.ackNone()) {
-          m.held.put(c.seq(), deadline);
+      } else if (ar.succeeded()) {
+        long deadline = System.currentTimeMillis() + o.ackWaitMs();
+        for (TopicLogs.Claimed c : ar.result()) {
+          sub.outbox.push(sub.conn, FrameEncoder.groupMessage(c.frame(), m.group(), c.delivery()));
+          if (!o.ackNone()) {
+            m.hold(c.seq(), deadline);
+          }
+          delivered++;
         }
-        delivered++;
-      }
-      boolean more = ar.result().size() == room;
-      flushIfAsync();
-      if (more) {
-        claim(m);
+        if (ar.result().size() == room) {
+          sub.waiting.add(m); // the group may have more: after the others' turn
+        }
+        flushIfAsync();
+      } // a failed claim is tried again at the next delivery or tick
+      java.util.Iterator<GroupMember> next = sub.waiting.iterator();
+      if (next.hasNext()) {
+        GroupMember turn = next.next();
+        next.remove();
+        claim(turn);
       }
     });
   }
 
+
+
+  private void claimForSubscription(Subscription sub) {
+    if (!sub.pattern) {
+      GroupMember m = member(sub.conn, sub.topic, sub.group.name());
+      if (m != null) {
+        claim(m);
+      }
+      return;
+    }
+    for (List<GroupMember> list : new ArrayList<>(members.values())) {
+      for (GroupMember m : list) {
+        if (m.sub == sub) {
+          claim(m);
+        }
+      }
+    }
+  }
+
   private void ack(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Ack a) {
-    Subscription sub = subscriptions.get(conn, Subscription.key(a.topic(), a.group()));
-    GroupMember m = sub == null ? null : member(sub);
+    GroupMember m = member(conn, a.topic(), a.group());
+    Subscription sub = m == null ? null : m.sub;
     if (m == null) {
       out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.NOT_SUBSCRIBED,
           "this connection is not a member of group " + a.group() + " on " + a.topic()));
@@ -496,28 +570,12 @@ public final class TopicVerticle extends VerticleBase {
             + (a.upto() ? "no message up to seq " : "no message with seq ") + a.seq() + " of group " + a.group()
             + " on " + a.topic() + ": never sent to it, acked already, or given to another member after its ack wait"));
       } else {
-        if (a.upto()) {
-          m.held.keySet().removeIf(seq -> seq <= a.seq());
-        } else {
-          m.held.remove(a.seq());
-        }
+        m.acked(a.seq(), a.upto());
         out.reply(conn, slot, FrameEncoder.acked(a.id(), a.topic(), a.group(), a.seq(), a.upto(), ar.result()));
-        claim(m); // room for more
+        claimForSubscription(m.sub); // room for more, on any topic of the subscription
       }
       flushIfAsync();
     });
-  }
-
-  private GroupMember member(Subscription sub) {
-    List<GroupMember> list = members.get(sub.topic);
-    if (list != null) {
-      for (GroupMember m : list) {
-        if (m.sub == sub) {
-          return m;
-        }
-      }
-    }
-    return null;
   }
 
   // ---- delivery --------------------------------------------------------------------------------------
@@ -579,14 +637,29 @@ public final class TopicVerticle extends VerticleBase {
    */
   private void attachPatterns(String topic, Stream stream) {
     List<Subscription> found = new ArrayList<>();
+    List<GroupMember> joined = new ArrayList<>();
+    long end = stream.origin > 0 ? stream.origin : stream.next;
     patterns.forEachMatch(topic, sub -> {
-      if (sub.ready && cursors.get(sub.conn, topic) == null) {
-        found.add(sub);
+      if (!sub.ready) {
+        return;
+      }
+      if (sub.group == null) {
+        if (cursors.get(sub.conn, topic) == null) {
+          found.add(sub);
+        }
+      } else if (!topic.startsWith(DEAD_LETTER_PREFIX)) {
+        GroupMember m = addMember(sub, topic);
+        if (m != null) {
+          joined.add(m);
+        }
       }
     });
-    long end = stream.origin > 0 ? stream.origin : stream.next;
     for (Subscription sub : found) {
       attach(sub, topic, 1, end); // the log's oldest held seq is found by the replay read, if one is needed
+    }
+    for (GroupMember m : joined) {
+      // A topic that appeared after the pattern's group was joined: its group starts at what appeared.
+      logs.joinGroup(topic, m.group(), new Replay.From(end), m.sub.group.maxDeliver()).onComplete(ar -> claim(m));
     }
   }
 

@@ -230,6 +230,50 @@ class GroupTest {
     return res.body();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("setups")
+  void aGroupOnAPatternSharesEveryMatchingTopicIncludingNewOnes(Supplier<TestCluster> setup) {
+    try (TestCluster nodes = setup.get(); WireClient publisher = nodes.connect(0);
+        WireClient a = nodes.connect(1); WireClient b = nodes.connect(2)) {
+      publisher.send("{'action':'publish','topic':'jobs.old','message':0}").next(); // before: not for the new group
+      for (WireClient m : List.of(a, b)) {
+        m.send("{'action':'subscribe','topic':'jobs.*','group':'g','max_in_flight':1}")
+            .expect("{'status':'subscribed','topic':'jobs.*','group':'g'}");
+      }
+      // Two messages on an existing topic and two on a topic created now; one each in flight per member.
+      for (String topic : List.of("jobs.old", "jobs.old", "jobs.new", "jobs.new")) {
+        publisher.send("{'action':'publish','topic':'" + topic + "','message':1}").next();
+      }
+      Map<String, List<Long>> got = new HashMap<>();
+      for (int i = 0; i < 4; i++) {
+        WireClient m = i % 2 == 0 ? a : b;
+        JsonObject msg = null;
+        for (WireClient candidate : List.of(m, m == a ? b : a)) {
+          msg = candidate.poll(Duration.ofSeconds(3));
+          if (msg != null) {
+            m = candidate;
+            break;
+          }
+        }
+        if (msg == null) {
+          StringBuilder why = new StringBuilder("message " + (i + 1) + " of 4 never came; got " + got);
+          for (int n = 0; n < nodes.size(); n++) {
+            why.append("\nnode ").append(n).append(": ").append(nodes.stats(n));
+          }
+          throw new AssertionError(why.toString());
+        }
+        assertThat(msg.getString("group")).isEqualTo("g");
+        got.computeIfAbsent(msg.getString("topic"), t -> new ArrayList<>()).add(msg.getLong("seq"));
+        m.send("{'action':'ack','topic':'" + msg.getString("topic") + "','group':'g','seq':" + msg.getLong("seq") + "}")
+            .expect("{'status':'acked','topic':'" + msg.getString("topic") + "','group':'g','seq':" + msg.getLong("seq") + "}");
+      }
+      got.values().forEach(java.util.Collections::sort);
+      assertThat(got).isEqualTo(Map.of("jobs.old", List.of(2L, 3L), "jobs.new", List.of(1L, 2L)));
+      a.expectNothing(QUIET);
+      b.expectNothing(QUIET);
+    }
+  }
+
   /** The group's figures as the stats of the node that has a member of it (or the single node). */
   private static JsonObject groupStats(TestCluster nodes, String topic, String group) {
     for (int i = 0; i < nodes.size(); i++) {
