@@ -219,6 +219,11 @@ public final class ClusterLogs implements TopicLogs {
   }
 
   @Override
+  public Future<Void> releaseAll(String topic, String group, String member) {
+    return log.release(topic, group, member).mapEmpty();
+  }
+
+  @Override
   public Future<JsonObject> groupInfo(String topic, String group) {
     return log.groupInfo(topic, group).map(s -> s == null ? null : new JsonObject(s));
   }

@@ -22,6 +22,12 @@ final class GroupMember {
    */
   final Map<String, Long> held;
   boolean gone;
+  /** The group exists in the log and the subscriber has had its {@code subscribed}: it may claim. */
+  boolean joined;
+  /** For a topic a pattern found as it appeared: where its group starts, to join again if joining failed. */
+  herald.codec.Replay joinFrom;
+  /** A claim failed: what the group counts as held by this member is given back before it claims again. */
+  boolean resync;
 
   GroupMember(Subscription sub, String topic, String id) {
     this.sub = sub;
@@ -32,6 +38,12 @@ final class GroupMember {
 
   void hold(long seq, long deadline) {
     held.put(topic + "#" + seq, deadline);
+  }
+
+  /** Forgets what this member holds on its topic (given back to the group). */
+  void forgetHeld() {
+    String prefix = topic + "#";
+    held.keySet().removeIf(k -> k.startsWith(prefix));
   }
 
   void acked(long seq, boolean upto) {

@@ -153,6 +153,12 @@ public final class MemoryLogs implements TopicLogs {
   }
 
   @Override
+  public Future<Void> releaseAll(String topic, String group, String member) {
+    release(topic, group, member);
+    return Future.succeededFuture();
+  }
+
+  @Override
   public Future<JsonObject> groupInfo(String topic, String group) {
     Group g = group(topic, group);
     return Future.succeededFuture(g == null ? null : GroupFigures.of(g, store.lastSeq(topic) + 1));

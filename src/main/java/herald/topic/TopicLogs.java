@@ -100,6 +100,9 @@ public interface TopicLogs {
   /** The member left: what it holds goes back to the group at once. */
   void release(String topic, String group, String member);
 
+  /** What the member holds goes back to the group; completes once it has. */
+  Future<Void> releaseAll(String topic, String group, String member);
+
   /** The group's figures ({@code pending}, {@code unacked}, {@code acked}, {@code redelivered}, {@code dead_lettered}, {@code expired}), or null if there is no such group. */
   Future<JsonObject> groupInfo(String topic, String group);
 

@@ -135,7 +135,15 @@ public final class TopicVerticle extends VerticleBase {
       timer = vertx.setPeriodic(TICK_MS, t -> {
         logs.tick();
         // Messages given back to a group (ack wait over) are claimed here, at most a tick after.
-        members.values().forEach(list -> list.forEach(this::claim));
+        for (List<GroupMember> list : new ArrayList<>(members.values())) {
+          for (GroupMember m : new ArrayList<>(list)) {
+            if (!m.joined && m.joinFrom != null && !m.gone) {
+              rejoin(m);
+            } else {
+              claim(m);
+            }
+          }
+        }
         publishCounters();
         if (!members.isEmpty() || groupsShown) {
           groupsShown = !members.isEmpty();
@@ -415,7 +423,10 @@ public final class TopicVerticle extends VerticleBase {
           sub.ready = true; // from now on topics that appear join too
           patternEpoch++;
         }
-        joined.forEach(this::claim);
+        joined.forEach(m -> {
+          m.joined = true;
+          claim(m);
+        });
       }
       flushIfAsync();
     });
@@ -484,13 +495,25 @@ public final class TopicVerticle extends VerticleBase {
    */
   private void claim(GroupMember m) {
     Subscription sub = m.sub;
-    if (m.gone || stopped) {
-      return;
+    if (m.gone || !m.joined || stopped) {
+      return; // before it has joined, a push could overtake the subscribed reply
     }
     if (sub.claiming) {
       // One claim in flight per subscription, so its members together never pass max_in_flight; the
       // others of a pattern's topics wait their turn, in order, so none is starved.
       sub.waiting.add(m);
+      return;
+    }
+    if (m.resync) {
+      sub.claiming = true;
+      logs.releaseAll(m.topic(), m.group(), m.id).onComplete(ar -> {
+        sub.claiming = false;
+        if (ar.succeeded()) {
+          m.resync = false;
+          m.forgetHeld();
+          claim(m);
+        } // else: tried again at the next delivery or tick
+      });
       return;
     }
     int room = m.room(System.currentTimeMillis());
@@ -519,7 +542,12 @@ public final class TopicVerticle extends VerticleBase {
           sub.waiting.add(m); // the group may have more: after the others' turn
         }
         flushIfAsync();
-      } // a failed claim is tried again at the next delivery or tick
+      } else {
+        // The claim may have been applied with its answer lost (the owner left mid-claim): the group would
+        // then count messages as held by this member that it never got, until their ack wait. Give back
+        // everything it holds instead (it may see some again: at least once), before it claims again.
+        m.resync = true;
+      }
       java.util.Iterator<GroupMember> next = sub.waiting.iterator();
       if (next.hasNext()) {
         GroupMember turn = next.next();
@@ -659,8 +687,17 @@ public final class TopicVerticle extends VerticleBase {
     }
     for (GroupMember m : joined) {
       // A topic that appeared after the pattern's group was joined: its group starts at what appeared.
-      logs.joinGroup(topic, m.group(), new Replay.From(end), m.sub.group.maxDeliver()).onComplete(ar -> claim(m));
+      m.joinFrom = new Replay.From(end);
+      rejoin(m);
     }
+  }
+
+  /** Joins a pattern member's group on its topic; a failure is tried again at the next tick. */
+  private void rejoin(GroupMember m) {
+    logs.joinGroup(m.topic(), m.group(), m.joinFrom, m.sub.group.maxDeliver()).onComplete(ar -> {
+      m.joined = ar.succeeded();
+      claim(m);
+    });
   }
 
   /** Sends a replaying cursor its next chunk; it turns live once it reaches the stream's position. */
