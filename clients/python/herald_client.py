@@ -14,6 +14,9 @@ adds what a long-lived client needs on top of the protocol:
   ``AuthFailedError`` instead of retrying them forever;
 * it pings an idle connection, and treats one that stays silent after a ping as dead;
 * every error code of the protocol is an exception class (``ERRORS``);
+* it joins consumer groups (``subscribe(topic, group=...)``): each message goes to one member of the group, and
+  is acked automatically once the handler returns, or by ``await message.ack()``; after a reconnect it joins the
+  group again (the group keeps its own place; what the member held goes back to the group);
 * a publish made while disconnected waits for a connection up to a bound, then fails with
   ``NotConnectedError``; one whose connection ended before its reply fails with ``OutcomeUnknownError``
   (it may or may not have been stored). A publish the node answered ``shutting_down`` instead of reading is
@@ -105,6 +108,7 @@ class MissingMessageError(ServerError): code = "missing_message"
 class InvalidFieldError(ServerError): code = "invalid_field"
 class UnknownFieldError(ServerError): code = "unknown_field"
 class NotSubscribedError(ServerError): code = "not_subscribed"
+class NotHeldError(ServerError): code = "not_held"
 class UnavailableError(ServerError): code = "unavailable"
 class TooManySubscriptionsError(ServerError): code = "too_many_subscriptions"
 class TooManyTopicsError(ServerError): code = "too_many_topics"
@@ -162,8 +166,29 @@ class GapError(HeraldError):
         self.resumed = resumed
 
 
-Message = collections.namedtuple("Message", "topic data seq")
-Message.__doc__ = "A pushed message: ``data`` is the publisher's JSON value, ``seq`` its place in the topic."
+class Message(collections.namedtuple("Message", "topic data seq group delivery", defaults=(None, None))):
+    """A pushed message: ``data`` is the publisher's JSON value, ``seq`` its place in the topic. A message a
+    consumer group handed out also has its ``group`` and ``delivery`` (1, then 2 and up for redeliveries), and
+    ``await message.ack()``; outside a group both are None."""
+
+    # The member that holds it and the connection it came on, set by the client for a group's message: a
+    # member holds its messages only while that connection lasts.
+    _member = None
+
+    async def ack(self):
+        """Acks this group message once the node confirms. ``NotHeldError`` if this member no longer holds it:
+        acked already, given to another member after its ack wait, or received on a connection that has ended
+        since (its messages went back to the group then, and come again)."""
+        if self._member is None:
+            raise HeraldError("seq %d of %s came from a plain subscription: there is nothing to ack"
+                              % (self.seq, self.topic))
+        sub, conn = self._member
+        await sub._client._ack(sub, conn, {"seq": self.seq})
+
+    def _held(self):
+        """False for a group message whose connection has ended: the group gives it again, so it is not handed
+        to the application."""
+        return self._member is None or self._member[0]._client._conn is self._member[1]
 
 
 # ---- addresses ---------------------------------------------------------------------------------------------
@@ -245,18 +270,28 @@ _END = object()
 
 
 class Subscription:
-    """One topic this client subscribes to. Either it calls ``handler`` for each message (a function or a
-    coroutine function; the next message waits for it), or it is an async iterator of ``Message``::
+    """One topic this client subscribes to, or one consumer group of a topic it is a member of. Either it calls
+    ``handler`` for each message (a function or a coroutine function; the next message waits for it), or it is
+    an async iterator of ``Message``::
 
         async for message in subscription: ...
+
+    A group member's handler runs in a task of its own, so that it may ``await`` the client (an ack, a
+    publish) while the connection goes on reading. With ``ack="auto"`` each message is acked when the handler
+    returns, and not when it raises: the group gives it again after its ack wait. A message whose connection
+    ended before it was handed out is skipped: the group gives it again.
 
     ``last_seq`` is the seq of the last message delivered; ``gaps`` lists every ``GapError`` seen. A gap is
     passed to ``on_gap`` if given; otherwise an iterator raises it where it happened (iterate again to go
     on), and a handler subscription logs it as a warning.
     """
 
-    def __init__(self, client, topic, handler, from_, last, on_gap, max_buffered):
+    def __init__(self, client, topic, handler, from_, last, on_gap, max_buffered, membership=None):
         self.topic = topic
+        self.group = membership["group"] if membership else None
+        self._membership = membership  # the group's fields of every (re)subscribe, or None
+        self._auto_ack = bool(membership) and membership.pop("_auto", False)
+        self._handed = None  # an auto-acked iterator's last message, acked when the next one is asked for
         self.last_seq = None
         self.gaps = []
         self.duplicates_skipped = 0
@@ -272,10 +307,68 @@ class Subscription:
         self._writable = asyncio.Event()
         self._writable.set()
         self._confirmed = asyncio.get_running_loop().create_future()
+        self._worker = None
+        if membership is not None and handler is not None:
+            self._iterable = True  # the handler reads the buffer from a task of its own: see _work
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    @property
+    def _key(self):
+        return _key(self.topic, self.group)
+
+    async def ack_upto(self, seq):
+        """A group member only: acks every message this member holds up to and including ``seq``; returns how
+        many. ``NotHeldError`` if it held none, or while disconnected (a member holds nothing then)."""
+        if self.group is None:
+            raise HeraldError("%s is a plain subscription, not a group's" % self.topic)
+        reply = await self._client._ack(self, self._client._conn, {"upto": seq})
+        return reply.get("count")
+
+    async def _work(self):
+        """Hands a group's messages to the handler, one at a time, acking each after it when ``ack="auto"``."""
+        while True:
+            try:
+                message = await self.__anext__()
+            except StopAsyncIteration:
+                return
+            except HeraldError:
+                continue  # why the subscription ended: the loop ends at the next item
+            try:
+                result = self._handler(message)
+                if inspect.isawaitable(result):
+                    await result
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # not acked: the group gives it again after its ack wait
+                LOG.exception("herald: handler of topic %s in group %s failed on seq %d", self.topic, self.group,
+                              message.seq)
+                continue
+            if self._auto_ack:
+                await self._ack_quietly(message)
+
+    async def _ack_quietly(self, message):
+        """An automatic ack: its failure is logged, as there is no caller to raise it to."""
+        try:
+            await message.ack()
+        except (NotHeldError, ConnectionLostError, ClientClosedError) as e:
+            # Its connection ended, or the ack wait passed: the group gives the message again.
+            LOG.info("herald: auto-ack of seq %d of %s in group %s: %s", message.seq, self.topic, self.group, e)
+        except HeraldError as e:
+            LOG.warning("herald: auto-ack of seq %d of %s in group %s failed: %s", message.seq, self.topic,
+                        self.group, e)
 
     def _request(self):
         """The subscribe frame for a (re)subscription, and the seq it expects the reply's ``from`` to be."""
         frame = {"action": "subscribe", "topic": self.topic}
+        if self._membership is not None:
+            # A member joins again with the same fields, not from a seq: the group keeps its own place, and
+            # from_/last only say where a group that does not exist yet starts.
+            frame.update(self._membership)
+            if self._from is not None:
+                frame["from"] = self._from
+            elif self._last:
+                frame["last"] = self._last
+            return frame, None
         if self.last_seq is not None:
             frame["from"] = self.last_seq + 1
             return frame, self.last_seq + 1
@@ -298,6 +391,12 @@ class Subscription:
             self.last_seq = start - 1
         if not self._confirmed.done():
             self._confirmed.set_result(None)
+
+    async def _deliver_group(self, conn, frame):
+        message = Message(self.topic, frame.get("data"), frame["seq"], self.group, frame.get("delivery"))
+        message._member = (self, conn)
+        self.last_seq = message.seq
+        await self._put(message)
 
     async def _deliver(self, seq, data):
         if self.last_seq is not None:
@@ -359,17 +458,25 @@ class Subscription:
     async def __anext__(self):
         if not self._iterable:
             raise TypeError("subscription to %s has a handler; it is not iterable" % self.topic)
-        while not self._buffer:
-            self._readable.clear()
-            await self._readable.wait()
-        item = self._buffer[0]
-        if item is _END:
-            raise StopAsyncIteration  # left in place: every later call ends too
-        self._buffer.popleft()
-        self._writable.set()
-        if isinstance(item, HeraldError):  # a gap, or why the subscription ended
-            raise item
-        return item
+        if self._handed is not None:  # the loop body that had it finished: an auto-acked iterator acks it now
+            handed, self._handed = self._handed, None
+            await self._ack_quietly(handed)
+        while True:
+            while not self._buffer:
+                self._readable.clear()
+                await self._readable.wait()
+            item = self._buffer[0]
+            if item is _END:
+                raise StopAsyncIteration  # left in place: every later call ends too
+            self._buffer.popleft()
+            self._writable.set()
+            if isinstance(item, HeraldError):  # a gap, or why the subscription ended
+                raise item
+            if item._held():
+                if self._auto_ack and self._worker is None:
+                    self._handed = item
+                return item
+            # else a group's message whose connection ended: the group gives it again, so skip it
 
     async def get(self, timeout=None):
         """The next message, waiting at most ``timeout`` seconds (``asyncio.TimeoutError``)."""
@@ -379,7 +486,13 @@ class Subscription:
             raise ClientClosedError("subscription to %s has ended" % self.topic) from None
 
     async def unsubscribe(self):
-        await self._client.unsubscribe(self.topic)
+        """Ends the subscription, or leaves the group (what the member holds goes back to the group)."""
+        await self._client.unsubscribe(self.topic, group=self.group)
+
+
+def _key(topic, group):
+    """The key of a client's subscriptions: one plain subscription per topic, one membership per group of it."""
+    return topic if group is None else topic + " " + group  # a space is in no topic or group name
 
 
 # ---- the client --------------------------------------------------------------------------------------------
@@ -581,49 +694,89 @@ class Client:
         reply = await self._request({"action": "publish", "topic": topic, "message": message}, "publish")
         return reply["seq"]
 
-    async def subscribe(self, topic, handler=None, *, from_=None, last=None, on_gap=None):
+    async def subscribe(self, topic, handler=None, *, from_=None, last=None, on_gap=None, group=None,
+                        ack="auto", ack_wait_ms=None, max_in_flight=None, max_deliver=None):
         """Subscribes to ``topic``: ``from_`` is ``"earliest"`` or a seq to replay from, ``last`` a number of
         stored messages to replay; neither means messages published from now on. Returns the
         ``Subscription`` once the node has confirmed it (see ``Subscription`` for ``handler`` and
-        ``on_gap``)."""
-        if topic in self._subs:
-            raise ValueError("already subscribed to %s; unsubscribe first" % topic)
+        ``on_gap``).
+
+        With ``group``, joins that consumer group instead (docs/protocol.md, Consumer groups): ``from_``/``last``
+        say where a group that does not exist yet starts; ``ack`` is ``"auto"`` (acked when the handler returns;
+        for an iterator, when the next message is asked for, that is once the loop body is done with it), ``"manual"`` (``await message.ack()``,
+        ``await sub.ack_upto(seq)``) or ``"none"`` (at-most-once: the node counts each message acked as it
+        hands it out); ``ack_wait_ms``, ``max_in_flight`` and ``max_deliver`` are sent as given (None: the
+        node's defaults)."""
+        key = _key(topic, group)
+        if key in self._subs:
+            raise ValueError("already subscribed to %s%s; unsubscribe first"
+                             % (topic, "" if group is None else " in group " + group))
         if from_ is not None and last is not None:
             raise ValueError("use either from_ or last, not both")
+        membership = None
+        if group is not None:
+            if ack not in ("auto", "manual", "none"):
+                raise ValueError("ack must be 'auto', 'manual' or 'none', not %r" % (ack,))
+            membership = {"group": group, "_auto": ack == "auto"}
+            for name, value in (("ack_wait_ms", ack_wait_ms), ("max_in_flight", max_in_flight),
+                                ("max_deliver", max_deliver)):
+                if value is not None:
+                    membership[name] = value
+            if ack == "none":
+                membership["ack"] = "none"
+        elif (ack_wait_ms, max_in_flight, max_deliver) != (None, None, None) or ack != "auto":
+            raise ValueError("ack, ack_wait_ms, max_in_flight and max_deliver need a group")
         self._check_open()
-        sub = Subscription(self, topic, handler, from_, last, on_gap, self.max_buffered)
+        sub = Subscription(self, topic, handler, from_, last, on_gap, self.max_buffered, membership)
         try:
             async with self._slots:
                 conn = await self._wait_for_connection()
-                if topic in self._subs:
+                if key in self._subs:
                     raise ValueError("already subscribed to %s; unsubscribe first" % topic)
                 # Registered only now, with no wait before the request is written: from here on every new
                 # connection subscribes to it again.
-                self._subs[topic] = sub
+                self._subs[key] = sub
                 self._send_subscribe(conn, sub)
                 await self._drain(conn)
                 # Confirmed on this connection or, if it ends first, by the re-subscription on the next.
                 await sub._confirmed
         except BaseException:
-            if self._subs.get(topic) is sub:
-                del self._subs[topic]
+            if self._subs.get(key) is sub:
+                del self._subs[key]
             sub._end()
             raise
         return sub
 
-    async def unsubscribe(self, topic):
-        """Ends the subscription to ``topic``: no message of it is delivered after this returns."""
-        sub = self._subs.pop(topic, None)
+    async def unsubscribe(self, topic, group=None):
+        """Ends the subscription to ``topic``, or with ``group`` leaves that group: no message of it is
+        delivered after this returns."""
+        sub = self._subs.pop(_key(topic, group), None)
         if sub is None:
-            raise NotSubscribedError("this client does not subscribe to %s" % topic)
+            raise NotSubscribedError("this client does not subscribe to %s%s"
+                                     % (topic, "" if group is None else " in group " + group))
         sub._end()
         conn = self._conn
         if conn is None:
             return  # the next connection will simply not subscribe to it
+        frame = {"action": "unsubscribe", "topic": topic}
+        if group is not None:
+            frame["group"] = group
         try:
-            await self._send_and_wait(conn, {"action": "unsubscribe", "topic": topic})
+            await self._send_and_wait(conn, frame)
         except (ConnectionLostError, NotSubscribedError):
             pass  # the connection that held it is gone, and the next one will not have it
+
+    async def _ack(self, sub, conn, fields):
+        """Acks on ``conn``, the connection the message came on: a member holds its messages only while it
+        lasts, so once it has ended there is nothing to ack (they went back to the group)."""
+        if self._subs.get(sub._key) is not sub:
+            raise NotSubscribedError("this client is no longer a member of group %s on %s" % (sub.group, sub.topic))
+        frame = dict({"action": "ack", "topic": sub.topic, "group": sub.group}, **fields)
+        async with self._slots:
+            if conn is None or self._conn is not conn:
+                raise NotHeldError("the connection the message came on has ended; its messages went back to "
+                                   "group %s" % sub.group)
+            return await self._send_and_wait(conn, frame)
 
     async def ping(self):
         """Round trip to the node, in seconds."""
@@ -695,7 +848,7 @@ class Client:
         frame, expected = sub._request()
 
         async def subscribed(reply):
-            if self._subs.get(sub.topic) is sub:
+            if self._subs.get(sub._key) is sub:
                 await sub._subscribed(reply, expected)
 
         future = asyncio.get_running_loop().create_future()
@@ -704,7 +857,7 @@ class Client:
 
     def _resubscribe(self, sub):
         conn = self._conn
-        if conn is not None and self._subs.get(sub.topic) is sub:
+        if conn is not None and self._subs.get(sub._key) is sub:
             self._send_subscribe(conn, sub)  # else the next connection subscribes again anyway
 
     @staticmethod
@@ -835,11 +988,14 @@ class Client:
 
     async def _dispatch(self, conn, frame):
         if frame.get("type") == "message":
-            sub = self._subs.get(frame.get("topic"))
+            sub = self._subs.get(_key(frame.get("topic"), frame.get("group")))
             if sub is not None:  # else: unsubscribed, and this was pushed before the node saw it
                 conn.delivering = True
                 try:
-                    await sub._deliver(frame["seq"], frame.get("data"))
+                    if sub.group is not None:
+                        await sub._deliver_group(conn, frame)
+                    else:
+                        await sub._deliver(frame["seq"], frame.get("data"))
                 finally:
                     conn.delivering = False
             return
@@ -936,9 +1092,9 @@ class Client:
         for p in self._resend:
             _fail(p.future, NotConnectedError(why + "; the publish was not stored"))
         self._resend = []
-        for topic, sub in list(self._subs.items()):
+        for key, sub in list(self._subs.items()):
             if not sub._confirmed.done():
-                del self._subs[topic]
+                del self._subs[key]
                 sub._confirmed.set_exception(NotConnectedError(why))
                 sub._end()
 
@@ -1001,7 +1157,7 @@ def _subscribe_failed(client, sub):
         if future.cancelled() or future.exception() is None:
             return
         error = future.exception()
-        if client._subs.get(sub.topic) is not sub:
+        if client._subs.get(sub._key) is not sub:
             return  # unsubscribed meanwhile
         if sub._confirmed.done() and isinstance(error, UnavailableError):
             # Re-subscribing during a failover: the topic's queue is moving to a surviving node. Nothing is
@@ -1009,7 +1165,7 @@ def _subscribe_failed(client, sub):
             LOG.warning("herald: re-subscribing to %s: %s; retrying in %s s", sub.topic, error, client.backoff_max)
             asyncio.get_running_loop().call_later(client.backoff_max, client._resubscribe, sub)
             return
-        del client._subs[sub.topic]
+        del client._subs[sub._key]
         if not sub._confirmed.done():
             sub._confirmed.set_exception(error)
         else:

@@ -44,8 +44,8 @@ def run(example, url, files=()):
 
 class ReadmeExampleTest(unittest.TestCase):
 
-    def test_the_python_section_has_the_plain_and_the_tls_example(self):
-        self.assertEqual(len(examples()), 2)
+    def test_the_python_section_has_the_plain_the_group_and_the_tls_example(self):
+        self.assertEqual(len(examples()), 3)
 
     @unittest.skipUnless(PLAIN_URL, "HERALD_PLAIN_URL names no broker (PythonClientTest sets it)")
     def test_the_readme_example_runs_and_reads_back_what_it_published(self):
@@ -54,9 +54,16 @@ class ReadmeExampleTest(unittest.TestCase):
         seq = re.search(r"published as seq (\d+)", output).group(1)
         self.assertIn("%s {'headline': 'Rates cut'}" % seq, output)
 
+    @unittest.skipUnless(PLAIN_URL, "HERALD_PLAIN_URL names no broker (PythonClientTest sets it)")
+    def test_the_group_example_works_a_job_and_acks_an_audit(self):
+        code, output = run(examples()[1], PLAIN_URL)
+        self.assertEqual(code, 0, output)
+        self.assertIn("job {'id': 7} delivery 1", output)
+        self.assertRegex(output, r"audited and acked seq \d+")
+
     @unittest.skipUnless(URL and CA_FILE, "HERALD_URL and HERALD_TEST_CA_FILE name no secure broker")
     def test_the_tls_example_runs_as_the_url_user_and_is_refused_the_denied_topic(self):
-        code, output = run(examples()[1], URL, [(CA_FILE, "ca.pem")])
+        code, output = run(examples()[2], URL, [(CA_FILE, "ca.pem")])
         self.assertEqual(code, 0, output)
         self.assertRegex(output, r"authenticated as \w+\npublished as seq \d+\nrefused: forbidden\n")
 

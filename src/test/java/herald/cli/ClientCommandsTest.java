@@ -145,10 +145,63 @@ class ClientCommandsTest {
   }
 
   @Test
+  void two_sub_group_members_share_the_messages_each_printed_once_and_acked() throws Exception {
+    int total = 6;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      // Each member holds one message at a time, and stops after printing three: a message it got past its
+      // count is not acked, so the group gives it to the other, and the two print the six between them.
+      List<java.util.concurrent.Future<Run>> members = new java.util.ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        members.add(pool.submit(() -> herald("sub", "cli.jobs", "--group", "w", "--max-in-flight", "1",
+            "--ack-wait-ms", "60000", "--count", String.valueOf(total / 2))));
+      }
+      org.awaitility.Awaitility.await().until(() -> groupMembers("cli.jobs", "w") == 2);
+      try (BlockingHerald publisher = BlockingHerald.connect("127.0.0.1:" + broker.port())) {
+        for (int i = 1; i <= total; i++) {
+          publisher.publish("cli.jobs", i);
+        }
+        List<Long> printed = new java.util.ArrayList<>();
+        for (java.util.concurrent.Future<Run> member : members) {
+          Run r = member.get(30, java.util.concurrent.TimeUnit.SECONDS);
+          assertThat(r.status()).as("%s", r).isZero();
+          assertThat(r.err()).isEmpty();
+          assertThat(r.out().lines()).hasSize(total / 2).allSatisfy(line -> {
+            JsonObject frame = new JsonObject(line);
+            assertThat(frame.getString("group")).isEqualTo("w");
+            printed.add(frame.getLong("seq"));
+          });
+        }
+        assertThat(printed).as("each message printed by one member, once").containsExactlyInAnyOrder(1L, 2L, 3L, 4L, 5L, 6L);
+
+        // Every printed message was acked: a new member of the group gets the next message first, not one of
+        // those six given back (they would go out before it).
+        List<Message> next = new CopyOnWriteArrayList<>();
+        publisher.subscribe("cli.jobs", herald.client.Group.named("w"), next::add);
+        publisher.publish("cli.jobs", 7);
+        org.awaitility.Awaitility.await().until(() -> !next.isEmpty());
+        assertThat(next.get(0).seq()).isEqualTo(7);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** This node's members of group {@code group} on {@code topic}, from its stats. */
+  private static long groupMembers(String topic, String group) {
+    io.vertx.core.json.JsonArray groups = broker.stats().getJsonArray("groups", new io.vertx.core.json.JsonArray());
+    return groups.stream().map(JsonObject.class::cast)
+        .filter(g -> g.getString("topic").equals(topic) && g.getString("group").equals(group))
+        .mapToLong(g -> g.getLong("members")).sum();
+  }
+
+  @Test
   void bad_usage_exits_2_and_help_shows_examples() {
+    assertThat(herald("sub", "t", "--ack-wait-ms", "500").status()).as("--ack-wait-ms without --group").isEqualTo(2);
     assertThat(herald("sub", "t", "--from", "earliest", "--last", "3").status()).isEqualTo(2);
     assertThat(herald("sub", "t", "--from", "0").status()).isEqualTo(2);
     assertThat(run(new Main(), "pub", "--help").out()).contains("Examples:", "herald pub news 'Hello World!'");
-    assertThat(run(new Main(), "sub", "--help").out()).contains("Examples:", "herald sub news --from earliest --count 10");
+    assertThat(run(new Main(), "sub", "--help").out()).contains("Examples:", "herald sub news --from earliest --count 10",
+        "herald sub jobs --group workers", "--ack-wait-ms", "--max-in-flight");
   }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -41,6 +42,23 @@ class ReadmeExampleTest {
       assertThat(next.await()).isEqualTo(2);
       await().until(() -> printed.size() == 2);
       assertThat(printed).containsExactly("1 Hello World!", "2 {\"headline\":\"Rates cut\"}");
+
+      List<String> worked = new CopyOnWriteArrayList<>();
+      // README: group
+      // Each message of "jobs" goes to one member of "workers", acked once the handler returns (not if it throws:
+      // it then comes again after the ack wait, with m.delivery() 2).
+      Group workers = Group.named("workers").ackWait(Duration.ofSeconds(30)).maxInFlight(10);
+      client.subscribe("jobs", workers, m -> worked.add(m.data() + " delivery " + m.delivery())).await();
+
+      // Manual acks: ack when the work is really done, later or from another thread if need be.
+      client.subscribe("jobs", Group.named("auditors").ack(Group.Ack.MANUAL), m -> {
+        m.ack().onFailure(e -> System.err.println("not acked, it will come again: " + e.getMessage()));
+      }).await();
+      client.publish("jobs", new JsonObject().put("id", 7)).await();
+      // END
+
+      await().until(() -> worked.size() == 1);
+      assertThat(worked).containsExactly("{\"id\":7} delivery 1");
       client.close().await();
 
       // README: blocking
@@ -60,7 +78,7 @@ class ReadmeExampleTest {
   void the_readme_quotes_the_examples_verbatim() throws IOException {
     String source = Files.readString(Path.of("src/test/java/herald/client/ReadmeExampleTest.java"));
     String readme = Files.readString(Path.of("README.md"));
-    for (String name : List.of("async", "blocking")) {
+    for (String name : List.of("async", "blocking", "group")) {
       assertThat(readme).as("README's %s example", name).contains("```java\n" + region(source, name) + "```\n");
     }
   }

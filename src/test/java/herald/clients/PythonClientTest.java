@@ -51,14 +51,17 @@ class PythonClientTest {
   /** The users file denies alice this prefix, to publish and to subscribe, for the Python forbidden test. */
   private static final String DENIED = "secret.>";
 
-  /** Python tests that must have run (not been skipped, not missing): the auth ones and the failover. */
+  /** Python tests that must have run (not been skipped, not missing): the auth ones, the failover, groups. */
   private static final List<String> REQUIRED = List.of(
       "test_a_subscriber_of_a_killed_node_resumes_on_another",
       "test_a_wrong_password_is_auth_failed",
       "test_a_denied_topic_is_forbidden_and_the_connection_carries_on",
       "test_a_plain_loopback_node_without_authentication",
       "test_a_client_certificate_authenticates_its_cn",
-      "test_the_tls_example_runs");
+      "test_the_tls_example_runs",
+      "test_the_group_example_works",
+      "test_two_group_members_share_the_messages",
+      "test_a_member_whose_connection_drops_joins_again");
 
   @TempDir
   Path dir;

@@ -56,6 +56,11 @@ public final class BlockingHerald implements AutoCloseable {
     return client.subscribe(topic, from, handler).await();
   }
 
+  /** Joins consumer group {@code group} of {@code topic}; see {@link HeraldClient#subscribe(String, Group, Handler)}. */
+  public Subscription subscribe(String topic, Group group, Handler<Message> handler) {
+    return client.subscribe(topic, group, handler).await();
+  }
+
   public void unsubscribe(String topic) {
     client.unsubscribe(topic).await();
   }

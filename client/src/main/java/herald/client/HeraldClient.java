@@ -40,6 +40,14 @@ import java.util.logging.Logger;
  * last seq it delivered + 1, so there is no gap and no duplicate while the topic still holds the messages.
  * When it does not, the gap goes to {@link #gapHandler}.
  *
+ * <p><b>Consumer groups.</b> {@link #subscribe(String, Group, Handler)} joins a group, whose messages carry
+ * {@link Message#group()} and {@link Message#delivery()} and are acked automatically after the handler or by
+ * {@link Message#ack()} (see {@link Group}). A member holds its messages only while its connection lasts, so
+ * an ack goes on the connection its message came on, and fails as {@link HeraldException.NotHeld} at once
+ * if that connection has ended; an ack whose connection ends before its reply fails as
+ * {@link HeraldException.OutcomeUnknown} (if the node did not read it, the message comes again). After a
+ * reconnect the client joins each group again with the same settings.
+ *
  * <p><b>Authentication.</b> With {@link ClientOptions#credentials} or {@link ClientOptions#token}, every new
  * connection sends {@code auth} right after the greeting and waits for {@code authenticated} before it
  * subscribes again and sends what waits, so those run with the user's permissions. Two refusals end the
@@ -151,18 +159,34 @@ public final class HeraldClient {
    * subscription lasts until unsubscribed or the client is closed, across reconnects.
    */
   public Future<Subscription> subscribe(String topic, From from, Handler<Message> handler) {
-    Subscription s = new Subscription(this, Objects.requireNonNull(topic, "topic"), Objects.requireNonNull(from),
-        Objects.requireNonNull(handler));
+    return subscribe(new Subscription(this, Objects.requireNonNull(topic, "topic"), Objects.requireNonNull(from),
+        null, Objects.requireNonNull(handler)));
+  }
+
+  /**
+   * Joins consumer group {@code group} of {@code topic}: {@code handler} receives the messages the group hands
+   * this member, one member at a time per message. Completes when the node confirms; the membership lasts
+   * until unsubscribed or the client is closed, across reconnects. A client may also subscribe to the topic
+   * plainly, and be a member of several of its groups, but of each group once.
+   */
+  public Future<Subscription> subscribe(String topic, Group group, Handler<Message> handler) {
+    return subscribe(new Subscription(this, Objects.requireNonNull(topic, "topic"), From.now(),
+        Objects.requireNonNull(group, "group"), Objects.requireNonNull(handler)));
+  }
+
+  private Future<Subscription> subscribe(Subscription s) {
+    String topic = s.topic();
     onLoop(() -> {
       if (closed) {
         s.subscribed.fail(whyClosed());
-      } else if (subscriptions.containsKey(topic)) {
+      } else if (subscriptions.containsKey(s.key())) {
         // The broker would confirm a second subscribe and ignore its start: say so instead.
-        s.subscribed.fail(new IllegalStateException("already subscribed to '" + topic + "'; unsubscribe first"));
+        s.subscribed.fail(new IllegalStateException("already subscribed to '" + topic + "'"
+            + (s.group() == null ? "" : " in group " + s.group()) + "; unsubscribe first"));
       } else {
-        subscriptions.put(topic, s);
+        subscriptions.put(s.key(), s);
         if (connected()) {
-          send(Request.subscribe(s, from));
+          send(Request.subscribe(s, s.resumeFrom()));
         } else {
           waitForNode(s);
         }
@@ -171,13 +195,25 @@ public final class HeraldClient {
     return s.subscribed.future();
   }
 
-  /** Ends the subscription to {@code topic}; after it completes, its handler receives nothing more. */
+  /**
+   * Ends the plain subscription to {@code topic}; after it completes, its handler receives nothing more. (A
+   * group membership ends with its {@link Subscription#unsubscribe()}.)
+   */
   public Future<Void> unsubscribe(String topic) {
+    return unsubscribe(topic, null);
+  }
+
+  Future<Void> unsubscribe(Subscription s) {
+    return unsubscribe(s.topic(), s.group());
+  }
+
+  private Future<Void> unsubscribe(String topic, String group) {
     Promise<Void> done = Promise.promise();
     onLoop(() -> {
-      Subscription s = subscriptions.get(topic);
+      Subscription s = subscriptions.get(Subscription.key(topic, group));
       if (s == null || s.unsubscribing) {
-        done.fail(HeraldException.of(ErrorCode.NOT_SUBSCRIBED, "this client holds no subscription to '" + topic + "'"));
+        done.fail(HeraldException.of(ErrorCode.NOT_SUBSCRIBED, "this client holds no subscription to '" + topic + "'"
+            + (group == null ? "" : " in group " + group)));
       } else if (!connected()) {
         // Nothing to tell a node: the next connection simply does not subscribe again.
         forget(s, null);
@@ -186,6 +222,45 @@ public final class HeraldClient {
       } else {
         s.unsubscribing = true;
         send(Request.unsubscribe(s, done));
+      }
+    });
+    return done.future();
+  }
+
+  /** Acks {@code m} on the connection it came on; completes with 1. */
+  Future<Long> ack(Message m) {
+    Promise<Long> done = Promise.promise();
+    onLoop(() -> {
+      Subscription s = subscriptions.get(Subscription.key(m.topic(), m.group()));
+      if (s == null) {
+        done.fail(HeraldException.of(ErrorCode.NOT_SUBSCRIBED, "this client is no longer a member of group "
+            + m.group() + " on '" + m.topic() + "'"));
+      } else if (m.link() != link || !connected()) {
+        done.fail(HeraldException.of(ErrorCode.NOT_HELD, "seq " + m.seq() + " came on a connection that has "
+            + "ended; its messages went back to group " + m.group()));
+      } else {
+        Request ack = Request.ack(s, m.seq(), false);
+        ack.published.future().onComplete(done);
+        send(ack);
+      }
+    });
+    return done.future();
+  }
+
+  /** Acks what {@code s}'s member holds up to {@code seq}, on the current connection; completes with the count. */
+  Future<Long> ackUpto(Subscription s, long seq) {
+    Promise<Long> done = Promise.promise();
+    onLoop(() -> {
+      if (subscriptions.get(s.key()) != s) {
+        done.fail(HeraldException.of(ErrorCode.NOT_SUBSCRIBED, "this client is no longer a member of group "
+            + s.group() + " on '" + s.topic() + "'"));
+      } else if (!connected()) {
+        done.fail(HeraldException.of(ErrorCode.NOT_HELD, "not connected: a member holds nothing while no node "
+            + "is connected"));
+      } else {
+        Request ack = Request.ack(s, seq, true);
+        ack.published.future().onComplete(done);
+        send(ack);
       }
     });
     return done.future();
@@ -424,7 +499,7 @@ public final class HeraldClient {
     long wait = Math.max(1, options.disconnectedWait().toMillis());
     s.waitTimer = vertx.setTimer(wait, t -> {
       s.waitTimer = -1;
-      if (!s.confirmed() && subscriptions.get(s.topic()) == s) {
+      if (!s.confirmed() && subscriptions.get(s.key()) == s) {
         forget(s, null);
         s.subscribed.tryFail(notConnected());
       }
@@ -487,8 +562,8 @@ public final class HeraldClient {
   }
 
   private void forget(Subscription s, Throwable reason) {
-    if (subscriptions.get(s.topic()) == s) {
-      subscriptions.remove(s.topic());
+    if (subscriptions.get(s.key()) == s) {
+      subscriptions.remove(s.key());
     }
     vertx.cancelTimer(s.waitTimer);
     s.end(reason);
@@ -520,7 +595,7 @@ public final class HeraldClient {
       s.retry.failed();
       Link asked = link;
       vertx.setTimer(Math.max(1, s.retry.nextDelayMillis()), t -> {
-        if (link == asked && connected() && subscriptions.get(s.topic()) == s && !s.unsubscribing) {
+        if (link == asked && connected() && subscriptions.get(s.key()) == s && !s.unsubscribing) {
           send(Request.subscribe(s, s.resumeFrom()));
         }
       });
@@ -536,13 +611,16 @@ public final class HeraldClient {
     @Override
     public void message(JsonObject frame, String line) {
       String topic = frame.getString("topic");
+      String group = frame.getString("group");
       Long seq = frame.getLong("seq");
-      Subscription s = topic == null ? null : subscriptions.get(topic);
+      Subscription s = topic == null ? null : subscriptions.get(Subscription.key(topic, group));
       if (s == null || seq == null) {
         LOG.warning("herald client: a pushed message this client has no subscription for: " + line);
         return;
       }
-      Message m = new Message(topic, seq, frame.getValue("data"), line);
+      Message m = group == null ? new Message(topic, seq, frame.getValue("data"), line)
+          : new Message(topic, seq, frame.getValue("data"), line, group, frame.getInteger("delivery", 1),
+              HeraldClient.this, link);
       Gap g = s.arrived(m);
       if (g != null) {
         gap(g);
@@ -550,7 +628,14 @@ public final class HeraldClient {
       try {
         s.handle(m);
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "herald client: the handler of '" + topic + "' threw on seq " + seq, e);
+        // Not acked, even with auto-ack: the group gives it again after its ack wait.
+        LOG.log(Level.WARNING, "herald client: the handler of '" + topic + "'"
+            + (group == null ? "" : " in group " + group) + " threw on seq " + seq, e);
+        return;
+      }
+      if (group != null && s.membership().ackMode() == Group.Ack.AUTO) {
+        ack(m).onFailure(e -> LOG.log(Level.WARNING, "herald client: auto-ack of seq " + seq + " of '" + topic
+            + "' in group " + group + " failed: " + e.getMessage()));
       }
     }
 
@@ -563,6 +648,7 @@ public final class HeraldClient {
         case PUBLISH -> "published";
         case SUBSCRIBE -> "subscribed";
         case UNSUBSCRIBE -> "unsubscribed";
+        case ACK -> "acked";
         case PING, HEARTBEAT -> "pong";
         case STATS -> "stats";
         case TOPICS -> "topics";
@@ -583,6 +669,13 @@ public final class HeraldClient {
           pump();
         }
         case SUBSCRIBE -> subscribed(r, frame, error);
+        case ACK -> {
+          if (error == null) {
+            r.published.complete(frame.getLong("count", 1L));
+          } else {
+            r.published.fail(error);
+          }
+        }
         case UNSUBSCRIBE -> {
           if (error == null) {
             forget(r.subscription, null);
@@ -647,6 +740,9 @@ public final class HeraldClient {
             forget(r.subscription, null); // the next connection does not subscribe again: done
             r.unsubscribed.complete();
           }
+          case ACK -> r.fail(new HeraldException.OutcomeUnknown(r.describe() + " was sent to node " + l.node()
+              + ", and the connection ended before its reply: if the node did not read it, the message comes"
+              + " again", reason));
           case SUBSCRIBE, HEARTBEAT, AUTH -> { } // subscriptions are all sent again on the next connection
         }
       }

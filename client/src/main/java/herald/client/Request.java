@@ -8,7 +8,7 @@ import java.time.Duration;
 /** One request of the client's, waiting to be sent or for its reply; touched only on the client's event loop. */
 final class Request {
 
-  enum Kind { PUBLISH, SUBSCRIBE, UNSUBSCRIBE, PING, HEARTBEAT, STATS, TOPICS, AUTH }
+  enum Kind { PUBLISH, SUBSCRIBE, UNSUBSCRIBE, ACK, PING, HEARTBEAT, STATS, TOPICS, AUTH }
 
   private static final Buffer PING_FRAME = Buffer.buffer("{\"action\":\"ping\"}\n");
   private static final Buffer STATS_FRAME = Buffer.buffer("{\"action\":\"stats\"}\n");
@@ -17,6 +17,7 @@ final class Request {
   /** The line sent, newline included. */
   final Buffer frame;
   final String topic;
+  /** A publish's seq, or how many messages an ack acked. */
   final Promise<Long> published;
   final Promise<Duration> pong;
   final Promise<Void> unsubscribed;
@@ -78,21 +79,37 @@ final class Request {
     return new Request(Kind.AUTH, frame, null, null, null, null, null, null, null);
   }
 
+  /** A plain subscribe from {@code from}, or for a group member, the group's fields (its own start among them). */
   static Request subscribe(Subscription s, From from) {
     JsonObject f = new JsonObject().put("action", "subscribe").put("topic", s.topic());
-    from.writeTo(f);
+    if (s.membership() != null) {
+      s.membership().writeTo(f);
+    } else {
+      from.writeTo(f);
+    }
     return new Request(Kind.SUBSCRIBE, f.toBuffer().appendByte((byte) '\n'), s.topic(), null, null, null, s, from);
   }
 
   static Request unsubscribe(Subscription s, Promise<Void> done) {
     JsonObject f = new JsonObject().put("action", "unsubscribe").put("topic", s.topic());
+    if (s.group() != null) {
+      f.put("group", s.group());
+    }
     return new Request(Kind.UNSUBSCRIBE, f.toBuffer().appendByte((byte) '\n'), s.topic(), null, null, done, s, null);
+  }
+
+  /** {@code ack} of {@code seq}, or with {@code upto} of every message held up to it; completes with the count. */
+  static Request ack(Subscription s, long seq, boolean upto) {
+    JsonObject f = new JsonObject().put("action", "ack").put("topic", s.topic()).put("group", s.group())
+        .put(upto ? "upto" : "seq", seq);
+    return new Request(Kind.ACK, f.toBuffer().appendByte((byte) '\n'), s.topic(), Promise.promise(), null, null,
+        s, null);
   }
 
   /** Fails whoever waits for this request's outcome. */
   void fail(Throwable e) {
     switch (kind) {
-      case PUBLISH -> published.tryFail(e);
+      case PUBLISH, ACK -> published.tryFail(e);
       case PING -> pong.tryFail(e);
       case UNSUBSCRIBE -> unsubscribed.tryFail(e);
       case STATS, TOPICS -> stats.tryFail(e);
@@ -105,6 +122,7 @@ final class Request {
       case PUBLISH -> "publish to '" + topic + "'";
       case SUBSCRIBE -> "subscribe to '" + topic + "'";
       case UNSUBSCRIBE -> "unsubscribe from '" + topic + "'";
+      case ACK -> "ack on '" + topic + "' of group " + subscription.group();
       case PING, HEARTBEAT -> "ping";
       case STATS -> "stats";
       case TOPICS -> topic == null ? "topics" : "topics '" + topic + "'";

@@ -1,6 +1,7 @@
 /**
  * The Herald Java client: {@link herald.client.HeraldClient} (Vert.x futures) and
- * {@link herald.client.BlockingHerald} (a blocking facade for scripts and tests).
+ * {@link herald.client.BlockingHerald} (a blocking facade for scripts and tests); {@link herald.client.Group}
+ * for consumer groups.
  *
  * <p><b>Concurrency.</b> A client's state (its connection, the requests waiting and in flight, its
  * subscriptions) belongs to one Vert.x event loop, the context it was connected from or a new one; public
