@@ -173,7 +173,7 @@ class FrameEncoderTest {
   void exactlyTheFatalErrorsCloseTheConnection() {
     assertThat(Stream.of(ErrorCode.values()).filter(ErrorCode::closesConnection))
         .containsExactlyInAnyOrder(ErrorCode.FRAME_TOO_LARGE, ErrorCode.SLOW_CONSUMER, ErrorCode.TOO_MANY_CONNECTIONS,
-            ErrorCode.IDLE_TIMEOUT, ErrorCode.SHUTTING_DOWN, ErrorCode.AUTH_FAILED, ErrorCode.TOKEN_EXPIRED);
+            ErrorCode.IDLE_TIMEOUT, ErrorCode.SHUTTING_DOWN, ErrorCode.AUTH_FAILED, ErrorCode.TOKEN_EXPIRED, ErrorCode.NO_QUORUM);
   }
 
   @Test
