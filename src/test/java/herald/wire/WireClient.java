@@ -160,25 +160,14 @@ public final class WireClient implements AutoCloseable {
 
   /** The next frame, or null if none arrives within {@code d} (a timeout is not a failure here). */
   public JsonObject poll(Duration d) {
-    try {
-      socket.setSoTimeout((int) d.toMillis());
+    boolean arrived = within(d, () -> {
       in.mark(1);
       if (in.read() == -1) {
         fail("connection closed while polling for a frame");
       }
       in.reset();
-    } catch (SocketTimeoutException quiet) {
-      return null;
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    } finally {
-      try {
-        socket.setSoTimeout((int) TIMEOUT.toMillis());
-      } catch (SocketException ignored) {
-        // closed
-      }
-    }
-    return next();
+    });
+    return arrived ? next() : null;
   }
 
   /** Reads the next frame and asserts it equals {@code json} exactly (field order aside). */
@@ -205,28 +194,30 @@ public final class WireClient implements AutoCloseable {
 
   /** Asserts the broker closes the connection within {@code d}, which may exceed the usual read timeout. */
   public void expectClosedWithin(Duration d) {
-    try {
-      socket.setSoTimeout((int) d.toMillis());
-      expectClosed();
-    } catch (SocketException e) {
-      throw new AssertionError(e);
-    } finally {
-      try {
-        socket.setSoTimeout((int) TIMEOUT.toMillis());
-      } catch (SocketException ignored) {
-        // closed
-      }
-    }
+    assertThat(within(d, this::expectClosed)).as("expected the connection to close within %s", d).isTrue();
   }
 
   /** Asserts nothing arrives within {@code d}. */
   public void expectNothing(Duration d) {
-    try {
-      socket.setSoTimeout((int) d.toMillis());
+    boolean arrived = within(d, () -> {
       int b = in.read(); // a buffered frame counts too: BufferedInputStream returns it at once
       fail("expected silence, got byte " + b + (b == -1 ? " (closed)" : ""));
-    } catch (SocketTimeoutException expected) {
-      // silence, as expected
+    });
+    assertThat(arrived).as("silence for %s", d).isFalse();
+  }
+
+  private interface Read {
+    void run() throws IOException;
+  }
+
+  /** Runs {@code read} with a read timeout of {@code d}; false if it timed out. The usual timeout is restored. */
+  private boolean within(Duration d, Read read) {
+    try {
+      socket.setSoTimeout((int) d.toMillis());
+      read.run();
+      return true;
+    } catch (SocketTimeoutException timedOut) {
+      return false;
     } catch (IOException e) {
       throw new AssertionError(e);
     } finally {
