@@ -7,7 +7,6 @@ import herald.bus.ToTopics;
 import herald.codec.ErrorCode;
 import herald.codec.Frame;
 import herald.codec.FrameEncoder;
-import herald.codec.GroupOptions;
 import herald.codec.Replay;
 import herald.match.TokenTrie;
 import herald.match.TopicPattern;
@@ -90,8 +89,8 @@ public final class TopicVerticle extends VerticleBase {
   private long patternEpoch;
   /** The topics this node follows, one per topic its clients read. */
   private final Map<String, Stream> streams = new HashMap<>();
-  /** This node's consumer-group members, by topic. */
-  private final Map<String, List<GroupMember>> members = new HashMap<>();
+  /** This node's consumer-group members. */
+  private final Groups groups;
 
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Outboxes outboxes;
@@ -116,6 +115,51 @@ public final class TopicVerticle extends VerticleBase {
     this.metrics = metrics;
     this.counters = metrics.topicCounters();
     this.bus = bus;
+    this.groups = new Groups(logs, metrics.errors(), subscriptions, new GroupsHost());
+  }
+
+  /** What {@link Groups} may do with this verticle. */
+  private final class GroupsHost implements Groups.Host {
+    @Override
+    public Future<?> follow(String topic) {
+      return TopicVerticle.this.follow(topic);
+    }
+
+    @Override
+    public void unfollowIfUnused(String topic) {
+      TopicVerticle.this.unfollowIfUnused(topic);
+    }
+
+    @Override
+    public Future<Void> holdPattern(Subscription sub) {
+      return TopicVerticle.this.holdPattern(sub);
+    }
+
+    @Override
+    public void forgetPattern(Subscription sub) {
+      TopicVerticle.this.forgetPattern(sub);
+    }
+
+    @Override
+    public void patternReady(Subscription sub) {
+      sub.ready = true;
+      patternEpoch++;
+    }
+
+    @Override
+    public void flushIfAsync() {
+      TopicVerticle.this.flushIfAsync();
+    }
+
+    @Override
+    public boolean stopped() {
+      return stopped;
+    }
+
+    @Override
+    public void delivered() {
+      delivered++;
+    }
   }
 
   @Override
@@ -135,19 +179,11 @@ public final class TopicVerticle extends VerticleBase {
       timer = vertx.setPeriodic(TICK_MS, t -> {
         logs.tick();
         // Messages given back to a group (ack wait over) are claimed here, at most a tick after.
-        for (List<GroupMember> list : new ArrayList<>(members.values())) {
-          for (GroupMember m : new ArrayList<>(list)) {
-            if (!m.joined && m.joinFrom != null && !m.gone) {
-              rejoin(m);
-            } else {
-              claim(m);
-            }
-          }
-        }
+        groups.tick();
         publishCounters();
-        if (!members.isEmpty() || groupsShown) {
-          groupsShown = !members.isEmpty();
-          groupFigures().onSuccess(metrics::groups);
+        if (!groups.isEmpty() || groupsShown) {
+          groupsShown = !groups.isEmpty();
+          groups.figures().onSuccess(metrics::groups);
         }
       });
       return Future.join(consumers.stream().map(MessageConsumer::completion).toList());
@@ -191,7 +227,7 @@ public final class TopicVerticle extends VerticleBase {
     } else if (body instanceof ToTopics.Gone g) {
       for (Subscription sub : subscriptions.removeAll(g.conn())) {
         forgetPattern(sub);
-        leaveGroup(sub);
+        groups.leave(sub);
       }
       for (Cursor cursor : cursors.removeAll(g.conn())) {
         unfollowIfUnused(cursor.topic);
@@ -223,7 +259,7 @@ public final class TopicVerticle extends VerticleBase {
         appends.commitQueued();
         unsubscribe(conn, out, slot, (Frame.Unsubscribe) frame);
       }
-      case ACK -> ack(conn, out, slot, (Frame.Ack) frame);
+      case ACK -> groups.ack(conn, out, slot, (Frame.Ack) frame);
       case PING -> out.reply(conn, slot, FrameEncoder.pong(frame.id())); // connections answer pings; kept for totality
       case STATS, TOPICS, AUTH -> out.reply(conn, slot, metrics.errors().frame(frame.id(), ErrorCode.UNAVAILABLE,
           frame.action() + " is answered by the connection, not the topic verticle")); // never forwarded; kept for totality
@@ -246,7 +282,7 @@ public final class TopicVerticle extends VerticleBase {
     }
     Subscription sub = new Subscription(conn, s.topic(), s.replay(), s.group(), out);
     if (sub.group != null) {
-      joinGroup(sub, slot, s);
+      groups.join(sub, slot, s);
       return;
     }
     subscriptions.add(conn, sub.key, sub);
@@ -320,7 +356,7 @@ public final class TopicVerticle extends VerticleBase {
     }
     forgetPattern(sub);
     if (sub.group != null) {
-      leaveGroup(sub);
+      groups.leave(sub);
       return;
     }
     List<Cursor> matched = sub.pattern
@@ -375,235 +411,9 @@ public final class TopicVerticle extends VerticleBase {
 
   /** Stops following a topic once no client of this node reads it. */
   private void unfollowIfUnused(String topic) {
-    if (!cursors.hasSubscribers(topic) && !members.containsKey(topic) && streams.remove(topic) != null) {
+    if (!cursors.hasSubscribers(topic) && !groups.has(topic) && streams.remove(topic) != null) {
       logs.unfollow(topic);
     }
-  }
-
-  // ---- consumer groups -------------------------------------------------------------------------------
-
-  /**
-   * Joins a consumer group on a topic, or on every topic a pattern matches (now, and as they appear): each
-   * such topic is followed (its deliveries tell this node when to claim) and gets the group in its log if it
-   * has none (starting where the replay says: after the newest message by default). Answers
-   * {@code subscribed} once every topic found now has its member, then claims what each has room for.
-   */
-  private void joinGroup(Subscription sub, int slot, Frame.Subscribe s) {
-    ConnRef conn = sub.conn;
-    subscriptions.add(conn, sub.key, sub);
-    Future<Collection<String>> topics = sub.pattern
-        ? holdPattern(sub).compose(v -> logs.summarize(sub.topic, sub::matches)).map(Map::keySet)
-        : Future.succeededFuture(List.of(sub.topic));
-    List<GroupMember> joined = new ArrayList<>();
-    topics.compose(found -> {
-      List<Future<?>> joins = new ArrayList<>();
-      for (String topic : found) {
-        if (topic.startsWith(DEAD_LETTER_PREFIX)) {
-          continue; // a group's dead letters are not work for a group on a wildcard
-        }
-        GroupMember m = addMember(sub, topic);
-        if (m != null) {
-          joined.add(m);
-          joins.add(follow(topic).compose(stream -> logs.joinGroup(topic, m.group(), sub.replay, sub.group.maxDeliver())));
-        }
-      }
-      return Future.all(joins);
-    }).onComplete(ar -> {
-      if (ar.failed()) {
-        if (subscriptions.get(conn, sub.key) == sub) {
-          subscriptions.remove(conn, sub.key);
-          forgetPattern(sub);
-          leaveGroup(sub);
-        }
-        sub.outbox.reply(conn, slot, metrics.errors().frame(s.id(), ErrorCode.UNAVAILABLE,
-            "the group cannot be joined now, retry: " + ar.cause().getMessage()));
-      } else {
-        sub.outbox.reply(conn, slot, FrameEncoder.subscribedToGroup(s.id(), sub.topic, sub.group.name()));
-        if (sub.pattern && subscriptions.get(conn, sub.key) == sub) {
-          sub.ready = true; // from now on topics that appear join too
-          patternEpoch++;
-        }
-        joined.forEach(m -> {
-          m.joined = true;
-          claim(m);
-        });
-      }
-      flushIfAsync();
-    });
-  }
-
-  /** Dead-letter topics ({@link GroupOptions#deadLetterTopic}) start with this. */
-  private static final String DEAD_LETTER_PREFIX = "_dead.";
-
-  /**
-   * Makes {@code sub}'s connection a member of its group on {@code topic}, unless it is one already (through
-   * another of its subscriptions); returns the new member, or null.
-   */
-  private GroupMember addMember(Subscription sub, String topic) {
-    List<GroupMember> list = members.computeIfAbsent(topic, t -> new ArrayList<>());
-    for (GroupMember m : list) {
-      if (m.sub.conn.equals(sub.conn) && m.group().equals(sub.group.name())) {
-        return null;
-      }
-    }
-    GroupMember m = new GroupMember(sub, topic, logs.memberPrefix() + "/" + sub.conn.outbox() + "/" + sub.conn.id());
-    list.add(m);
-    return m;
-  }
-
-  /** The connection's member of {@code group} on the concrete {@code topic}, or null. */
-  private GroupMember member(ConnRef conn, String topic, String group) {
-    List<GroupMember> list = members.get(topic);
-    if (list != null) {
-      for (GroupMember m : list) {
-        if (m.sub.conn.equals(conn) && m.group().equals(group)) {
-          return m;
-        }
-      }
-    }
-    return null;
-  }
-
-  /** The member left (unsubscribed or disconnected): the group gets what it held back at once, on every topic. */
-  private void leaveGroup(Subscription sub) {
-    if (sub.group == null) {
-      return;
-    }
-    for (String topic : sub.pattern ? new ArrayList<>(members.keySet()) : List.of(sub.topic)) {
-      List<GroupMember> list = members.get(topic);
-      if (list == null) {
-        continue;
-      }
-      for (java.util.Iterator<GroupMember> it = list.iterator(); it.hasNext(); ) {
-        GroupMember m = it.next();
-        if (m.sub == sub) {
-          it.remove();
-          m.gone = true;
-          logs.release(topic, m.group(), m.id);
-        }
-      }
-      if (list.isEmpty()) {
-        members.remove(topic);
-        unfollowIfUnused(topic);
-      }
-    }
-  }
-
-  /**
-   * Asks the group for as many messages as the member has room for, and pushes them with their
-   * {@code group} and {@code delivery}; asks again while the group had that many to give.
-   */
-  private void claim(GroupMember m) {
-    Subscription sub = m.sub;
-    if (m.gone || !m.joined || stopped) {
-      return; // before it has joined, a push could overtake the subscribed reply
-    }
-    if (sub.claiming) {
-      // One claim in flight per subscription, so its members together never pass max_in_flight; the
-      // others of a pattern's topics wait their turn, in order, so none is starved.
-      sub.waiting.add(m);
-      return;
-    }
-    if (m.resync) {
-      sub.claiming = true;
-      logs.releaseAll(m.topic(), m.group(), m.id).onComplete(ar -> {
-        sub.claiming = false;
-        if (ar.succeeded()) {
-          m.resync = false;
-          m.forgetHeld();
-          claim(m);
-        } // else: tried again at the next delivery or tick
-      });
-      return;
-    }
-    int room = m.room(System.currentTimeMillis());
-    if (room <= 0) {
-      sub.waiting.clear(); // room is the subscription's: an ack or a tick starts the round again
-      return;
-    }
-    sub.claiming = true;
-    GroupOptions o = sub.group;
-    logs.claim(m.topic(), m.group(), m.id, room, o.ackWaitMs(), o.ackNone()).onComplete(ar -> {
-      sub.claiming = false;
-      if (m.gone) {
-        if (ar.succeeded() && !ar.result().isEmpty()) {
-          logs.release(m.topic(), m.group(), m.id); // claimed as it left: give them back
-        }
-      } else if (ar.succeeded()) {
-        long deadline = System.currentTimeMillis() + o.ackWaitMs();
-        for (TopicLogs.Claimed c : ar.result()) {
-          sub.outbox.push(sub.conn, FrameEncoder.groupMessage(c.frame(), m.group(), c.delivery()));
-          if (!o.ackNone()) {
-            m.hold(c.seq(), deadline);
-          }
-          delivered++;
-        }
-        if (ar.result().size() == room) {
-          sub.waiting.add(m); // the group may have more: after the others' turn
-        }
-        flushIfAsync();
-      } else {
-        // The claim may have been applied with its answer lost (the owner left mid-claim): the group would
-        // then count messages as held by this member that it never got, until their ack wait. Give back
-        // everything it holds instead (it may see some again: at least once), before it claims again.
-        m.resync = true;
-      }
-      java.util.Iterator<GroupMember> next = sub.waiting.iterator();
-      if (next.hasNext()) {
-        GroupMember turn = next.next();
-        next.remove();
-        claim(turn);
-      }
-    });
-  }
-
-
-
-  private void claimForSubscription(Subscription sub) {
-    if (!sub.pattern) {
-      GroupMember m = member(sub.conn, sub.topic, sub.group.name());
-      if (m != null) {
-        claim(m);
-      }
-      return;
-    }
-    for (List<GroupMember> list : new ArrayList<>(members.values())) {
-      for (GroupMember m : list) {
-        if (m.sub == sub) {
-          claim(m);
-        }
-      }
-    }
-  }
-
-  private void ack(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Ack a) {
-    GroupMember m = member(conn, a.topic(), a.group());
-    Subscription sub = m == null ? null : m.sub;
-    if (m == null) {
-      out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.NOT_SUBSCRIBED,
-          "this connection is not a member of group " + a.group() + " on " + a.topic()));
-      return;
-    }
-    if (sub.group.ackNone()) {
-      out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.NOT_HELD,
-          "this member joined with \"ack\":\"none\": its messages count as acked when sent"));
-      return;
-    }
-    logs.ack(a.topic(), a.group(), m.id, a.seq(), a.upto()).onComplete(ar -> {
-      if (ar.failed()) {
-        out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.UNAVAILABLE,
-            "the ack was not recorded, retry: " + ar.cause().getMessage()));
-      } else if (ar.result() == 0) {
-        out.reply(conn, slot, metrics.errors().frame(a.id(), ErrorCode.NOT_HELD, "this member holds "
-            + (a.upto() ? "no message up to seq " : "no message with seq ") + a.seq() + " of group " + a.group()
-            + " on " + a.topic() + ": never sent to it, acked already, or given to another member after its ack wait"));
-      } else {
-        m.acked(a.seq(), a.upto());
-        out.reply(conn, slot, FrameEncoder.acked(a.id(), a.topic(), a.group(), a.seq(), a.upto(), ar.result()));
-        claimForSubscription(m.sub); // room for more, on any topic of the subscription
-      }
-      flushIfAsync();
-    });
   }
 
   // ---- delivery --------------------------------------------------------------------------------------
@@ -648,10 +458,7 @@ public final class TopicVerticle extends VerticleBase {
       seq++;
     }
     stream.next = Math.max(stream.next, seq);
-    List<GroupMember> groupMembers = members.get(topic);
-    if (groupMembers != null) {
-      groupMembers.forEach(this::claim); // new messages for the groups: members with room claim them
-    }
+    groups.delivered(topic); // new messages for the groups: members with room claim them
     if (found) {
       unfollowIfUnused(topic); // no ready pattern took it
     }
@@ -665,39 +472,21 @@ public final class TopicVerticle extends VerticleBase {
    */
   private void attachPatterns(String topic, Stream stream) {
     List<Subscription> found = new ArrayList<>();
-    List<GroupMember> joined = new ArrayList<>();
+    List<Subscription> groupSubs = new ArrayList<>();
     long end = stream.origin > 0 ? stream.origin : stream.next;
     patterns.forEachMatch(topic, sub -> {
-      if (!sub.ready) {
-        return;
-      }
-      if (sub.group == null) {
-        if (cursors.get(sub.conn, topic) == null) {
-          found.add(sub);
-        }
-      } else if (!topic.startsWith(DEAD_LETTER_PREFIX)) {
-        GroupMember m = addMember(sub, topic);
-        if (m != null) {
-          joined.add(m);
-        }
+      if (sub.ready && sub.group != null) {
+        groupSubs.add(sub);
+      } else if (sub.ready && cursors.get(sub.conn, topic) == null) {
+        found.add(sub);
       }
     });
     for (Subscription sub : found) {
       attach(sub, topic, 1, end); // the log's oldest held seq is found by the replay read, if one is needed
     }
-    for (GroupMember m : joined) {
-      // A topic that appeared after the pattern's group was joined: its group starts at what appeared.
-      m.joinFrom = new Replay.From(end);
-      rejoin(m);
+    for (Subscription sub : groupSubs) {
+      groups.found(sub, topic, end); // a topic that appeared after the group was joined: it starts there
     }
-  }
-
-  /** Joins a pattern member's group on its topic; a failure is tried again at the next tick. */
-  private void rejoin(GroupMember m) {
-    logs.joinGroup(m.topic(), m.group(), m.joinFrom, m.sub.group.maxDeliver()).onComplete(ar -> {
-      m.joined = ar.succeeded();
-      claim(m);
-    });
   }
 
   /** Sends a replaying cursor its next chunk; it turns live once it reaches the stream's position. */
@@ -781,26 +570,7 @@ public final class TopicVerticle extends VerticleBase {
         .put("subscribed_topics", cursors.topicCount())
         .put("published", published)
         .put("delivered", delivered);
-    return groupFigures().map(groups -> stats.put("groups", groups));
-  }
-
-  /** The groups this node's clients are members of: each with its members here and its figures from the log. */
-  private Future<JsonArray> groupFigures() {
-    Map<String, JsonObject> groups = new java.util.TreeMap<>();
-    List<Future<?>> asked = new ArrayList<>();
-    members.forEach((topic, list) -> list.forEach(m -> {
-      JsonObject g = groups.computeIfAbsent(Subscription.key(topic, m.group()), k -> {
-        JsonObject fresh = new JsonObject().put("topic", topic).put("group", m.group()).put("members", 0);
-        asked.add(logs.groupInfo(topic, m.group()).onSuccess(info -> {
-          if (info != null) {
-            fresh.mergeIn(info);
-          }
-        }));
-        return fresh;
-      });
-      g.put("members", g.getInteger("members") + 1);
-    }));
-    return Future.join(asked).transform(ar -> Future.succeededFuture(new JsonArray(new ArrayList<>(groups.values()))));
+    return groups.figures().map(figures -> stats.put("groups", figures));
   }
 
   /** A topic this node follows because some of its clients read it. */
