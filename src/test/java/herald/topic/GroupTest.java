@@ -31,24 +31,51 @@ class GroupTest {
 
   private static final Duration QUIET = Duration.ofMillis(700);
 
+  /**
+   * One single node and one three-node cluster for the whole class (a cluster takes seconds to form); each
+   * test has topics of its own ({@link #T}, {@link #JOBS}), so no group's state carries over.
+   */
+  private static TestCluster single;
+  private static TestCluster cluster;
+  private static int tests;
+  private static String T;
+  private static String JOBS;
+
   static Stream<Named<Supplier<TestCluster>>> setups() {
     return Stream.of(
-        Named.of("single node", TestCluster::single),
-        Named.of("3-node cluster", () -> TestCluster.of(3)));
+        Named.of("single node", () -> single == null ? single = TestCluster.single() : single),
+        Named.of("3-node cluster", () -> cluster == null ? cluster = TestCluster.of(3) : cluster));
+  }
+
+  @org.junit.jupiter.api.BeforeEach
+  void ownTopics() {
+    tests++;
+    T = "t" + tests;
+    JOBS = "jobs" + tests;
+  }
+
+  @org.junit.jupiter.api.AfterAll
+  static void stop() {
+    for (TestCluster c : new TestCluster[] {single, cluster}) {
+      if (c != null) {
+        c.close();
+      }
+    }
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("setups")
   void threeMembersShareThreeThousandMessagesEachAckedOnce(Supplier<TestCluster> setup) throws Exception {
     int total = 3_000;
-    try (TestCluster nodes = setup.get(); WireClient publisher = nodes.connect(0);
+    TestCluster nodes = setup.get();
+    try (WireClient publisher = nodes.connect(0);
         WireClient plain = nodes.connect(2)) {
-      plain.send("{'action':'subscribe','topic':'jobs'}").expect("{'status':'subscribed','topic':'jobs'}");
+      plain.send("{'action':'subscribe','topic':'" + JOBS + "'}").expect("{'status':'subscribed','topic':'" + JOBS + "'}");
       List<WireClient> workers = new ArrayList<>();
       for (int i = 0; i < 3; i++) {
         WireClient w = nodes.connect(i);
-        w.send("{'action':'subscribe','topic':'jobs','group':'workers'}")
-            .expect("{'status':'subscribed','topic':'jobs','group':'workers'}");
+        w.send("{'action':'subscribe','topic':'" + JOBS + "','group':'workers'}")
+            .expect("{'status':'subscribed','topic':'" + JOBS + "','group':'workers'}");
         workers.add(w);
       }
       ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -60,7 +87,7 @@ class GroupTest {
           counts.add(pool.submit(() -> work(w, seen, done, total)));
         }
         for (int i = 1; i <= total; i++) {
-          publisher.send("{'action':'publish','topic':'jobs','message':" + i + "}");
+          publisher.send("{'action':'publish','topic':'" + JOBS + "','message':" + i + "}");
         }
         for (int i = 1; i <= total; i++) {
           assertThat(publisher.next().getString("status")).isEqualTo("published");
@@ -75,15 +102,15 @@ class GroupTest {
         assertThat(seen).hasSize(total);
         assertThat(perMember.stream().mapToInt(Integer::intValue).sum()).isEqualTo(total);
         assertThat(perMember).as("messages per member").allSatisfy(n -> assertThat(n).isGreaterThan(total / 10));
-        JsonObject group = groupStats(nodes, "jobs", "workers");
+        JsonObject group = groupStats(nodes, JOBS, "workers");
         assertThat(group.getLong("acked")).isEqualTo(total);
         assertThat(group.getLong("unacked")).isZero();
         assertThat(group.getLong("redelivered")).isZero();
         // /metrics shows the same figures, refreshed each tick
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-            assertThat(metrics(nodes, 0)).contains("herald_group_acked{group=\"workers\",topic=\"jobs\"} " + total + ".0")
-                .contains("herald_group_members{group=\"workers\",topic=\"jobs\"} " + (nodes.size() == 1 ? 3 : 1) + ".0")
-                .contains("herald_group_unacked{group=\"workers\",topic=\"jobs\"} 0.0"));
+            assertThat(metrics(nodes, 0)).contains("herald_group_acked{group=\"workers\",topic=\"" + JOBS + "\"} " + total + ".0")
+                .contains("herald_group_members{group=\"workers\",topic=\"" + JOBS + "\"} " + (nodes.size() == 1 ? 3 : 1) + ".0")
+                .contains("herald_group_unacked{group=\"workers\",topic=\"" + JOBS + "\"} 0.0"));
       } finally {
         pool.shutdownNow();
         workers.forEach(WireClient::close);
@@ -103,7 +130,7 @@ class GroupTest {
         assertThat(m.getString("group")).isEqualTo("workers");
         assertThat(m.getInteger("delivery")).isEqualTo(1);
         assertThat(seen.add(m.getLong("seq"))).as("seq %s delivered twice", m.getLong("seq")).isTrue();
-        w.send("{'action':'ack','topic':'jobs','group':'workers','seq':" + m.getLong("seq") + "}");
+        w.send("{'action':'ack','topic':'" + JOBS + "','group':'workers','seq':" + m.getLong("seq") + "}");
         mine++;
       } else {
         assertThat(m.getString("status")).as("%s", m).isEqualTo("acked");
@@ -116,30 +143,31 @@ class GroupTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("setups")
   void unackedComesBackAfterAckWaitAndAtOnceWhenItsMemberLeaves(Supplier<TestCluster> setup) {
-    try (TestCluster nodes = setup.get(); WireClient publisher = nodes.connect(0);
+    TestCluster nodes = setup.get();
+    try (WireClient publisher = nodes.connect(0);
         WireClient slow = nodes.connect(1); WireClient other = nodes.connect(2)) {
-      slow.send("{'action':'subscribe','topic':'t','group':'g','ack_wait_ms':500}")
-          .expect("{'status':'subscribed','topic':'t','group':'g'}");
-      publisher.send("{'action':'publish','topic':'t','message':'a'}").expect("{'status':'published','topic':'t','seq':1}");
+      slow.send("{'action':'subscribe','topic':'" + T + "','group':'g','ack_wait_ms':500}")
+          .expect("{'status':'subscribed','topic':'" + T + "','group':'g'}");
+      publisher.send("{'action':'publish','topic':'" + T + "','message':'a'}").expect("{'status':'published','topic':'" + T + "','seq':1}");
       assertThat(slow.next()).isEqualTo(new JsonObject(WireClient.json(
-          "{'type':'message','topic':'t','data':'a','seq':1,'group':'g','delivery':1}")));
+          "{'type':'message','topic':'" + T + "','data':'a','seq':1,'group':'g','delivery':1}")));
       // Not acked: after its ack wait (and the next tick) it comes again, as delivery 2.
       JsonObject again = slow.next();
       assertThat(again.getLong("seq")).isEqualTo(1L);
       assertThat(again.getInteger("delivery")).isEqualTo(2);
       // An ack of what it no longer holds, or never held, is refused clearly.
-      slow.send("{'action':'ack','topic':'t','group':'g','seq':7}").expectError("not_held");
+      slow.send("{'action':'ack','topic':'" + T + "','group':'g','seq':7}").expectError("not_held");
 
-      other.send("{'action':'subscribe','topic':'t','group':'g','ack_wait_ms':60000}")
-          .expect("{'status':'subscribed','topic':'t','group':'g'}");
+      other.send("{'action':'subscribe','topic':'" + T + "','group':'g','ack_wait_ms':60000}")
+          .expect("{'status':'subscribed','topic':'" + T + "','group':'g'}");
       slow.close(); // leaves holding seq 1: it goes to the other member at once, not after the ack wait
       JsonObject third = other.next(); // well within WireClient's timeout, far below 60 s
       assertThat(third.getLong("seq")).isEqualTo(1L);
       assertThat(third.getInteger("delivery")).isEqualTo(3);
-      other.send("{'action':'ack','topic':'t','group':'g','seq':1}")
-          .expect("{'status':'acked','topic':'t','group':'g','seq':1}");
-      other.send("{'action':'ack','topic':'t','group':'g','seq':1}").expectError("not_held");
-      JsonObject group = groupStats(nodes, "t", "g");
+      other.send("{'action':'ack','topic':'" + T + "','group':'g','seq':1}")
+          .expect("{'status':'acked','topic':'" + T + "','group':'g','seq':1}");
+      other.send("{'action':'ack','topic':'" + T + "','group':'g','seq':1}").expectError("not_held");
+      JsonObject group = groupStats(nodes, T, "g");
       assertThat(group.getLong("redelivered")).isEqualTo(2L);
       assertThat(group.getLong("acked")).isEqualTo(1L);
     }
@@ -148,25 +176,26 @@ class GroupTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("setups")
   void maxInFlightBoundsWhatAMemberHolds(Supplier<TestCluster> setup) {
-    try (TestCluster nodes = setup.get(); WireClient publisher = nodes.connect(0);
+    TestCluster nodes = setup.get();
+    try (WireClient publisher = nodes.connect(0);
         WireClient small = nodes.connect(1)) {
-      small.send("{'action':'subscribe','topic':'t','group':'g','max_in_flight':5}")
-          .expect("{'status':'subscribed','topic':'t','group':'g'}");
+      small.send("{'action':'subscribe','topic':'" + T + "','group':'g','max_in_flight':5}")
+          .expect("{'status':'subscribed','topic':'" + T + "','group':'g'}");
       for (int i = 1; i <= 20; i++) {
-        publisher.send("{'action':'publish','topic':'t','message':" + i + "}").next();
+        publisher.send("{'action':'publish','topic':'" + T + "','message':" + i + "}").next();
       }
       for (int i = 1; i <= 5; i++) {
         assertThat(small.next().getLong("seq")).isEqualTo(i);
       }
       small.expectNothing(QUIET); // holds 5, gets no sixth
-      small.send("{'action':'ack','topic':'t','group':'g','upto':3}")
-          .expect("{'status':'acked','topic':'t','group':'g','upto':3,'count':3}");
+      small.send("{'action':'ack','topic':'" + T + "','group':'g','upto':3}")
+          .expect("{'status':'acked','topic':'" + T + "','group':'g','upto':3,'count':3}");
       for (int i = 6; i <= 8; i++) { // room for three more
         assertThat(small.next().getLong("seq")).isEqualTo(i);
       }
       small.expectNothing(QUIET);
       try (WireClient big = nodes.connect(2)) {
-        big.send("{'action':'subscribe','topic':'t','group':'g'}").expect("{'status':'subscribed','topic':'t','group':'g'}");
+        big.send("{'action':'subscribe','topic':'" + T + "','group':'g'}").expect("{'status':'subscribed','topic':'" + T + "','group':'g'}");
         for (int i = 9; i <= 20; i++) { // the rest go to the member with room
           assertThat(big.next().getLong("seq")).isEqualTo(i);
         }
@@ -177,45 +206,47 @@ class GroupTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("setups")
   void afterMaxDeliverTheMessageGoesToTheDeadLetterTopic(Supplier<TestCluster> setup) {
-    try (TestCluster nodes = setup.get(); WireClient publisher = nodes.connect(0);
+    TestCluster nodes = setup.get();
+    try (WireClient publisher = nodes.connect(0);
         WireClient member = nodes.connect(1); WireClient dead = nodes.connect(2)) {
-      dead.send("{'action':'subscribe','topic':'_dead.g.t'}").expect("{'status':'subscribed','topic':'_dead.g.t'}");
-      member.send("{'action':'subscribe','topic':'t','group':'g','ack_wait_ms':200,'max_deliver':2}")
-          .expect("{'status':'subscribed','topic':'t','group':'g'}");
-      publisher.send("{'action':'publish','topic':'t','message':{'job':1}}").next();
+      dead.send("{'action':'subscribe','topic':'_dead.g." + T + "'}").expect("{'status':'subscribed','topic':'_dead.g." + T + "'}");
+      member.send("{'action':'subscribe','topic':'" + T + "','group':'g','ack_wait_ms':200,'max_deliver':2}")
+          .expect("{'status':'subscribed','topic':'" + T + "','group':'g'}");
+      publisher.send("{'action':'publish','topic':'" + T + "','message':{'job':1}}").next();
       assertThat(member.next().getInteger("delivery")).isEqualTo(1);
       assertThat(member.next().getInteger("delivery")).isEqualTo(2);
       JsonObject letter = dead.next();
-      assertThat(letter.getString("topic")).isEqualTo("_dead.g.t");
+      assertThat(letter.getString("topic")).isEqualTo("_dead.g." + T);
       assertThat(letter.getJsonObject("data")).isEqualTo(new JsonObject(WireClient.json(
-          "{'topic':'t','seq':1,'group':'g','deliveries':2,'data':{'job':1}}")));
+          "{'topic':'" + T + "','seq':1,'group':'g','deliveries':2,'data':{'job':1}}")));
       member.expectNothing(QUIET); // not a third time
-      assertThat(groupStats(nodes, "t", "g").getLong("dead_lettered")).isEqualTo(1L);
+      assertThat(groupStats(nodes, T, "g").getLong("dead_lettered")).isEqualTo(1L);
     }
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("setups")
   void aNewGroupStartsAtTheNewestAndAGroupKeepsWhatArrivesWhileNoMemberIsThere(Supplier<TestCluster> setup) {
-    try (TestCluster nodes = setup.get(); WireClient publisher = nodes.connect(0)) {
+    TestCluster nodes = setup.get();
+    try (WireClient publisher = nodes.connect(0)) {
       for (int i = 1; i <= 3; i++) {
-        publisher.send("{'action':'publish','topic':'t','message':" + i + "}").next();
+        publisher.send("{'action':'publish','topic':'" + T + "','message':" + i + "}").next();
       }
       try (WireClient first = nodes.connect(1)) {
-        first.send("{'action':'subscribe','topic':'t','group':'new'}").expect("{'status':'subscribed','topic':'t','group':'new'}");
+        first.send("{'action':'subscribe','topic':'" + T + "','group':'new'}").expect("{'status':'subscribed','topic':'" + T + "','group':'new'}");
         first.expectNothing(QUIET); // a new group starts after the newest message
-        first.send("{'action':'unsubscribe','topic':'t','group':'new'}")
-            .expect("{'status':'unsubscribed','topic':'t','group':'new'}");
+        first.send("{'action':'unsubscribe','topic':'" + T + "','group':'new'}")
+            .expect("{'status':'unsubscribed','topic':'" + T + "','group':'new'}");
       }
       // With no member, the group keeps its place: what is published now waits for the next member.
-      publisher.send("{'action':'publish','topic':'t','message':4}").next();
-      publisher.send("{'action':'publish','topic':'t','message':5}").next();
+      publisher.send("{'action':'publish','topic':'" + T + "','message':4}").next();
+      publisher.send("{'action':'publish','topic':'" + T + "','message':5}").next();
       try (WireClient later = nodes.connect(2); WireClient replaying = nodes.connect(1)) {
-        later.send("{'action':'subscribe','topic':'t','group':'new'}").expect("{'status':'subscribed','topic':'t','group':'new'}");
+        later.send("{'action':'subscribe','topic':'" + T + "','group':'new'}").expect("{'status':'subscribed','topic':'" + T + "','group':'new'}");
         assertThat(later.next().getLong("seq")).isEqualTo(4L);
         assertThat(later.next().getLong("seq")).isEqualTo(5L);
-        replaying.send("{'action':'subscribe','topic':'t','group':'old','from':'earliest'}")
-            .expect("{'status':'subscribed','topic':'t','group':'old'}");
+        replaying.send("{'action':'subscribe','topic':'" + T + "','group':'old','from':'earliest'}")
+            .expect("{'status':'subscribed','topic':'" + T + "','group':'old'}");
         for (long seq = 1; seq <= 5; seq++) {
           assertThat(replaying.next().getLong("seq")).isEqualTo(seq);
         }
@@ -233,15 +264,16 @@ class GroupTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("setups")
   void aGroupOnAPatternSharesEveryMatchingTopicIncludingNewOnes(Supplier<TestCluster> setup) {
-    try (TestCluster nodes = setup.get(); WireClient publisher = nodes.connect(0);
+    TestCluster nodes = setup.get();
+    try (WireClient publisher = nodes.connect(0);
         WireClient a = nodes.connect(1); WireClient b = nodes.connect(2)) {
-      publisher.send("{'action':'publish','topic':'jobs.old','message':0}").next(); // before: not for the new group
+      publisher.send("{'action':'publish','topic':'" + JOBS + ".old','message':0}").next(); // before: not for the new group
       for (WireClient m : List.of(a, b)) {
-        m.send("{'action':'subscribe','topic':'jobs.*','group':'g','max_in_flight':1}")
-            .expect("{'status':'subscribed','topic':'jobs.*','group':'g'}");
+        m.send("{'action':'subscribe','topic':'" + JOBS + ".*','group':'g','max_in_flight':1}")
+            .expect("{'status':'subscribed','topic':'" + JOBS + ".*','group':'g'}");
       }
       // Two messages on an existing topic and two on a topic created now; one each in flight per member.
-      for (String topic : List.of("jobs.old", "jobs.old", "jobs.new", "jobs.new")) {
+      for (String topic : List.of(JOBS + ".old", JOBS + ".old", JOBS + ".new", JOBS + ".new")) {
         publisher.send("{'action':'publish','topic':'" + topic + "','message':1}").next();
       }
       Map<String, List<Long>> got = new HashMap<>();
@@ -268,7 +300,7 @@ class GroupTest {
             .expect("{'status':'acked','topic':'" + msg.getString("topic") + "','group':'g','seq':" + msg.getLong("seq") + "}");
       }
       got.values().forEach(java.util.Collections::sort);
-      assertThat(got).isEqualTo(Map.of("jobs.old", List.of(2L, 3L), "jobs.new", List.of(1L, 2L)));
+      assertThat(got).isEqualTo(Map.of(JOBS + ".old", List.of(2L, 3L), JOBS + ".new", List.of(1L, 2L)));
       a.expectNothing(QUIET);
       b.expectNothing(QUIET);
     }
