@@ -183,7 +183,7 @@ class Message(collections.namedtuple("Message", "topic data seq group delivery",
             raise HeraldError("seq %d of %s came from a plain subscription: there is nothing to ack"
                               % (self.seq, self.topic))
         sub, conn = self._member
-        await sub._client._ack(sub, conn, {"seq": self.seq})
+        await sub._client._ack(sub, conn, {"seq": self.seq}, self.topic)
 
     def _held(self):
         """False for a group message whose connection has ended: the group gives it again, so it is not handed
@@ -284,10 +284,24 @@ class Subscription:
     ``last_seq`` is the seq of the last message delivered; ``gaps`` lists every ``GapError`` seen. A gap is
     passed to ``on_gap`` if given; otherwise an iterator raises it where it happened (iterate again to go
     on), and a handler subscription logs it as a warning.
+
+    ``topic`` may be a pattern (``orders.*``, ``orders.>``; docs/protocol.md, Wildcard subscriptions): each
+    message then carries the concrete topic it was published to and that topic's seq; ``last_seqs`` holds the
+    last seq delivered per concrete topic, and gaps are found per concrete topic. The node sends a message
+    once per connection however many subscriptions match it; the client gives it to each of its
+    subscriptions that matches (the exact one first, then the patterns in the order they were made). After a
+    reconnect the client first subscribes each topic a pattern has delivered from exactly its next seq, waits
+    for those answers, subscribes the pattern again (the node does not replay a topic the connection already
+    reads) and drops the exact ones: topics already seen resume with no gap and no duplicate. Matching topics
+    it had delivered nothing of start again as ``from_``/``last`` say; without either (live), what they got
+    while no node was connected is lost, and a warning is logged.
     """
 
     def __init__(self, client, topic, handler, from_, last, on_gap, max_buffered, membership=None):
         self.topic = topic
+        self.pattern = _is_pattern(topic)
+        self._tokens = topic.split(".")
+        self.last_seqs = {}  # a plain pattern's: concrete topic -> the last seq of it delivered
         self.group = membership["group"] if membership else None
         self._membership = membership  # the group's fields of every (re)subscribe, or None
         self._auto_ack = bool(membership) and membership.pop("_auto", False)
@@ -316,13 +330,29 @@ class Subscription:
     def _key(self):
         return _key(self.topic, self.group)
 
-    async def ack_upto(self, seq):
+    async def ack_upto(self, seq, topic=None):
         """A group member only: acks every message this member holds up to and including ``seq``; returns how
-        many. ``NotHeldError`` if it held none, or while disconnected (a member holds nothing then)."""
+        many. ``NotHeldError`` if it held none, or while disconnected (a member holds nothing then). A member
+        on a pattern names the concrete ``topic``."""
         if self.group is None:
             raise HeraldError("%s is a plain subscription, not a group's" % self.topic)
-        reply = await self._client._ack(self, self._client._conn, {"upto": seq})
+        if topic is None and self.pattern:
+            raise HeraldError("%s is a pattern: name the topic, ack_upto(seq, topic)" % self.topic)
+        topic = topic or self.topic
+        if not self._matches(topic):
+            raise HeraldError("%s does not match %s" % (self.topic, topic))
+        reply = await self._client._ack(self, self._client._conn, {"upto": seq}, topic)
         return reply.get("count")
+
+    def _matches(self, topic):
+        """True when a push of the concrete ``topic`` is this subscription's (group aside)."""
+        return _matches(self._tokens, topic) if self.pattern else topic == self.topic
+
+    def _next_seqs(self):
+        """A plain subscription's concrete topics, each with the seq it goes on at."""
+        if self.pattern:
+            return {t: seq + 1 for t, seq in self.last_seqs.items()}
+        return {} if self.last_seq is None else {self.topic: self.last_seq + 1}
 
     async def _work(self):
         """Hands a group's messages to the handler, one at a time, acking each after it when ``ack="auto"``."""
@@ -357,8 +387,9 @@ class Subscription:
             LOG.warning("herald: auto-ack of seq %d of %s in group %s failed: %s", message.seq, self.topic,
                         self.group, e)
 
-    def _request(self):
-        """The subscribe frame for a (re)subscription, and the seq it expects the reply's ``from`` to be."""
+    def _request(self, resume_at=None):
+        """The subscribe frame for a (re)subscription, and the seq it expects the reply's ``from`` to be.
+        ``resume_at``: where the connection goes on in the topic, when another subscription got further."""
         frame = {"action": "subscribe", "topic": self.topic}
         if self._membership is not None:
             # A member joins again with the same fields, not from a seq: the group keeps its own place, and
@@ -369,6 +400,17 @@ class Subscription:
             elif self._last:
                 frame["last"] = self._last
             return frame, None
+        if self.pattern:
+            # Each topic starts apart, the reply has no from: the topics it had delivered are resumed exactly
+            # before this is sent (Client._resume_patterns).
+            if self._from is not None:
+                frame["from"] = self._from
+            elif self._last:
+                frame["last"] = self._last
+            return frame, None
+        if resume_at is not None:
+            frame["from"] = resume_at
+            return frame, resume_at
         if self.last_seq is not None:
             frame["from"] = self.last_seq + 1
             return frame, self.last_seq + 1
@@ -393,20 +435,24 @@ class Subscription:
             self._confirmed.set_result(None)
 
     async def _deliver_group(self, conn, frame):
-        message = Message(self.topic, frame.get("data"), frame["seq"], self.group, frame.get("delivery"))
+        message = Message(frame["topic"], frame.get("data"), frame["seq"], self.group, frame.get("delivery"))
         message._member = (self, conn)
         self.last_seq = message.seq
         await self._put(message)
 
-    async def _deliver(self, seq, data):
-        if self.last_seq is not None:
-            if seq <= self.last_seq:
+    async def _deliver(self, seq, data, topic=None):
+        topic = topic or self.topic
+        last = self.last_seqs.get(topic) if self.pattern else self.last_seq
+        if last is not None:
+            if seq <= last:
                 self.duplicates_skipped += 1  # already delivered before a reconnect; never twice
                 return
-            if seq > self.last_seq + 1:
-                await self._gap(self.last_seq + 1, seq)
+            if seq > last + 1:
+                await self._gap(last + 1, seq, topic)
         self.last_seq = seq
-        message = Message(self.topic, data, seq)
+        if self.pattern:
+            self.last_seqs[topic] = seq
+        message = Message(topic, data, seq)
         if self._iterable:
             await self._put(message)
             return
@@ -417,8 +463,14 @@ class Subscription:
         except Exception:  # the handler's own failure must not end the connection
             LOG.exception("herald: handler of topic %s failed on seq %d", self.topic, seq)
 
-    async def _gap(self, expected, resumed):
-        gap = GapError(self.topic, expected, resumed)
+    async def _resumed(self, topic, expected, start):
+        """An exact subscribe of one of this pattern's topics, made for it after a reconnect, started at ``start``."""
+        if start != expected:
+            await self._gap(expected, start, topic)
+        self.last_seqs[topic] = start - 1
+
+    async def _gap(self, expected, resumed, topic=None):
+        gap = GapError(topic or self.topic, expected, resumed)
         self.gaps.append(gap)
         if self._on_gap is not None:
             try:
@@ -488,6 +540,23 @@ class Subscription:
     async def unsubscribe(self):
         """Ends the subscription, or leaves the group (what the member holds goes back to the group)."""
         await self._client.unsubscribe(self.topic, group=self.group)
+
+
+def _is_pattern(topic):
+    """True when ``topic`` holds a wildcard token (``*`` or ``>``), so that pushes name other topics than it."""
+    return any(token in ("*", ">") for token in topic.split("."))
+
+
+def _matches(pattern_tokens, topic):
+    """True when the pattern split into ``pattern_tokens`` matches the concrete ``topic``: ``*`` is exactly one
+    token, ``>`` (last) one or more. The node has refused an invalid pattern before any push comes."""
+    tokens = topic.split(".")
+    for i, p in enumerate(pattern_tokens):
+        if p == ">":
+            return i == len(pattern_tokens) - 1 and len(tokens) > i
+        if i >= len(tokens) or (p != "*" and p != tokens[i]):
+            return False
+    return len(tokens) == len(pattern_tokens)
 
 
 def _key(topic, group):
@@ -586,6 +655,7 @@ class Client:
         self._resend = []  # publishes a node answered shutting_down instead of reading
         self._fatal = None  # the error that closed the client (auth_failed, token_expired...), raised to callers
         self._ended = None
+        self._resuming = None  # the task that subscribes the patterns again after a reconnect
 
     # -- lifecycle
 
@@ -766,12 +836,12 @@ class Client:
         except (ConnectionLostError, NotSubscribedError):
             pass  # the connection that held it is gone, and the next one will not have it
 
-    async def _ack(self, sub, conn, fields):
+    async def _ack(self, sub, conn, fields, topic):
         """Acks on ``conn``, the connection the message came on: a member holds its messages only while it
         lasts, so once it has ended there is nothing to ack (they went back to the group)."""
         if self._subs.get(sub._key) is not sub:
             raise NotSubscribedError("this client is no longer a member of group %s on %s" % (sub.group, sub.topic))
-        frame = dict({"action": "ack", "topic": sub.topic, "group": sub.group}, **fields)
+        frame = dict({"action": "ack", "topic": topic, "group": sub.group}, **fields)
         async with self._slots:
             if conn is None or self._conn is not conn:
                 raise NotHeldError("the connection the message came on has ended; its messages went back to "
@@ -844,8 +914,8 @@ class Client:
         conn.writer.write(data)
         conn.last_tx = asyncio.get_running_loop().time()
 
-    def _send_subscribe(self, conn, sub):
-        frame, expected = sub._request()
+    def _send_subscribe(self, conn, sub, resume_at=None):
+        frame, expected = sub._request(resume_at)
 
         async def subscribed(reply):
             if self._subs.get(sub._key) is sub:
@@ -854,6 +924,49 @@ class Client:
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(_subscribe_failed(self, sub))
         self._write(conn, _Pending(frame, future, "subscribe", subscribed))
+        return future
+
+    def _send_pin(self, conn, topic, seq):
+        """An exact subscribe of ``topic`` from ``seq``, which resumes it for the patterns that delivered it."""
+
+        async def pinned(reply):
+            start = reply.get("from")
+            if start is None:
+                return
+            for sub in list(self._subs.values()):
+                if sub.pattern and sub.group is None and topic in sub.last_seqs:
+                    await sub._resumed(topic, seq, start)
+
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_ignore)  # a refusal is logged by _resume_patterns
+        self._write(conn, _Pending({"action": "subscribe", "topic": topic, "from": seq}, future, "subscribe", pinned))
+        return future
+
+    async def _resume_patterns(self, conn, exact, patterns, pins):
+        """After a reconnect: once the exact subscribes are answered, subscribes the patterns again (the node
+        replays no topic the connection already reads), then drops the pins once the patterns are answered."""
+        results = await asyncio.gather(*exact, return_exceptions=True)
+        for topic, result in zip(pins, results[len(results) - len(pins):]):
+            if isinstance(result, HeraldError):
+                LOG.warning("herald: could not resume %s for its patterns (%s); they read it from their own start",
+                            topic, result)
+        if self._conn is not conn:
+            return  # the next connection resumes them
+        waits = [self._send_subscribe(conn, sub) for sub in patterns if self._subs.get(sub._key) is sub]
+        for sub in patterns:
+            if sub._from is None and not sub._last:
+                LOG.warning("herald: %s resumes live: topics it had delivered nothing of lose what was published "
+                            "while disconnected", sub.topic)
+        await self._drain(conn)
+        await asyncio.gather(*waits, return_exceptions=True)
+        if self._conn is not conn:
+            return
+        for topic in pins:
+            if topic not in self._subs:  # else the application subscribed to it meanwhile: its own now
+                future = asyncio.get_running_loop().create_future()
+                future.add_done_callback(_ignore)
+                self._write(conn, _Pending({"action": "unsubscribe", "topic": topic}, future))
+        await self._drain(conn)
 
     def _resubscribe(self, sub):
         conn = self._conn
@@ -920,8 +1033,25 @@ class Client:
 
     def _attach(self, conn):
         self._conn = conn
+        # Where the connection goes on in each concrete topic: every plain subscription that matches a topic
+        # got each of its messages, so the furthest any of them got is where all of them are.
+        nexts = {}
+        for sub in self._subs.values():
+            if sub.group is None:
+                for topic, seq in sub._next_seqs().items():
+                    nexts[topic] = max(nexts.get(topic, 0), seq)
+        exact, patterns = [], []
         for sub in list(self._subs.values()):
-            self._send_subscribe(conn, sub)  # from last_seq + 1, or as first asked if never confirmed
+            if sub.pattern and sub.group is None:
+                patterns.append(sub)  # once the exact ones are answered: see _resume_patterns
+                continue
+            resume_at = nexts.get(sub.topic) if sub.group is None and sub._confirmed.done() else None
+            # from last_seq + 1, or as first asked if never confirmed
+            exact.append(self._send_subscribe(conn, sub, resume_at))
+        pins = [topic for topic in nexts if topic not in self._subs]  # topics only patterns read
+        exact += [self._send_pin(conn, topic, nexts[topic]) for topic in pins]
+        if patterns:
+            self._resuming = asyncio.get_running_loop().create_task(self._resume_patterns(conn, exact, patterns, pins))
         resend, self._resend = self._resend, []
         for p in resend:
             try:
@@ -988,14 +1118,17 @@ class Client:
 
     async def _dispatch(self, conn, frame):
         if frame.get("type") == "message":
-            sub = self._subs.get(_key(frame.get("topic"), frame.get("group")))
-            if sub is not None:  # else: unsubscribed, and this was pushed before the node saw it
+            topic, group = frame.get("topic"), frame.get("group")
+            # none: unsubscribed, and this was pushed before the node saw it
+            targets = self._targets(topic, group) if topic is not None else []
+            if targets:
                 conn.delivering = True
                 try:
-                    if sub.group is not None:
-                        await sub._deliver_group(conn, frame)
-                    else:
-                        await sub._deliver(frame["seq"], frame.get("data"))
+                    for sub in targets:
+                        if sub.group is not None:
+                            await sub._deliver_group(conn, frame)
+                        else:
+                            await sub._deliver(frame["seq"], frame.get("data"), topic)
                 finally:
                     conn.delivering = False
             return
@@ -1015,6 +1148,18 @@ class Client:
             if pending.on_reply is not None:
                 await pending.on_reply(frame)
             _succeed(pending.future, frame)
+
+    def _targets(self, topic, group):
+        """The subscriptions a push of the concrete ``topic`` goes to: without a group, the exact one and each
+        matching pattern; with one, the one member it was handed to (its exact membership, else the first
+        pattern of that group that matches)."""
+        exact = self._subs.get(_key(topic, group))
+        if group is not None:
+            if exact is not None:
+                return [exact]
+            return [s for s in self._subs.values() if s.group == group and s.pattern and s._matches(topic)][:1]
+        return ([exact] if exact is not None else []) + [
+            s for s in self._subs.values() if s.group is None and s.pattern and s._matches(topic)]
 
     async def _heartbeat(self, conn):
         loop = asyncio.get_running_loop()

@@ -241,6 +241,88 @@ class BrokerTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual((third.seq, third.delivery), (2, 1))
         self.assertEqual(self.client.reconnects, 1)
 
+    async def test_a_pattern_gets_each_matching_topic_with_its_concrete_topic_and_seq(self):
+        base = fresh("wild")
+        star = await self.client.subscribe(base + ".*")
+        exact = await self.client.subscribe(base + ".a")  # overlaps the pattern on .a: each gets it
+        tail = await self.client.subscribe(base + ".>")
+        async with hc.Client(URL, **TLS) as publisher:
+            for topic in (base + ".a", base, base + ".b", base + ".a.deep", fresh("wild") + ".a", base + ".a"):
+                await publisher.publish(topic, topic)
+            got = [await star.get(PATIENCE) for _ in range(3)]
+            self.assertEqual([(m.topic, m.seq) for m in got], [(base + ".a", 1), (base + ".b", 1), (base + ".a", 2)])
+            self.assertEqual(got[1].data, base + ".b")
+            self.assertEqual([(m.topic, m.seq) for m in [await exact.get(PATIENCE) for _ in range(2)]],
+                             [(base + ".a", 1), (base + ".a", 2)])
+            self.assertEqual([(m.topic, m.seq) for m in [await tail.get(PATIENCE) for _ in range(4)]],
+                             [(base + ".a", 1), (base + ".b", 1), (base + ".a.deep", 1), (base + ".a", 2)])
+            self.assertEqual(star.last_seqs, {base + ".a": 2, base + ".b": 1})
+            await star.unsubscribe()  # the exact one goes on
+            await publisher.publish(base + ".a", "after")
+            self.assertEqual((await exact.get(PATIENCE)).seq, 3)
+            self.assertEqual((await tail.get(PATIENCE)).seq, 3)
+        for sub in (exact, tail):
+            with self.assertRaises(asyncio.TimeoutError):
+                await sub.get(0.2)  # nothing else, and nothing twice
+
+    async def test_a_group_on_a_pattern_shares_its_topics_and_acks_name_the_concrete_topic(self):
+        base = fresh("wildjobs")
+        async with hc.Client(URL, **TLS) as other, hc.Client(URL, **TLS) as publisher:
+            members = [await c.subscribe(base + ".*", group="g", ack="manual", ack_wait_ms=60000)
+                       for c in (self.client, other)]
+            expected = set()
+            for n in range(3):
+                for leaf in ("a", "b"):
+                    seq = await publisher.publish(base + "." + leaf, n)
+                    expected.add((base + "." + leaf, seq))
+            got = []
+            while len(got) < 6:
+                for member in members:
+                    try:
+                        got.append(await member.get(0.2))
+                    except asyncio.TimeoutError:
+                        pass
+            self.assertEqual({(m.topic, m.seq) for m in got}, expected)
+            self.assertEqual({m.group for m in got}, {"g"})
+            with self.assertRaises(hc.HeraldError):
+                await members[0].ack_upto(3)  # a pattern: which topic?
+            for m in got:
+                await m.ack()  # refused unless it names the concrete topic
+            for member in members:
+                with self.assertRaises(asyncio.TimeoutError):
+                    await member.get(0.3)  # every one acked once: none comes again
+
+    async def test_a_pattern_resumes_the_topics_it_has_seen_after_a_reconnect(self):
+        base = fresh("wildresume")
+        sub = await self.client.subscribe(base + ".*", from_="earliest")
+        gate = asyncio.Event()  # holds the reconnect, so that messages are published while disconnected
+        real_open = self.client._open
+
+        async def held_open(failures):
+            await gate.wait()
+            return await real_open(failures)
+
+        self.client._open = held_open
+        async with hc.Client(URL, **TLS) as publisher:
+            await publisher.publish(base + ".a", 1)
+            await publisher.publish(base + ".b", 1)
+            self.assertEqual([(m.topic, m.seq) for m in [await sub.get(PATIENCE) for _ in range(2)]],
+                             [(base + ".a", 1), (base + ".b", 1)])
+            self.client._conn.writer.transport.abort()  # the network drops the connection
+            while self.client.connected:
+                await asyncio.sleep(0.01)
+            await publisher.publish(base + ".a", 2)  # seen: resumed from seq 2
+            await publisher.publish(base + ".c", 1)  # never seen: replayed from the earliest, as asked
+            gate.set()
+            got = [await sub.get(PATIENCE) for _ in range(2)]
+            self.assertEqual(sorted((m.topic, m.seq) for m in got), [(base + ".a", 2), (base + ".c", 1)])
+            await publisher.publish(base + ".b", 2)
+            self.assertEqual(((m := await sub.get(PATIENCE)).topic, m.seq), (base + ".b", 2))
+        self.assertEqual(self.client.reconnects, 1)
+        self.assertEqual((sub.gaps, sub.duplicates_skipped), ([], 0))
+        with self.assertRaises(asyncio.TimeoutError):
+            await sub.get(0.2)  # nothing twice
+
     @unittest.skipUnless(RETENTION, "HERALD_RETENTION_MAX_MESSAGES not given")
     async def test_a_retention_gap_is_reported_not_hidden(self):
         topic = fresh("gap")

@@ -44,8 +44,8 @@ def run(example, url, files=()):
 
 class ReadmeExampleTest(unittest.TestCase):
 
-    def test_the_python_section_has_the_plain_the_group_and_the_tls_example(self):
-        self.assertEqual(len(examples()), 3)
+    def test_the_python_section_has_the_plain_the_group_the_pattern_and_the_tls_example(self):
+        self.assertEqual(len(examples()), 4)
 
     @unittest.skipUnless(PLAIN_URL, "HERALD_PLAIN_URL names no broker (PythonClientTest sets it)")
     def test_the_readme_example_runs_and_reads_back_what_it_published(self):
@@ -61,9 +61,15 @@ class ReadmeExampleTest(unittest.TestCase):
         self.assertIn("job {'id': 7} delivery 1", output)
         self.assertRegex(output, r"audited and acked seq \d+")
 
+    @unittest.skipUnless(PLAIN_URL, "HERALD_PLAIN_URL names no broker (PythonClientTest sets it)")
+    def test_the_pattern_example_gets_the_matching_topics(self):
+        code, output = run(examples()[2], PLAIN_URL)
+        self.assertEqual(code, 0, output)
+        self.assertEqual(output, "orders.eu 1\norders.us 1\n")
+
     @unittest.skipUnless(URL and CA_FILE, "HERALD_URL and HERALD_TEST_CA_FILE name no secure broker")
     def test_the_tls_example_runs_as_the_url_user_and_is_refused_the_denied_topic(self):
-        code, output = run(examples()[2], URL, [(CA_FILE, "ca.pem")])
+        code, output = run(examples()[3], URL, [(CA_FILE, "ca.pem")])
         self.assertEqual(code, 0, output)
         self.assertRegex(output, r"authenticated as \w+\npublished as seq \d+\nrefused: forbidden\n")
 

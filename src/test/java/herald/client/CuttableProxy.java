@@ -17,10 +17,16 @@ final class CuttableProxy implements AutoCloseable {
   private final NetServer server;
   private final NetClient client;
   private final List<NetSocket> sockets = new CopyOnWriteArrayList<>();
+  /** While true, new connections are closed at once: the client stays disconnected while the node goes on. */
+  private volatile boolean refusing;
 
   private CuttableProxy(Vertx vertx, int target) {
     client = vertx.createNetClient();
     server = vertx.createNetServer().connectHandler(front -> {
+      if (refusing) {
+        front.close();
+        return;
+      }
       front.pause();
       sockets.add(front);
       client.connect(target, "127.0.0.1").onComplete(ar -> {
@@ -52,6 +58,17 @@ final class CuttableProxy implements AutoCloseable {
   void cut() {
     sockets.forEach(NetSocket::close);
     sockets.clear();
+  }
+
+  /** Cuts every connection and refuses new ones until {@link #admit()}. */
+  void cutAndRefuse() {
+    refusing = true;
+    cut();
+  }
+
+  /** Accepts new connections again. */
+  void admit() {
+    refusing = false;
   }
 
   @Override

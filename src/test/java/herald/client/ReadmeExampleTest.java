@@ -59,6 +59,19 @@ class ReadmeExampleTest {
 
       await().until(() -> worked.size() == 1);
       assertThat(worked).containsExactly("{\"id\":7} delivery 1");
+
+      List<String> orders = new CopyOnWriteArrayList<>();
+      // README: pattern
+      // "*" is one token, ">" one or more at the end. Each message names its concrete topic and that topic's seq.
+      client.subscribe("orders.*", From.now(), m -> orders.add(m.topic() + " " + m.seq())).await();
+      client.publish("orders.eu", "a").await();       // orders.eu 1
+      client.publish("orders.us", "b").await();       // orders.us 1
+      client.publish("orders.eu.paid", "c").await();  // not matched: "orders.>" would
+      // END
+
+      await().until(() -> orders.size() == 2);
+      client.ping().await(); // a third message would have come before the pong
+      assertThat(orders).containsExactly("orders.eu 1", "orders.us 1");
       client.close().await();
 
       // README: blocking

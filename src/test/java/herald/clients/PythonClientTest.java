@@ -51,7 +51,7 @@ class PythonClientTest {
   /** The users file denies alice this prefix, to publish and to subscribe, for the Python forbidden test. */
   private static final String DENIED = "secret.>";
 
-  /** Python tests that must have run (not been skipped, not missing): the auth ones, the failover, groups. */
+  /** Python tests that must have run (not been skipped, not missing): the auth ones, the failover, groups, patterns. */
   private static final List<String> REQUIRED = List.of(
       "test_a_subscriber_of_a_killed_node_resumes_on_another",
       "test_a_wrong_password_is_auth_failed",
@@ -60,8 +60,12 @@ class PythonClientTest {
       "test_a_client_certificate_authenticates_its_cn",
       "test_the_tls_example_runs",
       "test_the_group_example_works",
+      "test_the_pattern_example_gets_the_matching_topics",
       "test_two_group_members_share_the_messages",
-      "test_a_member_whose_connection_drops_joins_again");
+      "test_a_member_whose_connection_drops_joins_again",
+      "test_a_pattern_gets_each_matching_topic",
+      "test_a_group_on_a_pattern_shares_its_topics",
+      "test_a_pattern_resumes_the_topics_it_has_seen");
 
   @TempDir
   Path dir;

@@ -4,7 +4,8 @@ package herald.client;
  * A subscription did not get every message it asked for. The client never hides one: it hands each to the
  * handler set with {@link HeraldClient#gapHandler}, which by default logs a warning.
  *
- * @param topic the subscription's topic
+ * @param topic the concrete topic the messages are missing from; for {@link Kind#UNKNOWN}, the subscription's
+ *     topic or pattern
  * @param kind what happened
  * @param expectedSeq the seq the subscriber was waiting for (0 if unknown)
  * @param resumedSeq the seq delivery resumes at (0 if unknown)
@@ -21,7 +22,8 @@ public record Gap(String topic, Kind kind, long expectedSeq, long resumedSeq) {
     TOPIC_RESTARTED,
     /**
      * A subscription from now that had received nothing when its connection was lost resumes from now:
-     * messages published while it was disconnected cannot be known, and are not delivered.
+     * messages published while it was disconnected cannot be known, and are not delivered. For a pattern from
+     * now, this is said at every reconnect: the topics it had delivered nothing of resume from now.
      */
     UNKNOWN
   }

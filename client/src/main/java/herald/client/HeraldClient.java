@@ -14,10 +14,13 @@ import io.vertx.core.net.NetClient;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -39,6 +42,13 @@ import java.util.logging.Logger;
  * <p><b>Subscriptions</b> survive reconnects: on each new connection the client subscribes again from the
  * last seq it delivered + 1, so there is no gap and no duplicate while the topic still holds the messages.
  * When it does not, the gap goes to {@link #gapHandler}.
+ *
+ * <p><b>Patterns.</b> {@code subscribe("orders.*", ...)} (docs/protocol.md, Wildcard subscriptions) gets
+ * every push whose concrete topic the pattern matches; {@link Message#topic()} names that topic and
+ * {@link Message#seq()} is that topic's seq. The node sends a message once per connection however many of
+ * its subscriptions match it; the client hands it to <em>each</em> of its subscriptions that matches (the
+ * exact one first, then the patterns in the order they were made), as if each had its own connection. Gaps
+ * are found per concrete topic. For how a pattern resumes after a reconnect, see {@link Subscription}.
  *
  * <p><b>Consumer groups.</b> {@link #subscribe(String, Group, Handler)} joins a group, whose messages carry
  * {@link Message#group()} and {@link Message#delivery()} and are acked automatically after the handler or by
@@ -70,6 +80,8 @@ public final class HeraldClient {
   private final Backoff backoff;
   private final Link.Events events = new LinkEvents();
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  /** The plain subscriptions to a pattern, also in {@link #subscriptions}: each push is matched against them. */
+  private final Set<Subscription> patterns = new LinkedHashSet<>();
   /** Publishes waiting for a slot or a connection, and pings waiting for a connection, in call order. */
   private final ArrayDeque<Request> waiting = new ArrayDeque<>();
   private int waitingPublishes;
@@ -185,6 +197,9 @@ public final class HeraldClient {
             + (s.group() == null ? "" : " in group " + s.group()) + "; unsubscribe first"));
       } else {
         subscriptions.put(s.key(), s);
+        if (s.isPattern() && s.group() == null) {
+          patterns.add(s);
+        }
         if (connected()) {
           send(Request.subscribe(s, s.resumeFrom()));
         } else {
@@ -231,15 +246,15 @@ public final class HeraldClient {
   Future<Long> ack(Message m) {
     Promise<Long> done = Promise.promise();
     onLoop(() -> {
-      Subscription s = subscriptions.get(Subscription.key(m.topic(), m.group()));
-      if (s == null) {
+      Subscription s = m.member();
+      if (subscriptions.get(s.key()) != s) {
         done.fail(HeraldException.of(ErrorCode.NOT_SUBSCRIBED, "this client is no longer a member of group "
             + m.group() + " on '" + m.topic() + "'"));
       } else if (m.link() != link || !connected()) {
         done.fail(HeraldException.of(ErrorCode.NOT_HELD, "seq " + m.seq() + " came on a connection that has "
             + "ended; its messages went back to group " + m.group()));
       } else {
-        Request ack = Request.ack(s, m.seq(), false);
+        Request ack = Request.ack(s, m.topic(), m.seq(), false);
         ack.published.future().onComplete(done);
         send(ack);
       }
@@ -247,8 +262,8 @@ public final class HeraldClient {
     return done.future();
   }
 
-  /** Acks what {@code s}'s member holds up to {@code seq}, on the current connection; completes with the count. */
-  Future<Long> ackUpto(Subscription s, long seq) {
+  /** Acks what {@code s}'s member holds in {@code topic} up to {@code seq}, on the current connection; the count. */
+  Future<Long> ackUpto(Subscription s, String topic, long seq) {
     Promise<Long> done = Promise.promise();
     onLoop(() -> {
       if (subscriptions.get(s.key()) != s) {
@@ -258,7 +273,7 @@ public final class HeraldClient {
         done.fail(HeraldException.of(ErrorCode.NOT_HELD, "not connected: a member holds nothing while no node "
             + "is connected"));
       } else {
-        Request ack = Request.ack(s, seq, true);
+        Request ack = Request.ack(s, topic, seq, true);
         ack.published.future().onComplete(done);
         send(ack);
       }
@@ -316,6 +331,7 @@ public final class HeraldClient {
             s.end(null);
           }
           subscriptions.clear();
+          patterns.clear();
         });
       }
       closing.onComplete(done);
@@ -404,13 +420,48 @@ public final class HeraldClient {
     user = l.user();
     backoff.succeeded();
     LOG.fine(() -> "herald client: connected to node " + node + " at " + l.address());
+    Resume round = new Resume(l);
+    // Where the connection goes on in each concrete topic: every plain subscription that matches a topic
+    // received each of its messages, so the furthest any of them got is where all of them are.
+    Map<String, Long> next = new HashMap<>();
+    for (Subscription s : subscriptions.values()) {
+      if (s.group() == null) {
+        s.nextSeqs().forEach((topic, seq) -> {
+          if (seq > 0) {
+            next.merge(topic, seq, Math::max);
+          }
+        });
+      }
+    }
     for (Subscription s : subscriptions.values()) {
       vertx.cancelTimer(s.waitTimer);
       s.waitTimer = -1;
+      if (patterns.contains(s)) {
+        continue; // once the exact subscribes are answered, so that those topics are not replayed for it
+      }
       if (s.resumesBlind()) {
         gap(new Gap(s.topic(), Gap.Kind.UNKNOWN, 0, 0));
       }
-      send(Request.subscribe(s, s.resumeFrom()));
+      From from = s.group() == null && s.confirmed() && next.containsKey(s.topic())
+          ? From.seq(next.get(s.topic())) : s.resumeFrom();
+      Request r = Request.subscribe(s, from);
+      if (s.group() == null) {
+        r.resume = round;
+        round.exactPending++;
+      }
+      send(r);
+    }
+    next.forEach((topic, seq) -> {
+      if (!subscriptions.containsKey(topic)) { // a topic only patterns read: the client subscribes it for them
+        Request pin = Request.pin(topic, seq);
+        pin.resume = round;
+        round.exactPending++;
+        round.pins.add(topic);
+        send(pin);
+      }
+    });
+    if (round.exactPending == 0) {
+      resubscribePatterns(round);
     }
     waiting.forEach(r -> {
       vertx.cancelTimer(r.waitTimer);
@@ -552,6 +603,7 @@ public final class HeraldClient {
       s.end(why);
     }
     subscriptions.clear();
+    patterns.clear();
     closing = net.close();
     failure.complete(why);
   }
@@ -564,6 +616,10 @@ public final class HeraldClient {
   private void forget(Subscription s, Throwable reason) {
     if (subscriptions.get(s.key()) == s) {
       subscriptions.remove(s.key());
+    }
+    patterns.remove(s);
+    if (s.resuming != null) {
+      patternResumed(s); // a pattern that will not be confirmed no longer holds up its round
     }
     vertx.cancelTimer(s.waitTimer);
     s.end(reason);
@@ -578,13 +634,26 @@ public final class HeraldClient {
   }
 
   private void subscribed(Request r, JsonObject reply, HeraldException error) {
-    Subscription s = r.subscription;
+    if (r.pin) {
+      pinned(r, reply, error);
+    } else {
+      subscribed(r.subscription, r, reply, error);
+    }
+    if (r.resume != null && --r.resume.exactPending == 0) {
+      resubscribePatterns(r.resume);
+    }
+  }
+
+  private void subscribed(Subscription s, Request r, JsonObject reply, HeraldException error) {
     if (error == null) {
       Gap g = s.confirm(r.from, reply.getLong("from"));
       if (g != null) {
         gap(g);
       }
       s.subscribed.tryComplete(s);
+      if (s.resuming != null) {
+        patternResumed(s);
+      }
       return;
     }
     if (error instanceof HeraldException.Unavailable && s.confirmed() && !s.unsubscribing) {
@@ -605,6 +674,92 @@ public final class HeraldClient {
     s.subscribed.tryFail(error);
   }
 
+  /**
+   * The answer to an exact subscribe the client made to resume a topic its patterns had delivered: each of
+   * those patterns goes on in the topic where the node said.
+   */
+  private void pinned(Request r, JsonObject reply, HeraldException error) {
+    if (error != null) {
+      // The pattern reads the topic again from its own start: from now, what came meanwhile is lost.
+      LOG.warning("herald client: node " + node + " refused to resume '" + r.topic + "' for its patterns: "
+          + error.getMessage());
+      r.resume.pins.remove(r.topic);
+      gap(new Gap(r.topic, Gap.Kind.UNKNOWN, 0, 0));
+      return;
+    }
+    Long from = reply.getLong("from");
+    Gap reported = null;
+    for (Subscription s : patterns) {
+      if (from != null && s.hasDelivered(r.topic)) {
+        Gap g = s.resumed(r.topic, r.from.seq(), from);
+        if (g != null && reported == null) {
+          reported = g; // one gap in the topic, however many patterns read it
+          gap(g);
+        }
+      }
+    }
+  }
+
+  /** The exact subscribes of {@code round} are answered: subscribes the patterns again, if still on its link. */
+  private void resubscribePatterns(Resume round) {
+    if (round.link != link || !connected()) {
+      return; // the next connection resumes them
+    }
+    for (Subscription s : patterns) {
+      if (s.resumesBlind()) {
+        gap(new Gap(s.topic(), Gap.Kind.UNKNOWN, 0, 0));
+      }
+      s.resuming = round;
+      round.patternsPending++;
+      send(Request.subscribe(s, s.resumeFrom()));
+    }
+    if (round.patternsPending == 0) {
+      unpin(round);
+    }
+  }
+
+  /** {@code s} was confirmed again, or given up: once all of its round are, the round's pins go. */
+  private void patternResumed(Subscription s) {
+    Resume round = s.resuming;
+    s.resuming = null;
+    if (--round.patternsPending == 0) {
+      unpin(round);
+    }
+  }
+
+  /**
+   * Drops the exact subscribes that resumed the patterns' topics: the node keeps reading a topic while any
+   * subscription of the connection matches it. A topic the application subscribed to meanwhile is its own.
+   */
+  private void unpin(Resume round) {
+    if (round.link != link || !connected()) {
+      return;
+    }
+    for (String topic : round.pins) {
+      if (!subscriptions.containsKey(topic)) {
+        send(Request.unpin(topic));
+      }
+    }
+    round.pins.clear();
+  }
+
+  /**
+   * One reconnect's resubscription of the plain subscriptions. The exact topics go first, those only
+   * patterns had delivered among them (pins), each from its next seq; the patterns once every one of those is
+   * answered, since the node replays no topic the connection already reads; the pins are dropped once every
+   * pattern is confirmed. Touched only on the client's event loop.
+   */
+  static final class Resume {
+    final Link link;
+    int exactPending;
+    int patternsPending;
+    final List<String> pins = new ArrayList<>();
+
+    Resume(Link link) {
+      this.link = link;
+    }
+  }
+
   /** Reply handling and connection loss, as the current link reports them. */
   private final class LinkEvents implements Link.Events {
 
@@ -613,14 +768,60 @@ public final class HeraldClient {
       String topic = frame.getString("topic");
       String group = frame.getString("group");
       Long seq = frame.getLong("seq");
-      Subscription s = topic == null ? null : subscriptions.get(Subscription.key(topic, group));
-      if (s == null || seq == null) {
+      List<Subscription> targets = topic == null || seq == null ? List.of() : targets(topic, group);
+      if (targets.isEmpty()) {
         LOG.warning("herald client: a pushed message this client has no subscription for: " + line);
         return;
       }
-      Message m = group == null ? new Message(topic, seq, frame.getValue("data"), line)
-          : new Message(topic, seq, frame.getValue("data"), line, group, frame.getInteger("delivery", 1),
-              HeraldClient.this, link);
+      if (group != null) {
+        Subscription s = targets.get(0);
+        deliver(s, new Message(topic, seq, frame.getValue("data"), line, group, frame.getInteger("delivery", 1),
+            HeraldClient.this, link, s));
+        return;
+      }
+      Message m = new Message(topic, seq, frame.getValue("data"), line);
+      for (Subscription s : targets) {
+        deliver(s, m);
+      }
+    }
+
+    /**
+     * The subscriptions a push of the concrete {@code topic} goes to: without a group, the exact one and each
+     * matching pattern; with one, the one member it was handed to (its exact membership, else the first
+     * pattern of that group that matches).
+     */
+    private List<Subscription> targets(String topic, String group) {
+      Subscription exact = subscriptions.get(Subscription.key(topic, group));
+      if (group != null) {
+        if (exact != null) {
+          return List.of(exact);
+        }
+        for (Subscription s : subscriptions.values()) {
+          if (group.equals(s.group()) && s.isPattern() && s.matches(topic)) {
+            return List.of(s);
+          }
+        }
+        return List.of();
+      }
+      if (patterns.isEmpty()) {
+        return exact == null ? List.of() : List.of(exact);
+      }
+      List<Subscription> found = new ArrayList<>(2);
+      if (exact != null) {
+        found.add(exact);
+      }
+      for (Subscription s : patterns) {
+        if (s.matches(topic)) {
+          found.add(s);
+        }
+      }
+      return found; // a copy: a handler may subscribe or unsubscribe
+    }
+
+    private void deliver(Subscription s, Message m) {
+      String topic = m.topic();
+      String group = m.group();
+      long seq = m.seq();
       Gap g = s.arrived(m);
       if (g != null) {
         gap(g);
@@ -629,8 +830,8 @@ public final class HeraldClient {
         s.handle(m);
       } catch (RuntimeException e) {
         // Not acked, even with auto-ack: the group gives it again after its ack wait.
-        LOG.log(Level.WARNING, "herald client: the handler of '" + topic + "'"
-            + (group == null ? "" : " in group " + group) + " threw on seq " + seq, e);
+        LOG.log(Level.WARNING, "herald client: the handler of '" + s.topic() + "'"
+            + (group == null ? "" : " in group " + group) + " threw on seq " + seq + " of '" + topic + "'", e);
         return;
       }
       if (group != null && s.membership().ackMode() == Group.Ack.AUTO) {
@@ -677,7 +878,11 @@ public final class HeraldClient {
           }
         }
         case UNSUBSCRIBE -> {
-          if (error == null) {
+          if (r.pin) {
+            if (error != null) {
+              LOG.warning("herald client: node " + node + " refused to drop '" + r.topic + "': " + error.getMessage());
+            }
+          } else if (error == null) {
             forget(r.subscription, null);
             r.unsubscribed.complete();
           } else {
@@ -737,6 +942,9 @@ public final class HeraldClient {
             }
           }
           case UNSUBSCRIBE -> {
+            if (r.pin) {
+              continue; // the next connection has pins of its own
+            }
             forget(r.subscription, null); // the next connection does not subscribe again: done
             r.unsubscribed.complete();
           }

@@ -19,13 +19,15 @@ public final class Message {
   /** Who acks it, and the connection it came on (a member holds a message only while that connection lasts). */
   private final HeraldClient client;
   private final Link link;
+  /** The group subscription that received it (one of a pattern's topics, maybe), or null. */
+  private final Subscription member;
 
   Message(String topic, long seq, Object data, String frame) {
-    this(topic, seq, data, frame, null, 0, null, null);
+    this(topic, seq, data, frame, null, 0, null, null, null);
   }
 
   Message(String topic, long seq, Object data, String frame, String group, int delivery, HeraldClient client,
-      Link link) {
+      Link link, Subscription member) {
     this.topic = topic;
     this.seq = seq;
     this.data = data;
@@ -34,8 +36,10 @@ public final class Message {
     this.delivery = delivery;
     this.client = client;
     this.link = link;
+    this.member = member;
   }
 
+  /** The concrete topic it was published to, also when it came through a pattern subscription. */
   public String topic() {
     return topic;
   }
@@ -78,6 +82,10 @@ public final class Message {
 
   Link link() {
     return link;
+  }
+
+  Subscription member() {
+    return member;
   }
 
   @Override

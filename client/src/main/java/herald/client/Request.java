@@ -26,6 +26,10 @@ final class Request {
   final Subscription subscription;
   /** For a subscribe: the start asked for on this connection. */
   final From from;
+  /** For a subscribe made to resume after a reconnect: the round it belongs to, else null. */
+  HeraldClient.Resume resume;
+  /** For a subscribe or unsubscribe: the concrete topic the client reads for its patterns across a reconnect. */
+  boolean pin;
   long sentNanos;
   /** The timer that fails the request if no node is reached in time; -1 when none runs. */
   long waitTimer = -1;
@@ -98,12 +102,33 @@ final class Request {
     return new Request(Kind.UNSUBSCRIBE, f.toBuffer().appendByte((byte) '\n'), s.topic(), null, null, done, s, null);
   }
 
-  /** {@code ack} of {@code seq}, or with {@code upto} of every message held up to it; completes with the count. */
-  static Request ack(Subscription s, long seq, boolean upto) {
-    JsonObject f = new JsonObject().put("action", "ack").put("topic", s.topic()).put("group", s.group())
+  /**
+   * {@code ack} in the concrete {@code topic} (one of {@code s}'s, if it is a pattern) of {@code seq}, or with
+   * {@code upto} of every message held up to it; completes with the count.
+   */
+  static Request ack(Subscription s, String topic, long seq, boolean upto) {
+    JsonObject f = new JsonObject().put("action", "ack").put("topic", topic).put("group", s.group())
         .put(upto ? "upto" : "seq", seq);
-    return new Request(Kind.ACK, f.toBuffer().appendByte((byte) '\n'), s.topic(), Promise.promise(), null, null,
+    return new Request(Kind.ACK, f.toBuffer().appendByte((byte) '\n'), topic, Promise.promise(), null, null,
         s, null);
+  }
+
+  /** A plain subscribe of the concrete {@code topic} from {@code seq}, which resumes it for the client's patterns. */
+  static Request pin(String topic, long seq) {
+    JsonObject f = new JsonObject().put("action", "subscribe").put("topic", topic).put("from", seq);
+    Request r = new Request(Kind.SUBSCRIBE, f.toBuffer().appendByte((byte) '\n'), topic, null, null, null, null,
+        From.seq(seq));
+    r.pin = true;
+    return r;
+  }
+
+  /** Drops a {@link #pin}: the patterns now read its topic. */
+  static Request unpin(String topic) {
+    JsonObject f = new JsonObject().put("action", "unsubscribe").put("topic", topic);
+    Request r = new Request(Kind.UNSUBSCRIBE, f.toBuffer().appendByte((byte) '\n'), topic, null, null,
+        Promise.promise(), null, null);
+    r.pin = true;
+    return r;
   }
 
   /** Fails whoever waits for this request's outcome. */
