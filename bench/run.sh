@@ -10,6 +10,14 @@
 #   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster
 #   BROKER_FLAGS= bench/run.sh   # the JVM's own defaults for the broker instead of the recommended flags
 #   MODES="plain auth tls tls-auth" SCENARIOS="fanout fanin latency" bench/run.sh   # security's cost (issue 10)
+#   OLD_JAR=/tmp/herald-old.jar SCENARIOS="fanout fanin latency" bench/run.sh   # an older broker against this one
+#   LOAD_MAX=1.5 bench/run.sh    # before each measured run, wait (LOAD_WAIT s, 600) while the 1-minute load is above 1.5
+#
+# OLD_JAR: a broker jar built from another commit (e.g. a `git worktree` of it, `mvn -B -q -o package
+# -DskipTests`). fanout, fanin and latency then run against it and against target/herald.jar in turn, for each
+# scenario and mode, in the same run; its RESULT lines are named e.g. fanout-old and summary.md compares them
+# with the current jar's. The generator is always target/herald.jar, so only the broker differs.
+# Every measured run's RESULT line ends with load1=, the 1-minute load average just before it (uptime).
 #
 # MODES (default: plain) are the broker set-ups fanout, fanin and latency run against, one after the other for
 # each scenario, in the same run: plain (no TLS, no users: loopback clients are served anonymously), auth (a
@@ -34,7 +42,9 @@ MODES=${MODES:-plain}
 CAP=${CAP:-30}
 OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
 JAR=target/herald.jar
+BROKER_JAR=$JAR  # the broker being measured: $JAR, or $OLD_JAR while comparing (see modes below)
 mkdir -p "$OUT"
+[ -z "${OLD_JAR:-}" ] || [ -f "$OLD_JAR" ] || { echo "OLD_JAR=$OLD_JAR: no such file" >&2; exit 2; }
 # 10,000 idle connections need 10,000 descriptors in the broker and as many in the generator.
 ulimit -n 20000 || { echo "cannot raise the descriptor limit to 20000" >&2; exit 2; }
 
@@ -87,7 +97,7 @@ start_broker() {
   # BROKER_FLAGS (word-split on purpose); the GC log records every pause, to explain latency outliers.
   # shellcheck disable=SC2086
   env "${MODE_ENV[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS \
-    -Xlog:gc:file="$OUT/gc-$1.log" -jar "$JAR" > "$OUT/broker-$1.log" 2>&1 &
+    -Xlog:gc:file="$OUT/gc-$1.log" -jar "$BROKER_JAR" > "$OUT/broker-$1.log" 2>&1 &
   BROKER=$!
   for _ in $(seq 100); do  # wait until it accepts (at most 20 s)
     if ! kill -0 "$BROKER" 2>/dev/null; then break; fi  # it exited: see its log
@@ -113,11 +123,29 @@ gen() {
 # during it: polling during the run disturbed the latency figures more than the work it looks for.
 NOISE="$OUT/noise.log"
 touch "$NOISE"
+load1() { cut -d' ' -f1 /proc/loadavg; }
+# LOAD_MAX (for a machine shared with other work that quiet.sh does not see): wait while the 1-minute load is
+# above it, polling every 20 s for at most LOAD_WAIT seconds (600), then run anyway; the load is on the
+# RESULT line, and a run that did not get below LOAD_MAX has a line in noise.log.
+wait_load() {
+  [ -n "${LOAD_MAX:-}" ] || return 0
+  local end=$((SECONDS + ${LOAD_WAIT:-600}))
+  while awk -v l="$(load1)" -v m="$LOAD_MAX" 'BEGIN { exit !(l > m) }'; do
+    if [ $SECONDS -ge $end ]; then
+      echo "$(date +%T) load $(load1) still above $LOAD_MAX after ${LOAD_WAIT:-600} s; running anyway" >> "$NOISE"
+      return 0
+    fi
+    sleep 20
+  done
+}
 measure() {  # output file name without extension, then the generator arguments
-  local f=$1 attempt busy; shift
+  local f=$1 attempt busy load; shift
   for attempt in $(seq "${TRIES:-3}"); do
     [ "${QUIET:-0}" = 1 ] && bench/quiet.sh wait 300
+    wait_load
+    load=$(load1)
     gen "$@" > "$OUT/$f.txt" 2> "$OUT/$f.err"
+    sed -i "s/^RESULT .*/& load1=$load/" "$OUT/$f.txt"
     [ "${QUIET:-0}" = 1 ] || return 0
     busy=$(bench/quiet.sh check) && return 0
     echo "$(date +%T) $f attempt $attempt overlapped other work: $busy" >> "$NOISE"
@@ -131,6 +159,7 @@ measure() {  # output file name without extension, then the generator arguments
 scenario() {
   local name=$1 mode=${MODE:-plain}; shift
   [ "$mode" = plain ] || name="$name-$mode"
+  [ "$BROKER_JAR" = "$JAR" ] || name="$name-old"
   start_broker "$name"
   gen "$@" --quiet > "$OUT/$name-warmup.txt" 2>&1
   for r in $(seq "$RUNS"); do
@@ -139,12 +168,15 @@ scenario() {
   done
   stop_broker
 }
-# Each scenario against the broker of every mode in turn, so the modes of one scenario run close together.
+# Each scenario against the broker of every mode (and, with OLD_JAR, of both jars) in turn, so the brokers
+# compared in one scenario run close together.
 modes() {
-  local mode
+  local mode jar
   for mode in $MODES; do
     use_mode "$mode"
-    MODE=$mode scenario "$@"
+    for jar in ${OLD_JAR:+"$OLD_JAR"} "$JAR"; do
+      BROKER_JAR=$jar MODE=$mode scenario "$@"
+    done
   done
   use_mode plain
 }

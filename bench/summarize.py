@@ -46,3 +46,20 @@ if rows:
     print("| scenario | mode | metric | plain (median) | mode (median) | change |")
     print("|---|---|---|---:|---:|---:|")
     print("\n".join(rows))
+
+# An older broker (bench/run.sh OLD_JAR): each scenario's median against the old jar's, e.g. fanin-old.
+rows = []
+for old in [s for s in runs if s.endswith("-old")]:
+    new = old[: -len("-old")]
+    kind = next((k for k in KEY if new.startswith(k)), None)
+    for m in KEY.get(kind, []):
+        o = [float(r[m]) for r in runs[old] if m in r]
+        n = [float(r[m]) for r in runs.get(new, []) if m in r]
+        if o and n:
+            mo, mn = statistics.median(o), statistics.median(n)
+            rows.append(f"| {new} | {m} | {mo:,.1f} | {mn:,.1f} | {100 * (mn - mo) / mo:+.1f} % |")
+if rows:
+    print()
+    print("| scenario | metric | old jar (median) | this jar (median) | change |")
+    print("|---|---|---:|---:|---:|")
+    print("\n".join(rows))
