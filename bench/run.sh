@@ -16,7 +16,9 @@
 # OLD_JAR: a broker jar built from another commit (e.g. a `git worktree` of it, `mvn -B -q -o package
 # -DskipTests`). fanout, fanin and latency then run against it and against target/herald.jar in turn, for each
 # scenario and mode, in the same run; its RESULT lines are named e.g. fanout-old and summary.md compares them
-# with the current jar's. The generator is always target/herald.jar, so only the broker differs.
+# with the current jar's. The generator is always target/herald.jar, so only the broker differs. The old
+# broker reads OLD_CONFIG (HERALD_CONFIG; default: conf/config.json beside the jar's target/), since a
+# config file may name keys the old code does not know.
 # Every measured run's RESULT line ends with load1=, the 1-minute load average just before it (uptime).
 #
 # MODES (default: plain) are the broker set-ups fanout, fanin and latency run against, one after the other for
@@ -44,7 +46,11 @@ OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
 JAR=target/herald.jar
 BROKER_JAR=$JAR  # the broker being measured: $JAR, or $OLD_JAR while comparing (see modes below)
 mkdir -p "$OUT"
-[ -z "${OLD_JAR:-}" ] || [ -f "$OLD_JAR" ] || { echo "OLD_JAR=$OLD_JAR: no such file" >&2; exit 2; }
+if [ -n "${OLD_JAR:-}" ]; then
+  [ -f "$OLD_JAR" ] || { echo "OLD_JAR=$OLD_JAR: no such file" >&2; exit 2; }
+  OLD_CONFIG=${OLD_CONFIG:-$(dirname "$OLD_JAR")/../conf/config.json}
+  [ -f "$OLD_CONFIG" ] || { echo "OLD_CONFIG=$OLD_CONFIG: no such file (the old commit's conf/config.json)" >&2; exit 2; }
+fi
 # 10,000 idle connections need 10,000 descriptors in the broker and as many in the generator.
 ulimit -n 20000 || { echo "cannot raise the descriptor limit to 20000" >&2; exit 2; }
 
@@ -96,7 +102,9 @@ start_broker() {
   fi
   # BROKER_FLAGS (word-split on purpose); the GC log records every pause, to explain latency outliers.
   # shellcheck disable=SC2086
-  env "${MODE_ENV[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS \
+  local config=()
+  [ "$BROKER_JAR" = "$JAR" ] || config=(HERALD_CONFIG="$OLD_CONFIG")
+  env "${MODE_ENV[@]}" "${config[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS \
     -Xlog:gc:file="$OUT/gc-$1.log" -jar "$BROKER_JAR" > "$OUT/broker-$1.log" 2>&1 &
   BROKER=$!
   for _ in $(seq 100); do  # wait until it accepts (at most 20 s)
