@@ -7,7 +7,7 @@
 #
 #   bench/run.sh                 # results in bench/results/<timestamp>/
 #   RUNS=5 PORT=19999 bench/run.sh
-#   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster
+#   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster groups subscriptions
 #   BROKER_FLAGS= bench/run.sh   # the JVM's own defaults for the broker instead of the recommended flags
 #   MODES="plain auth tls tls-auth" SCENARIOS="fanout fanin latency" bench/run.sh   # security's cost (issue 10)
 #   OLD_JAR=/tmp/herald-old.jar SCENARIOS="fanout fanin latency" bench/run.sh   # an older broker against this one
@@ -231,6 +231,45 @@ fi
 
 if want latency; then
   modes latency latency --rate 10000 --messages 100000 --duration-seconds "$CAP"
+fi
+
+if want groups; then
+  # A consumer group (issue 12) against plain fan-in on the same broker, alternated run by run: 4 publishers,
+  # then one plain subscriber (fanin), a group of 4 members acking each message (explicit acks, the default
+  # max_in_flight of 100), and the same group with "ack":"none". The group's publishers stay at most 5,000
+  # messages ahead of it (--backlog), so retention (10,000 per topic) never drops what the group has not had.
+  start_broker groups
+  gen fanin --messages 1000000 --quiet > "$OUT/groups-warmup-fanin.txt" 2>&1
+  gen groups --messages 200000 --quiet > "$OUT/groups-warmup.txt" 2>&1
+  for r in $(seq "$RUNS"); do
+    for g in fanin explicit none; do
+      case $g in
+        fanin) measure "groups-fanin-$r" fanin --messages 3000000 --duration-seconds "$CAP" ;;
+        explicit) measure "groups-explicit-$r" groups --messages 500000 --duration-seconds "$CAP" ;;
+        none) measure "groups-none-$r" groups --ack none --messages 500000 --duration-seconds "$CAP" ;;
+      esac
+      grep '^RESULT' "$OUT/groups-$g-$r.txt" | sed "s/^RESULT scenario=[a-z-]*/RESULT scenario=groups-$g/" | tee -a "$OUT/results.txt"
+    done
+  done
+  stop_broker
+fi
+
+if want subscriptions; then
+  # Publishing with 100,000 subscriptions, 90 % patterns, against 10 (issue 12): each publish matches 4 of
+  # them either way (see herald bench subscriptions --help). A fresh broker for each pair of runs, so the
+  # RSS it reports after subscribing is the subscriptions' (10 first, then 100,000), after one unrecorded
+  # warm-up invocation with 10. Connections hold 1,000 each, the broker's default limit.
+  for r in $(seq "$RUNS"); do
+    start_broker "subscriptions-$r"
+    gen subscriptions --subscriptions 10 --quiet > "$OUT/subscriptions-$r-warmup.txt" 2>&1
+    for n in 10 100000; do
+      measure "subscriptions-$n-$r" subscriptions --subscriptions "$n" --pattern-share 0.9 --broker-pid "$BROKER" \
+        --duration-seconds "$CAP"
+      grep '^RESULT' "$OUT/subscriptions-$n-$r.txt" | sed "s/^RESULT scenario=[a-z]*/RESULT scenario=subscriptions-$n/" \
+        | tee -a "$OUT/results.txt"
+    done
+    stop_broker
+  done
 fi
 
 if want idle; then
