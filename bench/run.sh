@@ -7,9 +7,19 @@
 #
 #   bench/run.sh                 # results in bench/results/<timestamp>/
 #   RUNS=5 PORT=19999 bench/run.sh
-#   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster
+#   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster groups subscriptions
 #   BROKER_FLAGS= bench/run.sh   # the JVM's own defaults for the broker instead of the recommended flags
 #   MODES="plain auth tls tls-auth" SCENARIOS="fanout fanin latency" bench/run.sh   # security's cost (issue 10)
+#   OLD_JAR=/tmp/herald-old.jar SCENARIOS="fanout fanin latency" bench/run.sh   # an older broker against this one
+#   LOAD_MAX=1.5 bench/run.sh    # before each measured run, wait (LOAD_WAIT s, 600) while the 1-minute load is above 1.5
+#
+# OLD_JAR: a broker jar built from another commit (e.g. a `git worktree` of it, `mvn -B -q -o package
+# -DskipTests`). fanout, fanin and latency then run against it and against target/herald.jar in turn, for each
+# scenario and mode, in the same run; its RESULT lines are named e.g. fanout-old and summary.md compares them
+# with the current jar's. The generator is always target/herald.jar, so only the broker differs. The old
+# broker reads OLD_CONFIG (HERALD_CONFIG; default: conf/config.json beside the jar's target/), since a
+# config file may name keys the old code does not know.
+# Every measured run's RESULT line ends with load1=, the 1-minute load average just before it (uptime).
 #
 # MODES (default: plain) are the broker set-ups fanout, fanin and latency run against, one after the other for
 # each scenario, in the same run: plain (no TLS, no users: loopback clients are served anonymously), auth (a
@@ -34,7 +44,13 @@ MODES=${MODES:-plain}
 CAP=${CAP:-30}
 OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
 JAR=target/herald.jar
+BROKER_JAR=$JAR  # the broker being measured: $JAR, or $OLD_JAR while comparing (see modes below)
 mkdir -p "$OUT"
+if [ -n "${OLD_JAR:-}" ]; then
+  [ -f "$OLD_JAR" ] || { echo "OLD_JAR=$OLD_JAR: no such file" >&2; exit 2; }
+  OLD_CONFIG=${OLD_CONFIG:-$(dirname "$OLD_JAR")/../conf/config.json}
+  [ -f "$OLD_CONFIG" ] || { echo "OLD_CONFIG=$OLD_CONFIG: no such file (the old commit's conf/config.json)" >&2; exit 2; }
+fi
 # 10,000 idle connections need 10,000 descriptors in the broker and as many in the generator.
 ulimit -n 20000 || { echo "cannot raise the descriptor limit to 20000" >&2; exit 2; }
 
@@ -86,8 +102,10 @@ start_broker() {
   fi
   # BROKER_FLAGS (word-split on purpose); the GC log records every pause, to explain latency outliers.
   # shellcheck disable=SC2086
-  env "${MODE_ENV[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS \
-    -Xlog:gc:file="$OUT/gc-$1.log" -jar "$JAR" > "$OUT/broker-$1.log" 2>&1 &
+  local config=()
+  [ "$BROKER_JAR" = "$JAR" ] || config=(HERALD_CONFIG="$OLD_CONFIG")
+  env "${MODE_ENV[@]}" "${config[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS \
+    -Xlog:gc:file="$OUT/gc-$1.log" -jar "$BROKER_JAR" > "$OUT/broker-$1.log" 2>&1 &
   BROKER=$!
   for _ in $(seq 100); do  # wait until it accepts (at most 20 s)
     if ! kill -0 "$BROKER" 2>/dev/null; then break; fi  # it exited: see its log
@@ -113,11 +131,29 @@ gen() {
 # during it: polling during the run disturbed the latency figures more than the work it looks for.
 NOISE="$OUT/noise.log"
 touch "$NOISE"
+load1() { cut -d' ' -f1 /proc/loadavg; }
+# LOAD_MAX (for a machine shared with other work that quiet.sh does not see): wait while the 1-minute load is
+# above it, polling every 20 s for at most LOAD_WAIT seconds (600), then run anyway; the load is on the
+# RESULT line, and a run that did not get below LOAD_MAX has a line in noise.log.
+wait_load() {
+  [ -n "${LOAD_MAX:-}" ] || return 0
+  local end=$((SECONDS + ${LOAD_WAIT:-600}))
+  while awk -v l="$(load1)" -v m="$LOAD_MAX" 'BEGIN { exit !(l > m) }'; do
+    if [ $SECONDS -ge $end ]; then
+      echo "$(date +%T) load $(load1) still above $LOAD_MAX after ${LOAD_WAIT:-600} s; running anyway" >> "$NOISE"
+      return 0
+    fi
+    sleep 20
+  done
+}
 measure() {  # output file name without extension, then the generator arguments
-  local f=$1 attempt busy; shift
+  local f=$1 attempt busy load; shift
   for attempt in $(seq "${TRIES:-3}"); do
     [ "${QUIET:-0}" = 1 ] && bench/quiet.sh wait 300
+    wait_load
+    load=$(load1)
     gen "$@" > "$OUT/$f.txt" 2> "$OUT/$f.err"
+    sed -i "s/^RESULT .*/& load1=$load/" "$OUT/$f.txt"
     [ "${QUIET:-0}" = 1 ] || return 0
     busy=$(bench/quiet.sh check) && return 0
     echo "$(date +%T) $f attempt $attempt overlapped other work: $busy" >> "$NOISE"
@@ -131,6 +167,7 @@ measure() {  # output file name without extension, then the generator arguments
 scenario() {
   local name=$1 mode=${MODE:-plain}; shift
   [ "$mode" = plain ] || name="$name-$mode"
+  [ "$BROKER_JAR" = "$JAR" ] || name="$name-old"
   start_broker "$name"
   gen "$@" --quiet > "$OUT/$name-warmup.txt" 2>&1
   for r in $(seq "$RUNS"); do
@@ -139,12 +176,15 @@ scenario() {
   done
   stop_broker
 }
-# Each scenario against the broker of every mode in turn, so the modes of one scenario run close together.
+# Each scenario against the broker of every mode (and, with OLD_JAR, of both jars) in turn, so the brokers
+# compared in one scenario run close together.
 modes() {
-  local mode
+  local mode jar
   for mode in $MODES; do
     use_mode "$mode"
-    MODE=$mode scenario "$@"
+    for jar in ${OLD_JAR:+"$OLD_JAR"} "$JAR"; do
+      BROKER_JAR=$jar MODE=$mode scenario "$@"
+    done
   done
   use_mode plain
 }
@@ -191,6 +231,45 @@ fi
 
 if want latency; then
   modes latency latency --rate 10000 --messages 100000 --duration-seconds "$CAP"
+fi
+
+if want groups; then
+  # A consumer group (issue 12) against plain fan-in on the same broker, alternated run by run: 4 publishers,
+  # then one plain subscriber (fanin), a group of 4 members acking each message (explicit acks, the default
+  # max_in_flight of 100), and the same group with "ack":"none". The group's publishers stay at most 5,000
+  # messages ahead of it (--backlog), so retention (10,000 per topic) never drops what the group has not had.
+  start_broker groups
+  gen fanin --messages 1000000 --quiet > "$OUT/groups-warmup-fanin.txt" 2>&1
+  gen groups --messages 200000 --quiet > "$OUT/groups-warmup.txt" 2>&1
+  for r in $(seq "$RUNS"); do
+    for g in fanin explicit none; do
+      case $g in
+        fanin) measure "groups-fanin-$r" fanin --messages 3000000 --duration-seconds "$CAP" ;;
+        explicit) measure "groups-explicit-$r" groups --messages 500000 --duration-seconds "$CAP" ;;
+        none) measure "groups-none-$r" groups --ack none --messages 500000 --duration-seconds "$CAP" ;;
+      esac
+      grep '^RESULT' "$OUT/groups-$g-$r.txt" | sed "s/^RESULT scenario=[a-z-]*/RESULT scenario=groups-$g/" | tee -a "$OUT/results.txt"
+    done
+  done
+  stop_broker
+fi
+
+if want subscriptions; then
+  # Publishing with 100,000 subscriptions, 90 % patterns, against 10 (issue 12): each publish matches 4 of
+  # them either way (see herald bench subscriptions --help). A fresh broker for each pair of runs, so the
+  # RSS it reports after subscribing is the subscriptions' (10 first, then 100,000), after one unrecorded
+  # warm-up invocation with 10. Connections hold 1,000 each, the broker's default limit.
+  for r in $(seq "$RUNS"); do
+    start_broker "subscriptions-$r"
+    gen subscriptions --subscriptions 10 --quiet > "$OUT/subscriptions-$r-warmup.txt" 2>&1
+    for n in 10 100000; do
+      measure "subscriptions-$n-$r" subscriptions --subscriptions "$n" --pattern-share 0.9 --broker-pid "$BROKER" \
+        --duration-seconds "$CAP"
+      grep '^RESULT' "$OUT/subscriptions-$n-$r.txt" | sed "s/^RESULT scenario=[a-z]*/RESULT scenario=subscriptions-$n/" \
+        | tee -a "$OUT/results.txt"
+    done
+    stop_broker
+  done
 fi
 
 if want idle; then

@@ -7,6 +7,11 @@ METRICS = {
     "fanin": ["delivered_per_s", "published_per_s", "loss", "disconnects"],
     "latency": ["p50_us", "p99_us", "p999_us", "max_us", "loss"],
     "idle": ["per_conn_kib", "rss_before_kib", "rss_after_kib", "subscribed", "closed"],
+    # Before fanin: groups-fanin is a group run's plain fan-in and takes fanin's metrics below.
+    "groups-explicit": ["delivered_per_s", "acked_per_s", "published_per_s", "redelivered", "loss"],
+    "groups-none": ["delivered_per_s", "published_per_s", "redelivered", "loss"],
+    "subscriptions": ["published_per_s", "delivered_per_s", "p50_us", "p99_us", "p999_us", "subscribe_s",
+                      "rss_subscribed_kib", "per_sub_bytes", "loss"],
 }
 
 runs = collections.defaultdict(list)
@@ -20,12 +25,13 @@ print("|---|---|---:|---:|---:|---|")
 # Cluster runs are renamed by bench/run.sh (e.g. cluster-fanin-backup1); they take their kind's metrics.
 order = [s for s in METRICS if s in runs] + [s for s in runs if s not in METRICS]
 for scenario in order:
-    kind = next((k for k in METRICS if k in scenario), None)
-    for m in METRICS.get(kind, []):
+    kind = next((k for k in METRICS if k in scenario and not (k == "fanin" and "groups-" in scenario and scenario != "groups-fanin")), None)
+    kind = next((k for k in METRICS if scenario.startswith(k) and k.startswith("groups-")), kind)
+    for m in METRICS.get(kind, []) + ["load1"]:  # load1: the 1-minute load before each run (bench/run.sh)
         values = [float(r[m]) for r in runs.get(scenario, []) if m in r]
         if not values:
             continue
-        fmt = (lambda v: f"{v:,.2f}") if m.endswith("kib") and "per_conn" in m or m.endswith("_us") else (lambda v: f"{v:,.0f}")
+        fmt = (lambda v: f"{v:,.2f}") if m.endswith("kib") and "per_conn" in m or m.endswith("_us") or m == "load1" else (lambda v: f"{v:,.0f}")
         print(f"| {scenario} | {m} | {fmt(statistics.median(values))} | {fmt(min(values))} | {fmt(max(values))} | "
               + ", ".join(fmt(v) for v in values) + " |")
 
@@ -45,4 +51,21 @@ if rows:
     print()
     print("| scenario | mode | metric | plain (median) | mode (median) | change |")
     print("|---|---|---|---:|---:|---:|")
+    print("\n".join(rows))
+
+# An older broker (bench/run.sh OLD_JAR): each scenario's median against the old jar's, e.g. fanin-old.
+rows = []
+for old in [s for s in runs if s.endswith("-old")]:
+    new = old[: -len("-old")]
+    kind = next((k for k in KEY if new.startswith(k)), None)
+    for m in KEY.get(kind, []):
+        o = [float(r[m]) for r in runs[old] if m in r]
+        n = [float(r[m]) for r in runs.get(new, []) if m in r]
+        if o and n:
+            mo, mn = statistics.median(o), statistics.median(n)
+            rows.append(f"| {new} | {m} | {mo:,.1f} | {mn:,.1f} | {100 * (mn - mo) / mo:+.1f} % |")
+if rows:
+    print()
+    print("| scenario | metric | old jar (median) | this jar (median) | change |")
+    print("|---|---|---:|---:|---:|")
     print("\n".join(rows))

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 final class Frames {
 
   /** What a line is, from its first bytes. */
-  enum Kind { MESSAGE, PUBLISHED, SUBSCRIBED, CONNECTED, AUTHENTICATED, ERROR, OTHER }
+  enum Kind { MESSAGE, PUBLISHED, SUBSCRIBED, CONNECTED, AUTHENTICATED, ACKED, ERROR, OTHER }
 
   private static final int STATUS_VALUE = "{\"status\":\"".length();
   private static final byte[] SEQ = ascii(",\"seq\":");
@@ -22,6 +22,71 @@ final class Frames {
 
   static byte[] subscribe(String topic) {
     return ascii("{\"action\":\"subscribe\",\"topic\":\"" + topic + "\"}\n");
+  }
+
+  /** Joins consumer group {@code group} on {@code topic}; {@code options} are further fields (",\"ack\":\"none\""), or "". */
+  static byte[] subscribeGroup(String topic, String group, String options) {
+    return ascii("{\"action\":\"subscribe\",\"topic\":\"" + topic + "\",\"group\":\"" + group + "\"" + options + "}\n");
+  }
+
+  /** The ack frame's text before the seq: the seq's digits and {@code "}\n"} follow. */
+  static byte[] ackHead(String topic, String group) {
+    return ascii("{\"action\":\"ack\",\"topic\":\"" + topic + "\",\"group\":\"" + group + "\",\"seq\":");
+  }
+
+  /** The text the broker adds after a group push's seq, up to the delivery count: see {@link #groupSeq}. */
+  static byte[] groupTail(String group) {
+    return ascii(",\"group\":\"" + group + "\",\"delivery\":");
+  }
+
+  /**
+   * The seq and delivery count of a message pushed to a group member, which ends
+   * {@code ,"seq":N,"group":"G","delivery":K}} ({@code tail} is {@link #groupTail} of G), read backwards from
+   * the end like {@link #trailingSeq}: returns the seq and puts K in {@code delivery[0]}, or -1 if the line
+   * does not end that way.
+   */
+  static long groupSeq(byte[] b, int from, int to, byte[] tail, int[] delivery) {
+    int end = to - 1;
+    if (end > from && b[end] == '\r') {
+      end--;
+    }
+    if (end <= from || b[end] != '}') {
+      return -1;
+    }
+    int i = end - 1;
+    int k = 0;
+    int scale = 1;
+    while (i > from && b[i] >= '0' && b[i] <= '9') {
+      k += (b[i] - '0') * scale;
+      scale *= 10;
+      i--;
+    }
+    int head = i - tail.length + 1;
+    if (scale == 1 || head <= from) {
+      return -1;
+    }
+    for (int j = 0; j < tail.length; j++) {
+      if (b[head + j] != tail[j]) {
+        return -1;
+      }
+    }
+    delivery[0] = k;
+    // What is left ends with ,"seq":N as a plain push ends with ,"seq":N}: reuse that reading.
+    byte saved = b[head];
+    b[head] = '}';
+    long seq = trailingSeq(b, from, head + 1);
+    b[head] = saved;
+    return seq;
+  }
+
+  /** Appends {@code v} in decimal at {@code at}; returns the index after its last digit. */
+  static int putLong(byte[] b, int at, long v) {
+    int digits = 1;
+    for (long x = v; x >= 10; x /= 10) {
+      digits++;
+    }
+    putDigits(b, at, digits, v);
+    return at + digits;
   }
 
   /** The publish frame's text before the message value. */
@@ -65,7 +130,7 @@ final class Frames {
       case 'p' -> b[from + STATUS_VALUE + 1] == 'u' ? Kind.PUBLISHED : Kind.OTHER; // not "pong"
       case 's' -> Kind.SUBSCRIBED;
       case 'c' -> Kind.CONNECTED;
-      case 'a' -> Kind.AUTHENTICATED;
+      case 'a' -> b[from + STATUS_VALUE + 1] == 'c' ? Kind.ACKED : Kind.AUTHENTICATED; // "acked", "authenticated"
       case 'e' -> Kind.ERROR;
       default -> Kind.OTHER;
     };

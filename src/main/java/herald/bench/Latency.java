@@ -162,7 +162,7 @@ final class Latency {
    * was read late and counted as the broker's latency. A delivery now wakes the loop itself, from epoll, as
    * it would any client.
    */
-  private static final class Pacer extends Thread {
+  static final class Pacer extends Thread {
     private final Loop loop;
     private final long start;
     private final long periodNs;

@@ -11,8 +11,9 @@ import java.util.Map;
  */
 final class Publisher implements Peer.Lines {
 
-  private final byte[] bulk; // `window` copies of the same frame
+  private final byte[] bulk; // `window` copies of the frame, or of the frames in turn (and n - 1 more)
   private final int frameBytes;
+  private final int frameCount;
   private final int window;
   private final int refillAt;
   private final long quota;
@@ -20,11 +21,33 @@ final class Publisher implements Peer.Lines {
   long sent;
   long acked;
   boolean stopped;
+  /** Publishes allowed so far, whatever the window: a scenario whose readers lag raises it as they catch up. */
+  long limit = Long.MAX_VALUE;
   Peer peer;
 
   Publisher(byte[] frame, int window, long quota) {
-    this.bulk = Frames.repeated(frame, window);
-    this.frameBytes = frame.length;
+    this(new byte[][] {frame}, window, quota);
+  }
+
+  /**
+   * Publishes {@code frames} in turn (to several topics, say), each write going on from where the last one
+   * stopped; they must all be the same length.
+   */
+  Publisher(byte[][] frames, int window, long quota) {
+    this.frameBytes = frames[0].length;
+    this.frameCount = frames.length;
+    byte[] cycle = new byte[frameBytes * frames.length];
+    for (int i = 0; i < frames.length; i++) {
+      if (frames[i].length != frameBytes) {
+        throw new IllegalArgumentException("publish frames of different lengths");
+      }
+      System.arraycopy(frames[i], 0, cycle, i * frameBytes, frameBytes);
+    }
+    // A write of up to `window` frames may start at any of the n frames of the cycle.
+    this.bulk = new byte[frameBytes * (window + frames.length - 1)];
+    for (int i = 0; i < window + frames.length - 1; i++) {
+      System.arraycopy(cycle, (i % frames.length) * frameBytes, bulk, i * frameBytes, frameBytes);
+    }
     this.window = window;
     this.refillAt = Math.max(1, window / 8);
     this.quota = quota;
@@ -57,12 +80,13 @@ final class Publisher implements Peer.Lines {
     if (stopped || peer.busy() || peer.closed()) {
       return;
     }
-    long credit = Math.min(window - (sent - acked), quota - sent);
+    long credit = Math.min(window - (sent - acked), Math.min(quota, limit) - sent);
     if (credit <= 0 || (credit < refillAt && sent + credit < quota)) {
       return;
     }
+    int from = (int) (sent % frameCount) * frameBytes;
     sent += credit;
-    peer.write(ByteBuffer.wrap(bulk, 0, (int) credit * frameBytes), this::fill);
+    peer.write(ByteBuffer.wrap(bulk, from, (int) credit * frameBytes), this::fill);
   }
 
   boolean done() {
