@@ -68,15 +68,15 @@ final class Groups {
     String options = (acking ? "" : ",\"ack\":\"none\"") + (maxInFlight == null ? "" : ",\"max_in_flight\":" + maxInFlight);
     byte[] frame = Frames.ascii(Frames.publishHead(topic) + Frames.stringOfSize(size) + "}\n");
     Member.Seen seen = new Member.Seen((int) messages);
-    List<Member> group_ = new ArrayList<>();
+    List<Member> team = new ArrayList<>();
     List<Publisher> pubs = new ArrayList<>();
     try (Loop loop = new Loop(common.host(), common.port(), common.security)) {
       for (int i = 0; i < members; i++) {
         Member m = new Member(topic, group, acking, seen);
         m.peer = loop.connect(common.subscriberPort(), 1 << 20, m, Frames.subscribeGroup(topic, group, options));
-        group_.add(m);
+        team.add(m);
       }
-      if (!Setup.await(loop, () -> group_.stream().allMatch(m -> m.subscribed), Setup.SECONDS, "the members to join")) {
+      if (!Setup.await(loop, () -> team.stream().allMatch(m -> m.subscribed), Setup.SECONDS, "the members to join")) {
         return 2;
       }
       for (int i = 0; i < publishers; i++) {
@@ -107,7 +107,7 @@ final class Groups {
         long now = System.nanoTime();
         long acked = 0;
         long handed = seen.distinct;
-        for (Member m : group_) {
+        for (Member m : team) {
           m.flush();
           acked += m.acked;
         }
@@ -134,7 +134,7 @@ final class Groups {
           lastAckNs = now;
           prevAcked = acked;
         }
-        boolean membersGone = group_.stream().allMatch(m -> m.peer.closed());
+        boolean membersGone = team.stream().allMatch(m -> m.peer.closed());
         if (sendingOver && allAnswered && handed >= published && (!acking || acked >= published)) {
           break;
         }
@@ -160,7 +160,7 @@ final class Groups {
         System.err.printf("%s: warm-up done, %,d handed to the group%n", name(), prevHanded);
         return 0;
       }
-      return report(group_, pubs, seen, start, lastPublishedNs, lastHandedNs, lastAckNs, capped);
+      return report(team, pubs, seen, start, lastPublishedNs, lastHandedNs, lastAckNs, capped);
     }
   }
 
