@@ -57,8 +57,36 @@ public final class TopicPattern {
     return trie::matchesAny;
   }
 
+  /**
+   * Whether the valid {@code pattern}, already split into tokens, matches the concrete {@code topic}: for one
+   * pattern held per subscription, where a trie per pattern would cost far more memory than the walk saves.
+   * Walks the topic in place, making no token strings.
+   */
+  public static boolean matches(String[] pattern, String topic) {
+    int at = 0;
+    for (int i = 0; i < pattern.length; i++) {
+      if (at > topic.length()) {
+        return false; // the topic ran out of tokens
+      }
+      String p = pattern[i];
+      if (p.equals(REST)) {
+        return at < topic.length(); // one or more tokens left
+      }
+      int end = topic.indexOf('.', at);
+      if (end < 0) {
+        end = topic.length();
+      }
+      boolean literalMatches = p.length() == end - at && topic.regionMatches(at, p, 0, p.length());
+      if (!p.equals(ONE) && !literalMatches) {
+        return false;
+      }
+      at = end + 1;
+    }
+    return at == topic.length() + 1; // every token used, and no more
+  }
+
   /** Splits on dots, keeping empty tokens (so that they can be reported). */
-  static String[] tokens(String s) {
+  public static String[] tokens(String s) {
     return s.split("\\.", -1);
   }
 }

@@ -48,6 +48,8 @@ public final class GroupCommit {
   private final ArrayDeque<Appends> newTopics = new ArrayDeque<>();
   private boolean counting;
   private boolean stopped;
+  /** The read whose publishes were last sampled for the latency metric, on the immediate path. */
+  private long lastSampled;
   /** Inside {@link #commitQueued()}: the verticle flushes the outboxes after it. */
   private boolean committing;
 
@@ -59,11 +61,34 @@ public final class GroupCommit {
     this.stored = stored;
   }
 
-  /** Queues a publish; {@link #commitQueued()} sends what the handled batch of requests queued. */
+  /**
+   * Queues a publish; {@link #commitQueued()} sends what the handled batch of requests queued. With logs that
+   * store at once ({@link TopicLogs#immediate()}) the publish is stored and answered here instead.
+   */
   void queue(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish p, long readNanos) {
+    if (logs.immediate()) {
+      publishNow(conn, out, slot, p, readNanos);
+      return;
+    }
     Appends a = appends.computeIfAbsent(p.topic(), Appends::new);
     a.queued.add(new PendingPublish(conn, out, slot, p, readNanos));
     toCommit.add(a);
+  }
+
+  /** The single node's path: store, deliver and answer in this call, as the broker did before group commit. */
+  private void publishNow(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish p, long readNanos) {
+    long seq = logs.appendNow(p.topic(), p.message());
+    if (seq == TopicLogs.FULL) {
+      out.reply(conn, slot, metrics.errors().frame(p.id(), ErrorCode.TOO_MANY_TOPICS,
+          logs.scope() + " holds its maximum of " + maxTopics + " topics (HERALD_MAX_TOPICS)"));
+      return;
+    }
+    out.reply(conn, slot, FrameEncoder.published(p.id(), p.topic(), seq));
+    if (readNanos != lastSampled) { // one latency sample per client read, not per message
+      lastSampled = readNanos;
+      metrics.publishAcked(readNanos);
+    }
+    stored.accept(1);
   }
 
   void commitQueued() {

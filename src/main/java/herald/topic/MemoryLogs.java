@@ -75,6 +75,23 @@ public final class MemoryLogs implements TopicLogs {
   }
 
   @Override
+  public boolean immediate() {
+    return true;
+  }
+
+  @Override
+  public long appendNow(String topic, Buffer data) {
+    StoredMessage m = store.append(topic, data);
+    if (m == null) {
+      return FULL;
+    }
+    if (inUse(topic)) {
+      delivery.deliver(topic, m.seq(), java.util.Collections.singletonList(m.frame()));
+    }
+    return m.seq();
+  }
+
+  @Override
   public Future<Slice> read(String topic, long fromSeq, int maxCount, int maxBytes) {
     List<Buffer> frames = new ArrayList<>(Math.min(maxCount, 64));
     long start = Math.max(fromSeq, store.firstSeq(topic));

@@ -4,7 +4,6 @@ import herald.bus.ConnRef;
 import herald.codec.GroupOptions;
 import herald.codec.Replay;
 import herald.match.TopicPattern;
-import java.util.function.Predicate;
 
 /**
  * One {@code subscribe} a connection holds: a topic, or a wildcard pattern ({@code *}, {@code >}), with the
@@ -26,13 +25,14 @@ public final class Subscription {
    * take topics that appear later, so those it was setting up are replayed as asked, not found twice.
    */
   public boolean ready;
-  /** A group subscription's unacked messages, as {@code topic#seq} to deadline ({@link GroupMember}). */
-  final java.util.Map<String, Long> held = new java.util.HashMap<>();
+  /** A group subscription's unacked messages, as {@code topic#seq} to deadline ({@link GroupMember}); else null. */
+  final java.util.Map<String, Long> held;
   /** A group subscription has a claim in flight: one at a time, so it never gets more than it has room for. */
   boolean claiming;
-  /** The subscription's members (one per topic, for a pattern) waiting for the claim in flight to finish. */
-  final java.util.Set<GroupMember> waiting = new java.util.LinkedHashSet<>();
-  private final Predicate<String> matcher;
+  /** The subscription's members (one per topic, for a pattern) waiting for the claim in flight to finish; else null. */
+  final java.util.Set<GroupMember> waiting;
+  /** A pattern's tokens (null for a topic): kept per subscription, since a trie each would cost kilobytes. */
+  private final String[] tokens;
 
   public Subscription(ConnRef conn, String topic, Replay replay, GroupOptions group, Outboxes.Outbox outbox) {
     this.conn = conn;
@@ -42,11 +42,13 @@ public final class Subscription {
     this.group = group;
     this.key = key(topic, group == null ? null : group.name());
     this.outbox = outbox;
-    this.matcher = pattern ? TopicPattern.matcher(topic) : topic::equals;
+    this.tokens = pattern ? TopicPattern.tokens(topic) : null;
+    this.held = group == null ? null : new java.util.HashMap<>();
+    this.waiting = group == null ? null : new java.util.LinkedHashSet<>();
   }
 
   public boolean matches(String concreteTopic) {
-    return matcher.test(concreteTopic);
+    return tokens == null ? topic.equals(concreteTopic) : TopicPattern.matches(tokens, concreteTopic);
   }
 
   /** The key of the subscription to {@code topic} in {@code group} (null: plain) among a connection's. */

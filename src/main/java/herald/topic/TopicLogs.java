@@ -41,6 +41,22 @@ public interface TopicLogs {
    */
   Future<Long> append(String topic, List<Buffer> messages, boolean create);
 
+  /**
+   * Whether these logs store a message in the call itself ({@link #appendNow}): then each publish is stored
+   * as it is handled, with no batching, no future and no bookkeeping per publish (the single node's hot path).
+   */
+  default boolean immediate() {
+    return false;
+  }
+
+  /**
+   * Stores one message at once and gives its seq, or {@link #FULL}; delivers it to live subscribers first.
+   * Only for logs that are {@link #immediate()}.
+   */
+  default long appendNow(String topic, Buffer message) {
+    throw new UnsupportedOperationException("these logs complete appends later: use append");
+  }
+
   /** Frames from {@code fromSeq} (or the oldest held, if later): at most {@code maxCount}, cut after {@code maxBytes}. */
   Future<Slice> read(String topic, long fromSeq, int maxCount, int maxBytes);
 

@@ -81,6 +81,9 @@ class TokenTrieTest {
       List<String> found = new ArrayList<>();
       trie.forEachMatch(topic, found::add);
       assertThat(found).as("%s against %s", topic, patterns).containsExactlyInAnyOrderElementsOf(expected);
+      for (String p : patterns) { // the one-pattern matcher subscriptions use agrees too
+        assertThat(TopicPattern.matches(TopicPattern.tokens(p), topic)).as("%s against %s", topic, p).isEqualTo(naive(p, topic));
+      }
     }
   }
 
