@@ -21,9 +21,10 @@ import java.util.function.IntConsumer;
  * the cluster-wide {@code max_topics} check ({@link #admitNewTopics()}) when the logs ask for it
  * ({@link TopicLogs#ABSENT}); logs that check it themselves refuse at once ({@link TopicLogs#FULL}).
  *
- * <p>Confined to the {@link TopicVerticle}'s event loop, like everything it owns. With {@link MemoryLogs}
- * every append completes inside {@link #commitQueued()}, so the replies join the outboxes the verticle
- * flushes after the handled batch; an append that completes later flushes its own replies.
+ * <p>Confined to the {@link TopicVerticle}'s event loop, like everything it owns. Logs that store at once
+ * ({@link MemoryLogs}) skip the batching: each publish is stored and answered as it is handled
+ * ({@link #publishNow}), and its reply joins the outboxes the verticle flushes after the handled batch; an
+ * append that completes later flushes its own replies.
  */
 public final class GroupCommit {
 
