@@ -86,13 +86,7 @@ final class Member implements Peer.Lines {
       }
       case ACKED -> acked++;
       case SUBSCRIBED -> subscribed = true;
-      case ERROR -> {
-        String code = Frames.errorCode(b, from, to);
-        if (p.firstError == null) {
-          p.firstError = code;
-        }
-        errors.merge(code, 1, Integer::sum);
-      }
+      case ERROR -> p.error(Frames.errorCode(b, from, to), errors);
       case CONNECTED -> p.greeted = true;
       case AUTHENTICATED -> p.authenticated = true;
       default -> { }

@@ -49,6 +49,14 @@ final class Peer {
   /** Set by the {@link Lines}: the code of the first error the broker sent, to say why a setup failed. */
   String firstError;
 
+  /** Notes an error frame this peer got: the first is kept for the report, and each is counted in {@code errors}. */
+  void error(String code, java.util.Map<String, Integer> errors) {
+    if (firstError == null) {
+      firstError = code;
+    }
+    errors.merge(code, 1, Integer::sum);
+  }
+
   /** @param tls the connection's TLS, or null for plain TCP */
   Peer(int index, Selector selector, SocketChannel channel, Tls tls, int readBufferBytes, Lines lines)
       throws IOException {

@@ -25,6 +25,21 @@ final class Publisher implements Peer.Lines {
   long limit = Long.MAX_VALUE;
   Peer peer;
 
+  /**
+   * Connects {@code count} publishers of {@code frame} that together send {@code messages}, split as evenly as
+   * it goes (the first ones one more).
+   */
+  static java.util.List<Publisher> connect(Loop loop, byte[] frame, int window, long messages, int count)
+      throws java.io.IOException {
+    java.util.List<Publisher> pubs = new java.util.ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      Publisher p = new Publisher(frame, window, messages / count + (i < messages % count ? 1 : 0));
+      p.peer = loop.connect(64 * 1024, p, null);
+      pubs.add(p);
+    }
+    return pubs;
+  }
+
   Publisher(byte[] frame, int window, long quota) {
     this(new byte[][] {frame}, window, quota);
   }

@@ -91,13 +91,7 @@ final class Subscriptions {
       switch (Frames.kind(b, from, to)) {
         case SUBSCRIBED -> subscribed++;
         case MESSAGE -> stray++;
-        case ERROR -> {
-          String code = Frames.errorCode(b, from, to);
-          if (p.firstError == null) {
-            p.firstError = code;
-          }
-          errors.merge(code, 1, Integer::sum);
-        }
+        case ERROR -> p.error(Frames.errorCode(b, from, to), errors);
         case CONNECTED -> p.greeted = true;
         case AUTHENTICATED -> p.authenticated = true;
         default -> { }

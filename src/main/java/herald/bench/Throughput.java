@@ -65,12 +65,7 @@ final class Throughput {
       if (!Setup.await(loop, () -> subs.stream().allMatch(s -> s.subscribed), Setup.SECONDS, "subscribers to subscribe")) {
         return 2;
       }
-      for (int i = 0; i < publishers; i++) {
-        long quota = messages / publishers + (i < messages % publishers ? 1 : 0);
-        Publisher p = new Publisher(frame, window, quota);
-        p.peer = loop.connect(64 * 1024, p, null);
-        pubs.add(p);
-      }
+      pubs.addAll(Publisher.connect(loop, frame, window, messages, publishers));
       if (!Setup.ready(loop, Setup.SECONDS)) {
         return 2;
       }
