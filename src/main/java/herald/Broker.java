@@ -15,7 +15,9 @@ import herald.ops.NodeMetrics;
 import herald.ops.Api;
 import herald.ops.NodeReport;
 import herald.ops.OpsVerticle;
-import herald.topic.MemoryLogs;
+import herald.store.FsyncPolicy;
+import herald.topic.DiskTopicStore;
+import herald.topic.LocalLogs;
 import herald.topic.TopicLogs;
 import herald.topic.TopicVerticle;
 import io.vertx.core.Deployable;
@@ -32,11 +34,13 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -110,7 +114,17 @@ public final class Broker {
     BooleanSupplier quorum = vertx.isClustered()
         ? Quorum.of(ClusterSetup.manager(vertx).getHazelcastInstance())::present : () -> true;
     LocalBus bus = new LocalBus(); // this node's verticles talk through it, and no other node's do
-    TopicLogs logs = vertx.isClustered() ? new ClusterLogs(config.retention()) : new MemoryLogs(config.retention());
+    TopicLogs logs;
+    try {
+      logs = topicLogs(vertx, config);
+    } catch (RuntimeException e) {
+      security.stop();
+      return Future.failedFuture(e);
+    }
+    Supplier<String> storageProblem = logs instanceof LocalLogs local ? local::storageProblem : () -> null;
+    if (logs instanceof LocalLogs local && local.store() instanceof DiskTopicStore disk) {
+      metrics.storage(disk);
+    }
     Deployable topics = new TopicVerticle(logs, config.retention(), maxSubscriptions, metrics, bus);
     int instances = config.integer(Setting.NET_INSTANCES) > 0
         ? config.integer(Setting.NET_INSTANCES) : Runtime.getRuntime().availableProcessors();
@@ -138,7 +152,7 @@ public final class Broker {
           security.watch();
           NodeReport report = new NodeReport(config.nodeId(), metrics, open::get, () -> security.tlsOptions() != null);
           broker.ops = new OpsVerticle(config.host(), config.integer(Setting.HTTP_PORT), metrics,
-              () -> broker.accepting, quorum, report,
+              () -> broker.accepting, quorum, storageProblem, report,
               new Api(vertx, security, config.nodeId(), bus, config.integer(Setting.MAX_FRAME_BYTES)));
           return vertx.deployVerticle(broker.ops)
               .recover(PortInUseException.naming(Setting.HTTP_PORT, config.integer(Setting.HTTP_PORT)));
@@ -147,6 +161,29 @@ public final class Broker {
           broker.opsDeployment = id;
           return broker;
         });
+  }
+
+  /**
+   * Where the node keeps its topic logs: the cluster's map, or on a single node its data directory (opened and
+   * recovered here, before any client connects) or the heap.
+   */
+  private static TopicLogs topicLogs(Vertx vertx, HeraldConfig config) {
+    boolean disk = "disk".equals(config.string(Setting.STORAGE));
+    if (vertx.isClustered()) {
+      if (disk) {
+        LOG.info("storage: the cluster keeps topic logs in memory, with backups on other nodes (HERALD_STORAGE=disk"
+            + " applies to a single node; see the README, \"What is not guaranteed\")");
+      }
+      return new ClusterLogs(config.retention());
+    }
+    if (!disk) {
+      LOG.info("storage: memory (HERALD_STORAGE=memory): topic logs are lost when the node stops");
+      return new LocalLogs(config.retention());
+    }
+    Path dataDir = Path.of(config.string(Setting.DATA_DIR));
+    FsyncPolicy fsync = FsyncPolicy.valueOf(config.string(Setting.FSYNC).toUpperCase(java.util.Locale.ROOT));
+    return new LocalLogs(inUse -> DiskTopicStore.open(dataDir, config.retention(), fsync,
+        config.number(Setting.FSYNC_INTERVAL_MILLIS), config.number(Setting.CACHE_BYTES), inUse));
   }
 
   private static int clusterMembers(Vertx vertx) {

@@ -140,6 +140,22 @@ public final class NodeMetrics {
   }
 
   /** The node's error frames by code: every error frame is made through it. */
+  /**
+   * The disk store's meters (a single node with {@code storage} {@code disk}). Read by the scrape's thread from
+   * fields the topic verticle's loop writes: each a single long, so a scrape sees one value or the next.
+   */
+  public void storage(herald.topic.DiskTopicStore disk) {
+    Gauge.builder("herald.storage.ok", disk, d -> d.problem() == null ? 1 : 0)
+        .strongReference(true).description("1 while the data directory accepts writes; 0 after a failed write or fsync (the disk full or"
+            + " failing), until one succeeds").register(registry);
+    FunctionCounter.builder("herald.storage.write.failures", disk, d -> d.writeFailures())
+        .description("Writes or fsyncs of topic logs that failed (their publishes were refused)").register(registry);
+    FunctionCounter.builder("herald.storage.fsyncs", disk, d -> d.fsyncCount())
+        .description("Files fsynced by the group commit or the interval").register(registry);
+    Gauge.builder("herald.storage.cache.bytes", disk, d -> d.cachedBytes())
+        .description("Bytes of the newest messages kept in the heap (cache_bytes bounds it)").register(registry);
+  }
+
   public ErrorCounts errors() {
     return errors;
   }

@@ -42,6 +42,8 @@ public final class OpsVerticle extends VerticleBase {
   private final NodeMetrics metrics;
   private final BooleanSupplier accepting;
   private final BooleanSupplier quorum;
+  /** Why the disk refuses writes, or null: a node that cannot store publishes should get no new clients. */
+  private final java.util.function.Supplier<String> storageProblem;
   private HttpServer server;
   private HealthChecks readiness;
   private final NodeReport report;
@@ -52,8 +54,9 @@ public final class OpsVerticle extends VerticleBase {
    * @param quorum true while the node is in the cluster's majority (always on a single node)
    */
   public OpsVerticle(String host, int port, NodeMetrics metrics, BooleanSupplier accepting, BooleanSupplier quorum,
-      NodeReport report, Api api) {
+      java.util.function.Supplier<String> storageProblem, NodeReport report, Api api) {
     this.quorum = quorum;
+    this.storageProblem = storageProblem;
     this.report = report;
     this.api = api;
     this.host = host;
@@ -71,6 +74,10 @@ public final class OpsVerticle extends VerticleBase {
   public Future<?> start() {
     readiness = HealthChecks.create(vertx);
     readiness.register("clients", p -> p.complete(new Status().setOk(accepting.getAsBoolean())));
+    readiness.register("storage", p -> {
+      String problem = storageProblem.get();
+      p.complete(problem == null ? Status.OK() : Status.KO(new JsonObject().put("problem", problem)));
+    });
     if (vertx.isClustered()) {
       readiness.register("cluster", lateTolerant(ClusterHealthCheck.createProcedure(vertx)));
       // A node cut off from the majority refuses clients (no_quorum): a Service must stop sending it any.

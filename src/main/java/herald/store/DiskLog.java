@@ -60,6 +60,9 @@ public final class DiskLog {
   private long checkpointFirst = -1;
   private long checkpointLast = -1;
   private long syncedFirst;
+  /** {@link #firstStoredAt()}, and the head seq it was read for. */
+  private long firstStoredAt;
+  private long firstStoredAtSeq = -1;
   private boolean needsFlush;
   private boolean needsSync;
 
@@ -371,6 +374,53 @@ public final class DiskLog {
     syncedFirst = firstSeq;
     needsSync = false;
     return n;
+  }
+
+  /**
+   * Flushes, then hands over the files to fsync (as {@link #sync()} would fsync them) and counts them as synced:
+   * the caller fsyncs them, on any thread ({@link Store#beginSync()}), and gives them back with
+   * {@link #unsyncedAgain(List)} if that fails. A write after this marks its file again.
+   */
+  List<Path> takeUnsynced() {
+    flush();
+    List<Path> paths = List.copyOf(unsynced);
+    unsynced.clear();
+    syncedFirst = firstSeq;
+    needsSync = false;
+    return paths;
+  }
+
+  /** An fsync of {@link #takeUnsynced()}'s files failed: they wait for the next sync. */
+  void unsyncedAgain(List<Path> paths) {
+    unsynced.addAll(paths);
+    syncedFirst = -1; // the checkpoint's start may not be durable either
+    if (!closed) {
+      markDirty();
+    }
+  }
+
+  /**
+   * When the oldest record held was stored ({@link Long#MAX_VALUE} when none is): the total-bytes limit drops the
+   * oldest records anywhere first. Read from the head of the log, and remembered until the head moves.
+   */
+  public long firstStoredAt() {
+    if (firstSeq > lastSeq) {
+      return Long.MAX_VALUE;
+    }
+    if (firstStoredAtSeq != firstSeq) {
+      writePending();
+      try {
+        RecordReader r = new RecordReader(handles, segments.get(0).path, headPosition, segments.get(0).size, firstSeq);
+        if (r.next() != RecordReader.Result.RECORD) {
+          throw new CorruptLogException("topic " + topic + ": " + r.damage());
+        }
+        firstStoredAt = r.storedAt();
+        firstStoredAtSeq = firstSeq;
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading the head of topic " + topic, e);
+      }
+    }
+    return firstStoredAt;
   }
 
   private void checkWritable() {

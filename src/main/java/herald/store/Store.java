@@ -221,6 +221,72 @@ public final class Store implements AutoCloseable {
     return n;
   }
 
+  /**
+   * Flushes every log written since the last sync and takes the files to fsync, each once, counting them as
+   * synced. {@link SyncBatch#run()} fsyncs them on any thread (so an event loop need not wait for the disk);
+   * {@link #endSync} then hands back, on the owning thread, those of a batch that failed. Appends go on
+   * meanwhile: a file written again after this is marked for the next sync.
+   */
+  public SyncBatch beginSync() {
+    Map<DiskLog, List<Path>> byLog = new LinkedHashMap<>();
+    StoreException first = null;
+    for (DiskLog log : List.copyOf(toSync)) {
+      try {
+        byLog.put(log, log.takeUnsynced());
+        toSync.remove(log);
+        toFlush.remove(log);
+      } catch (StoreException e) {
+        first = first == null ? e : first;
+      }
+    }
+    return new SyncBatch(byLog, fsyncer, first);
+  }
+
+  /** After {@link SyncBatch#run()}: if it failed, its files wait for the next sync. */
+  public void endSync(SyncBatch batch, boolean succeeded) {
+    if (!succeeded) {
+      batch.byLog.forEach(DiskLog::unsyncedAgain);
+    }
+  }
+
+  /** Files to fsync, taken from the logs by {@link #beginSync()}. */
+  public static final class SyncBatch {
+    private final Map<DiskLog, List<Path>> byLog;
+    private final Fsyncer fsyncer;
+    private final StoreException flushFailure;
+
+    private SyncBatch(Map<DiskLog, List<Path>> byLog, Fsyncer fsyncer, StoreException flushFailure) {
+      this.byLog = byLog;
+      this.fsyncer = fsyncer;
+      this.flushFailure = flushFailure;
+    }
+
+    /**
+     * Fsyncs every file, going on past a failure; returns how many it fsynced, or throws the first failure
+     * (a flush's, met by {@link #beginSync()}, first of all): then acknowledge nothing that waited for it.
+     */
+    public int run() {
+      int n = 0;
+      StoreException first = flushFailure;
+      for (Map.Entry<DiskLog, List<Path>> e : byLog.entrySet()) {
+        for (Path p : e.getValue()) {
+          try {
+            fsyncer.fsync(p);
+            n++;
+          } catch (IOException io) {
+            if (first == null) {
+              first = new StorageWriteException(e.getKey().topic(), e.getKey().lastSeq(), "fsync", io);
+            }
+          }
+        }
+      }
+      if (first != null) {
+        throw first;
+      }
+      return n;
+    }
+  }
+
   /** Ends a batch of appends: flushes, and with {@link FsyncPolicy#ALWAYS} fsyncs too. Then acknowledge. */
   public void commit() {
     if (options.fsync() == FsyncPolicy.ALWAYS) {

@@ -13,7 +13,7 @@ import java.util.function.Predicate;
 /**
  * One consumer group of one topic: how far it has handed messages out, and which of them its members hold
  * unacknowledged. A pure data structure, kept with the topic's log and changed only by whoever orders that
- * log (the {@code MemoryLogs} loop on a single node; the partition thread of the topic's owner, and the same
+ * log (the {@code LocalLogs} loop on a single node; the partition thread of the topic's owner, and the same
  * decisions replayed on its backups, in a cluster). That single owner is why each message is handed to one
  * member at a time: exactly one, until its ack wait runs out.
  *

@@ -22,7 +22,7 @@ import java.util.function.IntConsumer;
  * ({@link TopicLogs#ABSENT}); logs that check it themselves refuse at once ({@link TopicLogs#FULL}).
  *
  * <p>Confined to the {@link TopicVerticle}'s event loop, like everything it owns. Logs that store at once
- * ({@link MemoryLogs}) skip the batching: each publish is stored and answered as it is handled
+ * ({@link LocalLogs}) skip the batching: each publish is stored and answered as it is handled
  * ({@link #publishNow}), and its reply joins the outboxes the verticle flushes after the handled batch; an
  * append that completes later flushes its own replies.
  */
@@ -144,7 +144,7 @@ public final class GroupCommit {
         PendingPublish pp = batch.get(i);
         pp.out.reply(pp.conn, pp.slot, ar.succeeded()
             ? FrameEncoder.published(pp.frame.id(), a.topic, ar.result() + i)
-            : metrics.errors().frame(pp.frame.id(), ErrorCode.UNAVAILABLE, logs.refusal(ar.cause())));
+            : metrics.errors().frame(pp.frame.id(), logs.refusalCode(ar.cause()), logs.refusal(ar.cause())));
       }
       if (ar.succeeded()) {
         long sampled = 0;

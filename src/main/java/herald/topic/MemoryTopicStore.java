@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
- * A single node's topic queues, every one in memory, bounded per topic and in total ({@link MemoryLogs} puts
+ * A single node's topic queues, every one in memory, bounded per topic and in total ({@link LocalLogs} puts
  * them behind {@link TopicLogs}). A pure data structure, confined to its caller's thread.
  *
  * <p>Global eviction needs "the oldest message anywhere", so besides the per-topic rings the store keeps
@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  * as they reach the head; those stuck behind a live entry of another topic are compacted away when they
  * outnumber live ones, so the queue stays within twice the number of messages held.
  */
-public final class MemoryTopicStore {
+public final class MemoryTopicStore implements LocalStore {
 
   /**
    * Bytes charged per message on top of its frame: the record, the array's header, the ring slot and the
@@ -54,10 +54,16 @@ public final class MemoryTopicStore {
     this(retention, clock, topic -> false);
   }
 
+  @Override
+  public boolean immediate() {
+    return true;
+  }
+
   /**
    * Stores a message and returns it with its seq, or returns null when the topic does not exist yet and
    * the store already holds its maximum number of topics.
    */
+  @Override
   public StoredMessage append(String topicName, Buffer data) {
     Topic topic = topics.get(topicName);
     if (topic == null) {
@@ -91,6 +97,7 @@ public final class MemoryTopicStore {
   }
 
   /** The seq of the oldest message still held, or {@code lastSeq + 1} when none is. */
+  @Override
   public long firstSeq(String topicName) {
     Topic topic = topics.get(topicName);
     if (topic == null) {
@@ -101,6 +108,7 @@ public final class MemoryTopicStore {
   }
 
   /** The seq of the newest message ever stored in the topic (0 when none was). */
+  @Override
   public long lastSeq(String topicName) {
     Topic topic = topics.get(topicName);
     return topic == null ? 0 : topic.lastSeq;
@@ -115,6 +123,7 @@ public final class MemoryTopicStore {
   }
 
   /** As {@link #read(String, long, int, Consumer)}, handing at most {@code maxCount} messages. */
+  @Override
   public long read(String topicName, long fromSeq, int maxCount, int maxBytes, Consumer<StoredMessage> sink) {
     Topic topic = topics.get(topicName);
     if (topic == null || topic.ring.size() == 0) {
@@ -138,6 +147,7 @@ public final class MemoryTopicStore {
    * Drops messages older than the age limit, and forgets topics that hold no message and for which
    * {@code inUse} is false. Called periodically.
    */
+  @Override
   public void expire(long nowMillis, Predicate<String> inUse) {
     long oldestKept = nowMillis - retention.maxAgeMillis();
     dropStaleHeads(); // so the head is the oldest message held
@@ -157,6 +167,7 @@ public final class MemoryTopicStore {
    * Hands {@code sink} every topic whose name {@code matches}, with its {@link TopicSummary} at
    * {@code nowMillis}, in no particular order.
    */
+  @Override
   public void summarize(Predicate<String> matches, long nowMillis, BiConsumer<String, TopicSummary> sink) {
     for (Topic topic : topics.values()) {
       if (matches.test(topic.name)) {
@@ -165,14 +176,17 @@ public final class MemoryTopicStore {
     }
   }
 
+  @Override
   public int topicCount() {
     return topics.size();
   }
 
+  @Override
   public long messageCount() {
     return messages;
   }
 
+  @Override
   public long byteCount() {
     return bytes;
   }

@@ -10,7 +10,7 @@ import java.util.function.Predicate;
 
 /**
  * Where a node's topic logs are kept, as the {@link TopicVerticle} sees them: in memory on a single node
- * ({@link MemoryLogs}, every result ready at once), or in the cluster's Hazelcast map
+ * ({@link LocalLogs}, every result ready at once), or in the cluster's Hazelcast map
  * ({@code herald.cluster.ClusterLogs}, results completing later). Subscriptions, replay and delivery are
  * the verticle's, written once over this interface.
  *
@@ -138,6 +138,11 @@ public interface TopicLogs {
 
   /** Adds this store's figures to a {@code stats} reply. */
   void describe(JsonObject stats);
+
+  /** The error code for an append that failed with {@code cause}: {@code unavailable} unless the logs know better. */
+  default herald.codec.ErrorCode refusalCode(Throwable cause) {
+    return herald.codec.ErrorCode.UNAVAILABLE;
+  }
 
   /** The {@code unavailable} detail for an append that failed with {@code cause}: whether it may have been stored. */
   default String refusal(Throwable cause) {

@@ -42,7 +42,7 @@ import java.util.function.Predicate;
  *
  * <p><b>Concurrency.</b> One instance per node. All of its state is touched only on its own event loop: from
  * its {@code LocalBus} receiver, its stats consumers, its timer, and the completions and deliveries of its
- * logs, which come back on that loop. With {@link MemoryLogs} every result is ready at once, so a
+ * logs, which come back on that loop. With {@link LocalLogs} every result is ready at once, so a
  * subscribe-with-replay reads the backlog and joins the live stream in one handler call, with no publish in
  * between; in a cluster the same code waits for the log, and the stream's position keeps the hand-over exact.
  *
@@ -165,7 +165,12 @@ public final class TopicVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     outboxes = new Outboxes(bus);
-    appends = new GroupCommit(logs, outboxes, metrics, retention.maxTopics(), n -> published += n);
+    appends = new GroupCommit(logs, outboxes, metrics, retention.maxTopics(), n -> {
+      published += n;
+      if (!handling) { // an append that completed later: its publishes count now, not at the next tick
+        counters.set(NodeMetrics.TOPIC_MESSAGES_IN, published);
+      }
+    });
     return logs.start(context, this::deliver).compose(v -> {
       requests = bus.receive(Addresses.TOPICS, this::handle);
       consumers.add(vertx.eventBus().<Object>localConsumer(Addresses.TOPICS_STATS,
@@ -521,7 +526,7 @@ public final class TopicVerticle extends VerticleBase {
 
   /**
    * Sends what a completion produced. Completions that run inside a handler call (all of them, with
-   * {@link MemoryLogs}) leave it to that call's one flush, so a batch stays one message per NetServer verticle.
+   * {@link LocalLogs}) leave it to that call's one flush, so a batch stays one message per NetServer verticle.
    */
   private void flushIfAsync() {
     if (!handling) {

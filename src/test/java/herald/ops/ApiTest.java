@@ -166,7 +166,7 @@ class ApiTest {
     Path users = TestUsers.write(dir.resolve("users.json"), "{'users':["
         + "{'name':'alice','password':'" + TestUsers.hash("wonderland") + "','permissions':"
         + "{'publish':['orders.>'],'subscribe':{'allow':['>'],'deny':['secret.>']}}}]}");
-    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0)
+    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0).put("storage", "memory")
         .put("users_file", users.toString());
     Broker node = Broker.launch(herald.config.HeraldConfig.defaults(settings)).await();
     try {

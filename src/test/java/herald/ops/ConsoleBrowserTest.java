@@ -113,7 +113,7 @@ class ConsoleBrowserTest {
   void asksForALoginWhenTheApiAnswers401(@TempDir Path dir) {
     Path users = TestUsers.write(dir.resolve("users.json"), "{'users':[{'name':'alice','password':'"
         + TestUsers.hash("wonderland") + "','permissions':{'publish':['>'],'subscribe':['>']}}]}");
-    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0)
+    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0).put("storage", "memory")
         .put("users_file", users.toString());
     Broker secured = Broker.launch(HeraldConfig.defaults(settings)).await();
     try {

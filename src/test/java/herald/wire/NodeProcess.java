@@ -71,6 +71,9 @@ public final class NodeProcess implements AutoCloseable {
   public static NodeProcess start(Map<String, String> given, List<String> prefix) {
     Map<String, String> env = new HashMap<>(given);
     env.putIfAbsent("HERALD_HTTP_PORT", "0");
+    if (!env.containsKey("HERALD_DATA_DIR")) {
+      env.put("HERALD_DATA_DIR", dataDir().toString()); // kept by restart(): the same node, the same disk
+    }
     try {
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       // The shipped logging (herald/log4j2.xml, set up by herald.Main), as a user's node logs: its "listening
@@ -87,6 +90,28 @@ public final class NodeProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new AssertionError(e);
     }
+  }
+
+  private static final List<Path> DATA_DIRS = new ArrayList<>();
+
+  /** A fresh data directory, removed when the test JVM exits (a test may restart its node on it until then). */
+  private static synchronized Path dataDir() {
+    if (DATA_DIRS.isEmpty()) {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        synchronized (NodeProcess.class) {
+          DATA_DIRS.forEach(d -> {
+            try {
+              TempDirs.delete(d);
+            } catch (RuntimeException ignored) {
+              // A node still writing into it: the temporary directory is the OS's to clean.
+            }
+          });
+        }
+      }));
+    }
+    Path d = TempDirs.make("herald-node");
+    DATA_DIRS.add(d);
+    return d;
   }
 
   /** Starts {@code size} cluster nodes on 127.0.0.1, each listing all of them as members. */

@@ -11,15 +11,32 @@ public final class TestBroker implements AutoCloseable {
 
   private final Vertx vertx;
   private final Broker broker;
+  /** The data directory this broker made for itself (deleted on close), or null. */
+  private final java.nio.file.Path ownDataDir;
 
-  private TestBroker(Vertx vertx, Broker broker) {
+  private TestBroker(Vertx vertx, Broker broker, java.nio.file.Path ownDataDir) {
     this.vertx = vertx;
     this.broker = broker;
+    this.ownDataDir = ownDataDir;
   }
 
+  /**
+   * Starts a broker as a user would get it: on disk (the default storage), in a fresh data directory of its
+   * own unless {@code overrides} names one (or {@code storage: memory}).
+   */
   public static TestBroker start(Vertx vertx, JsonObject overrides) {
     JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0).mergeIn(overrides);
-    return new TestBroker(vertx, Broker.start(vertx, HeraldConfig.defaults(settings)).await());
+    java.nio.file.Path own = null;
+    if (!settings.containsKey("data_dir")) {
+      own = TempDirs.make("herald-data");
+      settings.put("data_dir", own.toString());
+    }
+    try {
+      return new TestBroker(vertx, Broker.start(vertx, HeraldConfig.defaults(settings)).await(), own);
+    } catch (RuntimeException e) {
+      TempDirs.delete(own);
+      throw e;
+    }
   }
 
   public static TestBroker start(Vertx vertx) {
@@ -67,6 +84,10 @@ public final class TestBroker implements AutoCloseable {
 
   @Override
   public void close() {
-    broker.stop().await();
+    try {
+      broker.stop().await();
+    } finally {
+      TempDirs.delete(ownDataDir);
+    }
   }
 }

@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
 public final class TestCluster implements AutoCloseable {
 
   private final List<Broker> nodes;
+  private java.nio.file.Path dataDir;
   private final String name;
 
   private TestCluster(List<Broker> nodes, String name) {
@@ -26,9 +27,14 @@ public final class TestCluster implements AutoCloseable {
     this.name = name;
   }
 
+  /** One node, on disk (the default storage) in a data directory of its own, removed on close. */
   public static TestCluster single() {
-    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0);
-    return new TestCluster(List.of(Broker.launch(HeraldConfig.defaults(settings)).await()), "single node");
+    java.nio.file.Path dataDir = TempDirs.make("herald-data");
+    JsonObject settings = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("http_port", 0)
+        .put("data_dir", dataDir.toString());
+    TestCluster one = new TestCluster(List.of(Broker.launch(HeraldConfig.defaults(settings)).await()), "single node");
+    one.dataDir = dataDir;
+    return one;
   }
 
   public static TestCluster of(int size, JsonObject overrides) {
@@ -79,7 +85,11 @@ public final class TestCluster implements AutoCloseable {
   @Override
   public void close() {
     List<Future<Void>> closing = nodes.stream().map(Broker::close).toList();
-    Future.join(closing).await();
+    try {
+      Future.join(closing).await();
+    } finally {
+      TempDirs.delete(dataDir);
+    }
   }
 
   @Override

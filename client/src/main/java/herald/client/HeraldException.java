@@ -47,6 +47,8 @@ public abstract class HeraldException extends RuntimeException {
       case TOO_MANY_TOPICS -> new TooManyTopics(detail);
       case IDLE_TIMEOUT -> new IdleTimeout(detail);
       case UNAVAILABLE -> new Unavailable(detail);
+      case DISK_FULL -> new DiskFull(detail);
+      case STORAGE_FAILED -> new StorageFailed(detail);
       case SHUTTING_DOWN -> new ShuttingDown(detail);
       case NO_QUORUM -> new NoQuorum(detail);
       case AUTH_REQUIRED -> new AuthRequired(detail);
@@ -179,6 +181,20 @@ public abstract class HeraldException extends RuntimeException {
   public static final class Unavailable extends BrokerError {
     Unavailable(String detail) {
       super(ErrorCode.UNAVAILABLE, detail);
+    }
+  }
+
+  /** The node's disk is full: the publish was not stored. Publish again once space is freed (or through another node). */
+  public static final class DiskFull extends BrokerError {
+    DiskFull(String detail) {
+      super(ErrorCode.DISK_FULL, detail);
+    }
+  }
+
+  /** Writing to the node's disk failed: the detail says whether the message may have been stored. */
+  public static final class StorageFailed extends BrokerError {
+    StorageFailed(String detail) {
+      super(ErrorCode.STORAGE_FAILED, detail);
     }
   }
 

@@ -16,14 +16,15 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * A single node's topic logs: a {@link MemoryTopicStore} behind {@link TopicLogs}. Every future it returns
- * is already complete, so the verticle's callbacks run at once, inside the handler call that asked: a
- * subscribe reads the backlog and joins the live stream with no publish in between, and an append's
- * messages reach live subscribers before its {@code published} replies are written.
+ * A single node's topic logs: a {@link LocalStore} (in the heap or on disk) behind {@link TopicLogs}. Every
+ * future it returns but an append's on disk is already complete, so the verticle's callbacks run at once,
+ * inside the handler call that asked: a subscribe reads the backlog and joins the live stream with no publish
+ * in between. In memory an append's messages reach live subscribers before its {@code published} replies are
+ * written; on disk, both wait until the store has written them (see {@link DiskTopicStore}).
  */
-public final class MemoryLogs implements TopicLogs {
+public final class LocalLogs implements TopicLogs {
 
-  private final MemoryTopicStore store;
+  private final LocalStore store;
   /** Topics the verticle follows: delivered as they are appended, and never forgotten while followed. */
   private final Set<String> followed = new HashSet<>();
   /** Patterns followed: a topic one matches is delivered from its next append, and never forgotten. */
@@ -32,8 +33,14 @@ public final class MemoryLogs implements TopicLogs {
   private final Map<String, Map<String, Group>> groups = new HashMap<>();
   private Delivery delivery;
 
-  public MemoryLogs(Retention retention) {
+  /** Logs in the heap only. */
+  public LocalLogs(Retention retention) {
     this.store = new MemoryTopicStore(retention, System::currentTimeMillis, this::inUse);
+  }
+
+  /** Logs in a store of the caller's (on disk), which is told {@link #inUse} through {@code connect}. */
+  public LocalLogs(java.util.function.Function<Predicate<String>, LocalStore> connect) {
+    this.store = connect.apply(this::inUse);
   }
 
   private boolean inUse(String topic) {
@@ -43,16 +50,27 @@ public final class MemoryLogs implements TopicLogs {
   @Override
   public Future<Void> start(Context context, Delivery delivery) {
     this.delivery = delivery;
+    if (store instanceof DiskTopicStore disk) {
+      disk.start(context, (topic, first, frames) -> {
+        if (inUse(topic)) {
+          delivery.deliver(topic, first, frames);
+        }
+      });
+    }
     return Future.succeededFuture();
   }
 
   @Override
   public Future<Void> stop() {
+    store.close();
     return Future.succeededFuture();
   }
 
   @Override
   public Future<Long> append(String topic, List<Buffer> messages, boolean create) {
+    if (!store.immediate()) {
+      return store.appendBatch(topic, messages);
+    }
     boolean live = inUse(topic);
     List<Buffer> frames = live ? new ArrayList<>(messages.size()) : null;
     long first = 0;
@@ -76,7 +94,7 @@ public final class MemoryLogs implements TopicLogs {
 
   @Override
   public boolean immediate() {
-    return true;
+    return store.immediate();
   }
 
   @Override
@@ -206,7 +224,9 @@ public final class MemoryLogs implements TopicLogs {
             continue; // retention dropped it meanwhile: dropBelow counts it at the next tick
           }
           String deadTopic = GroupOptions.deadLetterTopic(topic, e.getKey());
-          if (append(deadTopic, List.of(DeadLetters.payload(frame.get(0), e.getKey(), d.getValue())), true).result() == FULL) {
+          // Appended at once (on disk: visible with the store's next commit): a full store refuses here.
+          Buffer payload = DeadLetters.payload(frame.get(0), e.getKey(), d.getValue());
+          if (store.immediate() ? appendNow(deadTopic, payload) == FULL : store.append(deadTopic, payload) == null) {
             break;
           }
           written.add(d.getKey());
@@ -248,6 +268,34 @@ public final class MemoryLogs implements TopicLogs {
   @Override
   public void describe(JsonObject stats) {
     stats.put("topics", store.topicCount()).put("messages", store.messageCount()).put("bytes", store.byteCount());
+    store.describe(stats);
+  }
+
+  @Override
+  public herald.codec.ErrorCode refusalCode(Throwable cause) {
+    if (cause instanceof DiskTopicStore.StorageFailure f) {
+      return f.diskFull() ? herald.codec.ErrorCode.DISK_FULL : herald.codec.ErrorCode.STORAGE_FAILED;
+    }
+    return TopicLogs.super.refusalCode(cause);
+  }
+
+  @Override
+  public String refusal(Throwable cause) {
+    if (cause instanceof DiskTopicStore.StorageFailure f) {
+      return (f.mayBeStored() ? "the message may have been stored (written, but not confirmed by the disk): "
+          : "the message was not stored: ") + f.getMessage();
+    }
+    return TopicLogs.super.refusal(cause);
+  }
+
+  /** Why storage refuses writes now, or null (always null in memory): for {@code /health/ready}. */
+  public String storageProblem() {
+    return store instanceof DiskTopicStore disk ? disk.problem() : null;
+  }
+
+  /** The store, for the metrics. */
+  public LocalStore store() {
+    return store;
   }
 
   @Override
