@@ -139,8 +139,8 @@ class PartitionTest {
       awaitRefusal(nodes.get(cut), DETECTION_LIMIT_MS);
       long detectionMs = msSince(cutAt);
       assertThat(nodes.get(cut).status("/health/ready")).as("the cut-off node not ready once it refuses").isEqualTo(503);
-      // The majority serves on: acknowledging publishes, and ready again once Hazelcast has re-made the backups
-      // the cut-off node held (vert.x's "cluster" check, PartitionService.isClusterSafe, is false until then).
+      // The majority serves on: acknowledging publishes, and ready (readiness is about the node itself: whether
+      // Hazelcast has re-made the backups the cut-off node held is not a readiness check, MemberCheck).
       long ackedAtDetection = publishers.stream().mapToLong(p -> p.acked.size()).sum();
       for (int m : majority) {
         awaitReady(nodes.get(m), MAJORITY_READY_LIMIT_MS - msSince(cutAt));
