@@ -8,6 +8,9 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import com.hazelcast.splitbrainprotection.impl.RecentlyActiveSplitBrainProtectionFunction;
+import com.hazelcast.spi.properties.ClusterProperty;
+import com.hazelcast.spi.properties.HazelcastProperties;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import herald.config.Setting;
@@ -130,10 +133,17 @@ public final class ClusterSetup {
     topics.setMergePolicyConfig(new MergePolicyConfig(MajorityHistory.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE));
     int clusterSize = config.integer(Setting.CLUSTER_SIZE);
     if (clusterSize > 1) {
-      // Hazelcast refuses every operation on the topics map, reads too, on a member that sees fewer than a
-      // majority of cluster_size (SplitBrainProtectionException); Quorum says the same to the rest of Herald.
-      hz.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(Quorum.NAME, true, Quorum.minimum(clusterSize))
-          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      // Hazelcast refuses every operation on the topics map, reads too, on a member that has not heard from a
+      // majority of cluster_size, itself included, within quorum_tolerance_ms (SplitBrainProtectionException);
+      // Quorum says the same to the rest of Herald. Recently-active, not member-count: a cut-off member still
+      // lists the others for 5 to 10 s (the failure detector, then a mastership claim), but stops hearing
+      // their heartbeats at once (docs/architecture.md, "Network partitions").
+      int minimum = Quorum.minimum(clusterSize);
+      int tolerance = config.integer(Setting.QUORUM_TOLERANCE_MS);
+      checkTolerance(hz, tolerance);
+      hz.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(Quorum.NAME, true, minimum)
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE)
+          .setFunctionImplementation(new RecentlyActiveSplitBrainProtectionFunction(minimum, tolerance)));
       topics.setSplitBrainProtectionName(Quorum.NAME);
     }
     hz.addMapConfig(topics);
@@ -143,5 +153,21 @@ public final class ClusterSetup {
       }
     });
     return hz;
+  }
+
+  /**
+   * Hazelcast refuses to start when the tolerance is above its failure detector's time or below the heartbeat
+   * interval (SplitBrainProtectionServiceImpl.validateSplitBrainProtectionParameters), in words that do not
+   * name Herald's setting: say it here, naming both.
+   */
+  private static void checkTolerance(Config hz, int toleranceMs) {
+    HazelcastProperties properties = new HazelcastProperties(hz);
+    long interval = properties.getMillis(ClusterProperty.HEARTBEAT_INTERVAL_SECONDS);
+    long detector = properties.getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
+    if (toleranceMs < interval || toleranceMs > detector) {
+      throw new ConfigException("quorum_tolerance_ms (HERALD_QUORUM_TOLERANCE_MS) is " + toleranceMs
+          + "; with the heartbeat interval (" + interval + " ms) and the failure detector's time (" + detector
+          + " ms) of the Hazelcast configuration, it must lie between the two");
+    }
   }
 }

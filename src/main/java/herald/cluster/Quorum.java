@@ -2,16 +2,22 @@ package herald.cluster;
 
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.splitbrainprotection.SplitBrainProtection;
 
 /**
  * Whether this node is on the majority side of the cluster: it sees at least
- * {@code floor(cluster_size / 2) + 1} members, counting itself. Only then does it acknowledge a publish or
- * serve clients (docs/architecture.md, "Network partitions").
+ * {@code floor(cluster_size / 2) + 1} members, counting itself, AND it has heard a heartbeat from enough of
+ * them within {@code quorum_tolerance_ms} (Hazelcast's recently-active split-brain protection, which
+ * {@link ClusterSetup} configures on {@link ClusterSetup#TOPICS_MAP}). Only then does it acknowledge a publish
+ * or serve clients (docs/architecture.md, "Network partitions").
  *
- * <p>{@link #present()} reads Hazelcast's member list when asked, not a copy kept from membership events:
- * Hazelcast updates that list before it acts on a member's loss (it completes the appends waiting for that
- * member's backup acknowledgement only afterwards, in {@code InvocationMonitor.OnMemberLeftTask}), so an
- * append completed by a loss always sees the smaller list. Thread-safe: the list is Hazelcast's.
+ * <p>The two halves answer different questions, and both are needed. The heartbeats turn a cut-off node away
+ * within about the tolerance (3 s), while its member list still names the others for 5 to 10 s. The member
+ * list is read when asked, not copied from membership events: Hazelcast updates that list before it acts on a
+ * member's loss (it completes the appends waiting for that member's backup acknowledgement only afterwards,
+ * in {@code InvocationMonitor.OnMemberLeftTask}), so an append completed by a loss always sees the smaller
+ * list, whereas the protection's state is recomputed on another thread a moment later. Thread-safe: the list
+ * and the protection's state are Hazelcast's.
  */
 public final class Quorum {
 
@@ -20,16 +26,22 @@ public final class Quorum {
 
   private final HazelcastInstance hz;
   private final int minimum;
+  /** Hazelcast's recently-active protection; null on a cluster without {@code cluster_size}. */
+  private final SplitBrainProtection heard;
 
-  private Quorum(HazelcastInstance hz, int minimum) {
+  private Quorum(HazelcastInstance hz, int minimum, SplitBrainProtection heard) {
     this.hz = hz;
     this.minimum = minimum;
+    this.heard = heard;
   }
 
   /** The quorum {@link ClusterSetup} configured on {@code hz}: none (always present) without {@code cluster_size}. */
   public static Quorum of(HazelcastInstance hz) {
     SplitBrainProtectionConfig config = hz.getConfig().getSplitBrainProtectionConfigs().get(NAME);
-    return new Quorum(hz, config == null || !config.isEnabled() ? 1 : config.getMinimumClusterSize());
+    if (config == null || !config.isEnabled()) {
+      return new Quorum(hz, 1, null);
+    }
+    return new Quorum(hz, config.getMinimumClusterSize(), hz.getSplitBrainProtectionService().getSplitBrainProtection(NAME));
   }
 
   /** Members needed: {@code floor(cluster_size / 2) + 1}. */
@@ -41,13 +53,18 @@ public final class Quorum {
     return minimum;
   }
 
-  /** True while this node sees at least {@link #minimum()} members; false once its member has stopped. */
+  /**
+   * True while this node sees at least {@link #minimum()} members and has heard from that many recently;
+   * false once its member has stopped. Also false for the first second or so after joining, until the first
+   * heartbeats arrive.
+   */
   public boolean present() {
     if (minimum <= 1) {
       return true;
     }
     try {
-      return hz.getLifecycleService().isRunning() && hz.getCluster().getMembers().size() >= minimum;
+      return hz.getLifecycleService().isRunning() && hz.getCluster().getMembers().size() >= minimum
+          && heard.hasMinimumSize();
     } catch (RuntimeException notActive) {
       return false;
     }
@@ -65,8 +82,8 @@ public final class Quorum {
   /** An append completed while this node was outside the majority: it is not acknowledged. */
   public static final class Lost extends RuntimeException {
     Lost(Quorum quorum) {
-      super("this node was cut off mid-append: it sees " + quorum.members() + " of the " + quorum.minimum()
-          + " members a majority needs (HERALD_CLUSTER_SIZE); its own copy is discarded when the partition heals, and"
+      super("this node was cut off mid-append: it sees " + quorum.members() + " members and has heard recently from"
+          + " fewer than the " + quorum.minimum() + " a majority needs (HERALD_CLUSTER_SIZE); its own copy is discarded when the partition heals, and"
           + " the majority holds the message only if its backup got there before the cut", null,
           false, false);
     }

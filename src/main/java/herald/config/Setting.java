@@ -59,6 +59,8 @@ public enum Setting {
       "Synchronous copies of each topic queue on other nodes; a publish is acknowledged once all are written."),
   CLUSTER_SIZE(1, 1, 1_000,
       "Nodes the cluster is meant to have (the StatefulSet's replicas). A node serves only while it sees a majority of them, floor(n/2)+1; 1 turns the check off."),
+  QUORUM_TOLERANCE_MS(3_000, 1_000, 5_000,
+      "A member counts towards the majority only if its last heartbeat is younger than this: a cut-off node refuses within about this long. Above the 1 s heartbeat interval plus what a starved machine delays one; at most Hazelcast's 5 s failure detector."),
   TLS_CERT("", null, null, "PEM certificate (chain) of the client listener; with TLS_KEY, the client port speaks only TLS 1.2/1.3."),
   TLS_KEY("", null, null, "PEM private key of TLS_CERT (PKCS#8 or PKCS#1, as cert-manager writes tls.key)."),
   TLS_CLIENT_CA("", null, null, "PEM CA that client certificates must chain to; set, every client needs one, and its CN names a user of USERS_FILE."),

@@ -2,7 +2,6 @@ package herald.ops;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -13,7 +12,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.micrometer.PrometheusRequestHandler;
-import io.vertx.spi.cluster.hazelcast.ClusterHealthCheck;
+import herald.cluster.ClusterSetup;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -21,9 +20,11 @@ import java.util.function.BooleanSupplier;
  *
  * <ul>
  *   <li>{@code /health/live}: 200 while the process runs;
- *   <li>{@code /health/ready}: 200 when the client listener is accepting and, in a cluster, the node has
- *       joined, Hazelcast reports the cluster safe (no partition without its backups) and the node is in
- *       the cluster's majority ({@code cluster_size}); 503 otherwise, and from the first moment of a drain;
+ *   <li>{@code /health/ready}: 200 when THIS node can serve: the client listener is accepting and, in a
+ *       cluster, its Hazelcast member is running ({@link MemberCheck}) and it is in the cluster's majority
+ *       ({@code cluster_size}); 503 otherwise, and from the first moment of a drain. Whether the whole
+ *       cluster is safe (every backup in place) is reported in the {@code member} check's data, not as a
+ *       failure: it is false on every node for seconds after any node is lost;
  *   <li>{@code /api/...}: the JSON API behind the web console ({@link Api}, docs/api.md);
  *   <li>{@code /metrics}: every meter in the node's registry in Prometheus text form: Herald's
  *       {@code herald_*} ({@link NodeMetrics}) and, when the Vert.x was built with vertx-micrometer-metrics,
@@ -79,7 +80,8 @@ public final class OpsVerticle extends VerticleBase {
       p.complete(problem == null ? Status.OK() : Status.KO(new JsonObject().put("problem", problem)));
     });
     if (vertx.isClustered()) {
-      readiness.register("cluster", lateTolerant(ClusterHealthCheck.createProcedure(vertx)));
+      MemberCheck member = new MemberCheck(vertx, ClusterSetup.manager(vertx));
+      readiness.register("member", p -> p.complete(member.status()));
       // A node cut off from the majority refuses clients (no_quorum): a Service must stop sending it any.
       readiness.register("quorum", p -> p.complete(new Status().setOk(quorum.getAsBoolean())));
     }
@@ -118,26 +120,5 @@ public final class OpsVerticle extends VerticleBase {
 
   private static void json(HttpServerRequest req, int status, JsonObject body) {
     req.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
-  }
-
-  /**
-   * vertx-hazelcast's check completes the promise it is given when Hazelcast answers (a blocking call, on a
-   * worker); when that is after the health check's timeout, the promise is already failed, and Vert.x logs
-   * the second completion as {@code ERROR Unhandled exception: Promise already completed} with a stack
-   * trace. A busy node's slow answer is not an error: the check gets a promise of its own, and a late
-   * answer is dropped. LogTest found this on a loaded machine.
-   */
-  private static Handler<Promise<Status>> lateTolerant(Handler<Promise<Status>> check) {
-    return promise -> {
-      Promise<Status> own = Promise.promise();
-      own.future().onComplete(ar -> {
-        if (ar.succeeded()) {
-          promise.tryComplete(ar.result());
-        } else {
-          promise.tryFail(ar.cause());
-        }
-      });
-      check.handle(own);
-    };
   }
 }

@@ -8,6 +8,9 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import com.hazelcast.splitbrainprotection.impl.RecentlyActiveSplitBrainProtectionFunction;
 import herald.config.ConfigException;
 import herald.config.HeraldConfig;
 import io.vertx.core.json.JsonObject;
@@ -58,6 +61,38 @@ class ClusterSetupTest {
   void failureDetectionIsTunedForFailoverInSeconds() {
     Config hz = ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject()));
     assertThat(Integer.parseInt(hz.getProperty("hazelcast.max.no.heartbeat.seconds"))).isLessThanOrEqualTo(10);
+  }
+
+  @Test
+  void aClusterSizeMakesTheTopicsMapNeedARecentlyHeardMajority() {
+    Config hz = ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject().put("cluster_size", 5)));
+    SplitBrainProtectionConfig quorum = hz.getSplitBrainProtectionConfig(Quorum.NAME);
+    assertThat(quorum.getMinimumClusterSize()).isEqualTo(3);
+    assertThat(quorum.getProtectOn()).isEqualTo(SplitBrainProtectionOn.READ_WRITE);
+    assertThat(quorum.getFunctionImplementation()).isEqualTo(new RecentlyActiveSplitBrainProtectionFunction(3, 3_000));
+    assertThat(hz.getMapConfig(ClusterSetup.TOPICS_MAP).getSplitBrainProtectionName()).isEqualTo(Quorum.NAME);
+  }
+
+  @Test
+  void aToleranceBeyondTheFailureDetectorNamesTheSetting() {
+    // Within the setting's own range (1 to 5 s) but above a failure detector lowered to 2 s in the Hazelcast file.
+    assertThatThrownBy(() -> ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject()
+        .put("cluster_size", 3).put("quorum_tolerance_ms", 4_000)
+        .put("hazelcast_config", lowDetector().toString()))))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("HERALD_QUORUM_TOLERANCE_MS").hasMessageContaining("2000 ms");
+  }
+
+  private static java.nio.file.Path lowDetector() {
+    try {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("cluster", ".xml");
+      file.toFile().deleteOnExit();
+      java.nio.file.Files.writeString(file, java.nio.file.Files.readString(java.nio.file.Path.of("conf/cluster.xml"))
+          .replace("<property name=\"hazelcast.max.no.heartbeat.seconds\">5</property>",
+              "<property name=\"hazelcast.max.no.heartbeat.seconds\">2</property>"));
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Test
