@@ -177,6 +177,11 @@ public final class MemoryTopicStore implements LocalStore {
   }
 
   @Override
+  public void describe(io.vertx.core.json.JsonObject stats) {
+    stats.put("storage", new io.vertx.core.json.JsonObject().put("kind", "memory"));
+  }
+
+  @Override
   public int topicCount() {
     return topics.size();
   }
