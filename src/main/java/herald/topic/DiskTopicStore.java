@@ -84,8 +84,11 @@ public final class DiskTopicStore implements LocalStore {
   private long diskFullFailures;
   private long fsyncs;
 
-  private DiskTopicStore(Store store, DataDirLock lock, Retention retention, FsyncPolicy fsync,
+  private final Path dataDir;
+
+  private DiskTopicStore(Path dataDir, Store store, DataDirLock lock, Retention retention, FsyncPolicy fsync,
       long fsyncIntervalMillis, long cacheBytes, Predicate<String> inUse, LongSupplier clock) {
+    this.dataDir = dataDir;
     this.store = store;
     this.lock = lock;
     this.retention = retention;
@@ -115,7 +118,7 @@ public final class DiskTopicStore implements LocalStore {
       Store store = Store.open(dataDir, new Store.Options(fsync, Store.Options.defaults(fsync).maxOpenFiles(),
           DiskLog.DEFAULT_SEGMENT_BYTES, perTopic));
       report(dataDir, store);
-      return new DiskTopicStore(store, lock, retention, fsync, fsyncIntervalMillis, cacheBytes, inUse,
+      return new DiskTopicStore(dataDir, store, lock, retention, fsync, fsyncIntervalMillis, cacheBytes, inUse,
           System::currentTimeMillis);
     } catch (RuntimeException e) {
       lock.release();
@@ -610,6 +613,14 @@ public final class DiskTopicStore implements LocalStore {
         .put("write_failures", writeFailures)
         .put("disk_full_failures", diskFullFailures)
         .put("problem", problem));
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public FsyncPolicy fsync() {
+    return fsync;
   }
 
   /** Why the last write failed, or null when storage works (for {@code /health/ready}). Any thread. */

@@ -32,15 +32,60 @@ public final class LocalLogs implements TopicLogs {
   /** Each topic's consumer groups, by name: a topic with a group is never forgotten (its seqs must go on). */
   private final Map<String, Map<String, Group>> groups = new HashMap<>();
   private Delivery delivery;
+  /** A group changed since the groups were last saved (on disk). */
+  private boolean groupsChanged;
+  private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LocalLogs.class.getName());
 
   /** Logs in the heap only. */
   public LocalLogs(Retention retention) {
     this.store = new MemoryTopicStore(retention, System::currentTimeMillis, this::inUse);
   }
 
-  /** Logs in a store of the caller's (on disk), which is told {@link #inUse} through {@code connect}. */
+  /**
+   * Logs in a store of the caller's (on disk), which is told {@link #inUse} through {@code connect}; the consumer
+   * groups saved beside it are loaded, their members gone, so what they held goes back to the group.
+   */
   public LocalLogs(java.util.function.Function<Predicate<String>, LocalStore> connect) {
     this.store = connect.apply(this::inUse);
+    if (store instanceof DiskTopicStore disk) {
+      loadGroups(disk);
+    }
+  }
+
+  private void loadGroups(DiskTopicStore disk) {
+    try {
+      long now = System.currentTimeMillis();
+      GroupFile.load(disk.dataDir()).forEach((topic, byName) -> byName.forEach((name, g) -> {
+        g.expire(now, member -> false); // every member left with the node that stopped
+        groups.computeIfAbsent(topic, t -> new HashMap<>()).put(name, g);
+      }));
+      if (!groups.isEmpty()) {
+        LOG.info("consumer groups: " + groups.values().stream().mapToInt(Map::size).sum() + " loaded from "
+            + disk.dataDir().resolve(GroupFile.FILE));
+      }
+    } catch (java.io.IOException e) {
+      // The topics are intact; only the groups' positions are gone. Keep the file for whoever looks into it.
+      LOG.severe("consumer groups: " + e.getMessage() + "; starting without them (the file is kept as "
+          + GroupFile.FILE + ".damaged)");
+      try {
+        java.nio.file.Files.move(disk.dataDir().resolve(GroupFile.FILE), disk.dataDir().resolve(GroupFile.FILE + ".damaged"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } catch (java.io.IOException ignored) {
+        // It will be overwritten by the next save.
+      }
+    }
+  }
+
+  /** On disk: saves the groups if one changed since the last save. */
+  private void saveGroups() {
+    if (groupsChanged && store instanceof DiskTopicStore disk) {
+      try {
+        GroupFile.save(disk.dataDir(), groups, disk.fsync() != herald.store.FsyncPolicy.NEVER);
+        groupsChanged = false;
+      } catch (java.io.UncheckedIOException e) {
+        LOG.warning(e.getMessage() + "; tried again at the next tick");
+      }
+    }
   }
 
   private boolean inUse(String topic) {
@@ -62,6 +107,7 @@ public final class LocalLogs implements TopicLogs {
 
   @Override
   public Future<Void> stop() {
+    saveGroups();
     store.close();
     return Future.succeededFuture();
   }
@@ -148,6 +194,7 @@ public final class LocalLogs implements TopicLogs {
 
   @Override
   public Future<Void> joinGroup(String topic, String group, Replay replay, int maxDeliver) {
+    groupsChanged = true;
     groups.computeIfAbsent(topic, t -> new HashMap<>()).computeIfAbsent(group,
         g -> new Group(replay.startSeq(store.firstSeq(topic), store.lastSeq(topic) + 1), maxDeliver));
     return Future.succeededFuture();
@@ -156,7 +203,7 @@ public final class LocalLogs implements TopicLogs {
   @Override
   public Future<List<Claimed>> claim(String topic, String group, String member, int max, long ackWaitMs,
       boolean ackNone) {
-    Group g = group(topic, group);
+    Group g = changing(topic, group);
     if (g == null) {
       return Future.succeededFuture(List.of());
     }
@@ -172,7 +219,7 @@ public final class LocalLogs implements TopicLogs {
 
   @Override
   public Future<Integer> ack(String topic, String group, String member, long seq, boolean upto) {
-    Group g = group(topic, group);
+    Group g = changing(topic, group);
     if (g == null) {
       return Future.succeededFuture(0);
     }
@@ -181,7 +228,7 @@ public final class LocalLogs implements TopicLogs {
 
   @Override
   public void release(String topic, String group, String member) {
-    Group g = group(topic, group);
+    Group g = changing(topic, group);
     if (g != null) {
       g.release(member);
     }
@@ -197,6 +244,13 @@ public final class LocalLogs implements TopicLogs {
   public Future<JsonObject> groupInfo(String topic, String group) {
     Group g = group(topic, group);
     return Future.succeededFuture(g == null ? null : GroupFigures.of(g, store.lastSeq(topic) + 1));
+  }
+
+  /** The group, about to be changed: the groups are saved at the next tick (on disk). */
+  private Group changing(String topic, String group) {
+    Group g = group(topic, group);
+    groupsChanged |= g != null;
+    return g;
   }
 
   private Group group(String topic, String group) {
@@ -215,7 +269,8 @@ public final class LocalLogs implements TopicLogs {
       for (Map.Entry<String, Group> e : byTopic.getValue().entrySet()) {
         Group g = e.getValue();
         g.dropBelow(store.firstSeq(topic));
-        g.expire(now, member -> true); // a member that leaves gives its messages back at once (release)
+        // A member that leaves gives its messages back at once (release): only the ack wait ends here.
+        groupsChanged |= g.expire(now, member -> true) > 0;
         List<Long> written = new ArrayList<>();
         for (Map.Entry<Long, Integer> d : g.dead().entrySet()) {
           List<Buffer> frame = new ArrayList<>(1);
@@ -232,6 +287,7 @@ public final class LocalLogs implements TopicLogs {
           written.add(d.getKey());
         }
         g.deadLettered(written);
+        groupsChanged |= !written.isEmpty();
       }
     }
   }
@@ -253,6 +309,7 @@ public final class LocalLogs implements TopicLogs {
     long now = System.currentTimeMillis();
     expireGroups(now);
     store.expire(now, this::inUse);
+    saveGroups();
   }
 
   @Override
