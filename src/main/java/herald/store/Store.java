@@ -242,6 +242,11 @@ public final class Store implements AutoCloseable {
     return new SyncBatch(byLog, fsyncer, first);
   }
 
+  /** Whether a log was written since the last sync (so {@link #beginSync()} has something to take). */
+  public boolean needsSync() {
+    return !toSync.isEmpty();
+  }
+
   /** After {@link SyncBatch#run()}: if it failed, its files wait for the next sync. */
   public void endSync(SyncBatch batch, boolean succeeded) {
     if (!succeeded) {

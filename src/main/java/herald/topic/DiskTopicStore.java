@@ -292,8 +292,8 @@ public final class DiskTopicStore implements LocalStore {
    * shares one fsync.
    */
   private void sync() {
-    if (syncing || closed || closing) {
-      return;
+    if (syncing || closed || closing || (awaitingSync.isEmpty() && !store.needsSync())) {
+      return; // an idle node's interval timer costs no worker task
     }
     syncing = true;
     List<Batch> batches = List.copyOf(awaitingSync);
