@@ -4,14 +4,12 @@ import static herald.store.Logs.assertHolds;
 import static herald.store.Logs.payload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 
+import herald.wire.Tmpfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +29,7 @@ class DiskFullTest {
   Path tmp;
 
   Path mount;
-  boolean mounted;
+  Tmpfs disk;
   /** Every store a test opens, closed before the unmount even when the test fails (a busy mount stays). */
   final java.util.List<Store> stores = new java.util.ArrayList<>();
 
@@ -43,16 +41,8 @@ class DiskFullTest {
 
   @BeforeEach
   void mountTmpfs() throws Exception {
-    mount = tmp.resolve("small");
-    Files.createDirectories(mount);
-    int rc = run("mount", "-t", "tmpfs", "-o", "size=" + TMPFS_SIZE, "tmpfs", mount.toString());
-    if (rc != 0) {
-      if ("true".equals(System.getenv("CI"))) {
-        fail("cannot mount a tmpfs at " + mount + " (exit " + rc + "); the disk-full test needs root");
-      }
-      Assumptions.abort("cannot mount a tmpfs (exit " + rc + "); not root?");
-    }
-    mounted = true;
+    disk = Tmpfs.mount(tmp.resolve("small"), TMPFS_SIZE);
+    mount = disk.path();
   }
 
   @AfterEach
@@ -64,8 +54,8 @@ class DiskFullTest {
         // The test's own assertion says what went wrong; here only the files must be closed.
       }
     }
-    if (mounted) {
-      assertThat(run("umount", mount.toString())).isZero();
+    if (disk != null) {
+      disk.close();
     }
   }
 
@@ -150,15 +140,5 @@ class DiskFullTest {
     assertThat(again.recovered()).singleElement().satisfies(r -> assertThat(r.droppedAnything()).isFalse());
     assertHolds(again.log("t"), 1, 5, SIZE);
     again.close();
-  }
-
-  private static int run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return -1;
-    }
-    p.getInputStream().transferTo(System.out);
-    return p.exitValue();
   }
 }

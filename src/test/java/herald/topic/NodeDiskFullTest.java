@@ -1,17 +1,15 @@
 package herald.topic;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import herald.wire.NodeProcess;
+import herald.wire.Tmpfs;
 import herald.wire.WireClient;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,22 +28,14 @@ class NodeDiskFullTest {
 
   @TempDir
   Path tmp;
+  private Tmpfs disk;
   private Path mount;
-  private boolean mounted;
   private NodeProcess node;
 
   @BeforeEach
   void mountTmpfs() throws Exception {
-    mount = tmp.resolve("small");
-    Files.createDirectories(mount);
-    int rc = run("mount", "-t", "tmpfs", "-o", "size=" + TMPFS_SIZE, "tmpfs", mount.toString());
-    if (rc != 0) {
-      if ("true".equals(System.getenv("CI"))) {
-        fail("cannot mount a tmpfs at " + mount + " (exit " + rc + "); the disk-full test needs root");
-      }
-      Assumptions.abort("cannot mount a tmpfs (exit " + rc + "); not root?");
-    }
-    mounted = true;
+    disk = Tmpfs.mount(tmp.resolve("small"), TMPFS_SIZE);
+    mount = disk.path();
   }
 
   @AfterEach
@@ -53,8 +43,8 @@ class NodeDiskFullTest {
     if (node != null) {
       node.kill();
     }
-    if (mounted) {
-      assertThat(run("umount", mount.toString())).isZero();
+    if (disk != null) {
+      disk.close();
     }
   }
 
@@ -104,15 +94,5 @@ class NodeDiskFullTest {
       assertThat(node.status("/health/ready")).isEqualTo(200);
       assertThat(node.get("/metrics").body()).contains("herald_storage_ok 1.0");
     }
-  }
-
-  private static int run(String... cmd) throws Exception {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return -1;
-    }
-    p.getInputStream().transferTo(System.out);
-    return p.exitValue();
   }
 }
