@@ -19,7 +19,8 @@ RUN mvn -B -q package -DskipTests
 FROM eclipse-temurin:17-jre
 # A fixed numeric UID/GID, so Kubernetes can check runAsNonRoot without looking the name up.
 RUN groupadd --system --gid 10001 herald \
-    && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin herald
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin herald \
+    && mkdir /data && chown 10001:10001 /data
 WORKDIR /app
 COPY --from=build /src/target/herald.jar /app/herald.jar
 # Read from the working directory: conf/config.json (HERALD_CONFIG) and conf/cluster.xml
@@ -29,6 +30,10 @@ COPY conf/ /app/conf/
 # The event-bus port is "any free port" by default; a container needs it fixed so it can be exposed and
 # admitted by a NetworkPolicy.
 ENV HERALD_EVENTBUS_PORT=5702
+# A single node keeps its topic logs here (HERALD_STORAGE=disk, the default), writable by the herald user
+# (/app is root's); mount a volume on it to keep them across containers. A cluster keeps them in memory.
+ENV HERALD_DATA_DIR=/data
+VOLUME ["/data"]
 
 # 8888 clients (HERALD_PORT), 9888 health and metrics over HTTP (HERALD_HTTP_PORT),
 # 5701 Hazelcast members (HERALD_HAZELCAST_PORT), 5702 the Vert.x event bus (HERALD_EVENTBUS_PORT).
