@@ -334,7 +334,7 @@ public final class DiskLog {
 
   /**
    * Writes buffered records to the operating system (they then survive a crash of the process), applies the
-   * count and byte limits, and records the new start and end in the checkpoint.
+   * count and byte limits, and records a new start in the checkpoint.
    */
   public void flush() {
     throwDeferred();
@@ -348,11 +348,29 @@ public final class DiskLog {
     }
     trimHead(Long.MIN_VALUE);
     try {
-      writeCheckpoint();
+      // The start, whenever it moved (a restart must not bring trimmed records back). The end only at a sync or
+      // a close: it serves only to report what a power loss took, and only a synced end survives one, so
+      // writing it at every flush would cost a write per batch for nothing.
+      if (checkpointFirst != firstSeq) {
+        writeCheckpoint();
+      }
     } catch (IOException e) {
       throw new StorageWriteException(topic, lastSeq, "writing the checkpoint", e);
     }
     needsFlush = false;
+  }
+
+  /** Flushes, and records the end in the checkpoint too (before a sync or a close). */
+  private void flushWithEnd() {
+    flush();
+    if (closed) {
+      return;
+    }
+    try {
+      writeCheckpoint();
+    } catch (IOException e) {
+      throw new StorageWriteException(topic, lastSeq, "writing the checkpoint", e);
+    }
   }
 
   /**
@@ -360,7 +378,7 @@ public final class DiskLog {
    * moved, the directory if files came or went), each once. Returns how many it fsynced.
    */
   public int sync() {
-    flush();
+    flushWithEnd();
     int n = 0;
     try {
       for (Path p : List.copyOf(unsynced)) {
@@ -382,7 +400,7 @@ public final class DiskLog {
    * {@link #unsyncedAgain(List)} if that fails. A write after this marks its file again.
    */
   List<Path> takeUnsynced() {
-    flush();
+    flushWithEnd();
     List<Path> paths = List.copyOf(unsynced);
     unsynced.clear();
     syncedFirst = firstSeq;
@@ -883,7 +901,7 @@ public final class DiskLog {
       return;
     }
     try {
-      flush();
+      flushWithEnd();
     } finally {
       closed = true;
       handles.closeUnder(dir);

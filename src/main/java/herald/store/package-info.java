@@ -58,8 +58,10 @@
  * </table>
  * In every case the log is consistent after the restart: a torn or corrupt tail is cut back to the last valid
  * record and reported ({@link herald.store.Recovery}: records and bytes dropped, the last seq before and after),
- * and nothing before the damage is lost. The checkpoint records the last seq at each flush, so the report can
- * say how many acknowledged records a power loss took. Data that was fsynced and then damaged (a flipped bit on
+ * and nothing before the damage is lost. The checkpoint records the start whenever it moves, and the last seq at
+ * each sync and close (not at every flush: that would be a second write per batch, for a figure only a synced
+ * checkpoint keeps through a power loss anyway), so the report can say how many records written before the last
+ * sync a power loss took. Data that was fsynced and then damaged (a flipped bit on
  * the disk) is found by the record checksum: at open if it is in the newest segment (cut like a torn tail), or
  * when it is read otherwise ({@link herald.store.CorruptLogException}; sealed segments are not rewritten).
  *
