@@ -350,7 +350,7 @@ if want profile; then
   sleep 23  # the recording is written when its 20 s are up
   wait "$GEN"
   python3 bench/jfr-top.py "$OUT/broker-fanout.jfr" 40 > "$OUT/profile-fanout.txt"
-  stop_broker
+  stop_broker profile
 fi
 
 if want fanin; then
