@@ -8,10 +8,32 @@
 #   bench/run.sh                 # results in bench/results/<timestamp>/
 #   RUNS=5 PORT=19999 bench/run.sh
 #   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster groups subscriptions
+#   PROFILE_STORAGE=always SCENARIOS=profile bench/run.sh   # profile a broker with that storage (default: the broker's)
 #   BROKER_FLAGS= bench/run.sh   # the JVM's own defaults for the broker instead of the recommended flags
 #   MODES="plain auth tls tls-auth" SCENARIOS="fanout fanin latency" bench/run.sh   # security's cost (issue 10)
 #   OLD_JAR=/tmp/herald-old.jar SCENARIOS="fanout fanin latency" bench/run.sh   # an older broker against this one
 #   LOAD_MAX=1.5 bench/run.sh    # before each measured run, wait (LOAD_WAIT s, 600) while the 1-minute load is above 1.5
+#   STORAGES="memory never interval always" ANCHORS="nats redis-everysec redis-always" SCENARIOS="fanout fanin" \
+#     bench/run.sh               # storage's cost and its anchors (issue 13)
+#
+# STORAGES (default: unset) are the brokers' storage settings fanout, fanin and latency run against, one after
+# the other for each scenario and mode, in the same run: memory (HERALD_STORAGE=memory), never, interval,
+# always (HERALD_STORAGE=disk with that HERALD_FSYNC). Their RESULT lines are named e.g. fanin-memory and
+# fanin-disk-always, and summary.md compares each with memory. Unset, every broker runs with the storage it
+# defaults to (disk, fsync interval) and names are unchanged. Either way each broker gets a fresh data directory
+# under DATA_ROOT (default /var/tmp: a real disk on most systems, where /tmp may be tmpfs and an fsync free),
+# removed when it stops; its size then is logged in disk.txt with `df -hT` of DATA_ROOT at the start and end.
+# Retention is the broker's default (10,000 messages per topic, 8 MiB segments), so a broker's directory
+# holds a few segments per topic: tens of MiB for a whole scenario.
+#
+# ANCHORS (default: none) are other servers fanout and fanin also run against, right after the Herald brokers
+# of the same scenario, with the same pinning, warm-up and RUNS: nats (NATS JetStream, file storage),
+# redis-everysec and redis-always (Redis with the AOF and that appendfsync). Their RESULT lines are named e.g.
+# fanin-nats. The generator is bench/anchors/AnchorBench.java (see there why it measures what herald bench
+# does), compiled here against target/herald.jar into a temporary directory. nats-server and redis-server come
+# from the distribution: if missing they are installed with apt-get (as root). Debian 12's nats-server is
+# 2.9.10, which has neither `sync_interval` nor `sync: always` (2.10 added them): its streams are written to
+# the file before the PubAck and fsynced every 2 minutes, so nats is the only JetStream setting measured.
 #
 # OLD_JAR: a broker jar built from another commit (e.g. a `git worktree` of it, `mvn -B -q -o package
 # -DskipTests`). fanout, fanin and latency then run against it and against target/herald.jar in turn, for each
@@ -40,6 +62,9 @@ PORT=${PORT:-19999}
 BROKER_FLAGS=${BROKER_FLAGS-"-XX:+UseSerialGC -Xmx1g -Xmn64m"}
 RUNS=${RUNS:-3}
 MODES=${MODES:-plain}
+STORAGES=${STORAGES:-}
+ANCHORS=${ANCHORS:-}
+DATA_ROOT=${DATA_ROOT:-/var/tmp}
 # The time cap of each fanout, fanin and latency invocation, in seconds; lower it only to smoke-test the script.
 CAP=${CAP:-30}
 OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -55,6 +80,37 @@ fi
 ulimit -n 20000 || { echo "cannot raise the descriptor limit to 20000" >&2; exit 2; }
 
 [ "${SKIP_BUILD:-0}" = 1 ] || mvn -B -q package -DskipTests || exit 2
+
+# Where the brokers' and anchors' data directories go, and what it is: an fsync on tmpfs costs nothing.
+mkdir -p "$DATA_ROOT" || exit 2
+{ echo "DATA_ROOT=$DATA_ROOT at the start:"; df -hT "$DATA_ROOT"; } > "$OUT/disk.txt"
+if [ "$(df --output=fstype "$DATA_ROOT" | tail -1)" = tmpfs ]; then
+  echo "warning: DATA_ROOT=$DATA_ROOT is tmpfs: fsync is free there; set DATA_ROOT to a directory on a disk" | tee -a "$OUT/disk.txt" >&2
+fi
+DATA=""        # the running broker's or anchor's data directory
+DATA_DIRS=()   # every one made, for the exit trap
+
+ANCHOR_CLASSES=""
+if [ -n "$ANCHORS" ]; then
+  need=()
+  for a in $ANCHORS; do
+    case $a in
+      nats) command -v nats-server > /dev/null || need+=(nats-server) ;;
+      redis-everysec|redis-always) command -v redis-server > /dev/null || need+=(redis-server) ;;
+      *) echo "unknown anchor $a (ANCHORS: nats redis-everysec redis-always)" >&2; exit 2 ;;
+    esac
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || { echo "ANCHORS=\"$ANCHORS\" needs ${need[*]}: apt-get install ${need[*]} (as root)" >&2; exit 2; }
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" > "$OUT/apt.log" 2>&1 \
+      || { echo "apt-get install ${need[*]} failed; see $OUT/apt.log" >&2; exit 2; }
+  fi
+  { command -v nats-server > /dev/null && nats-server --version; command -v redis-server > /dev/null && redis-server --version; } \
+    > "$OUT/anchors-versions.txt"
+  ANCHOR_CLASSES=$(mktemp -d)
+  DATA_DIRS+=("$ANCHOR_CLASSES")
+  javac -d "$ANCHOR_CLASSES" -cp "$JAR" bench/anchors/AnchorBench.java || exit 2
+fi
 
 # Per mode: the broker's extra settings and the generator's extra options (set by use_mode).
 MODE_ENV=()
@@ -93,35 +149,95 @@ use_mode() {
   esac
 }
 
+# Per storage (STORAGES): the broker's storage settings and the suffix of its RESULT lines (set by use_storage).
+STORAGE_ENV=()
+STORAGE_NAME=""
+use_storage() {
+  case $1 in
+    default) STORAGE_ENV=(); STORAGE_NAME="" ;;
+    memory) STORAGE_ENV=(HERALD_STORAGE=memory); STORAGE_NAME=memory ;;
+    never|interval|always) STORAGE_ENV=(HERALD_STORAGE=disk HERALD_FSYNC="$1"); STORAGE_NAME=disk-$1 ;;
+    *) echo "unknown storage $1 (STORAGES: memory never interval always)" >&2; exit 2 ;;
+  esac
+}
+
 BROKER=""
-start_broker() {
-  # A broker left over on the port would be measured instead of this one, while this one fails to bind.
+# Starts "$@" (a server on $PORT) in the background as BROKER, output in $OUT/broker-$name.log, and waits until
+# it accepts connections. name, then the command.
+launch() {
+  local name=$1; shift
+  # A server left over on the port would be measured instead of this one, while this one fails to bind.
   if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
     echo "port $PORT is already in use; stop whatever listens there or set PORT" >&2
     exit 2
   fi
-  # BROKER_FLAGS (word-split on purpose); the GC log records every pause, to explain latency outliers.
-  # shellcheck disable=SC2086
-  local config=()
-  [ "$BROKER_JAR" = "$JAR" ] || config=(HERALD_CONFIG="$OLD_CONFIG")
-  env "${MODE_ENV[@]}" "${config[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 java $BROKER_FLAGS \
-    -Xlog:gc:file="$OUT/gc-$1.log" -jar "$BROKER_JAR" > "$OUT/broker-$1.log" 2>&1 &
+  "$@" > "$OUT/broker-$name.log" 2>&1 &
   BROKER=$!
   for _ in $(seq 100); do  # wait until it accepts (at most 20 s)
     if ! kill -0 "$BROKER" 2>/dev/null; then break; fi  # it exited: see its log
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
     sleep 0.2
   done
-  echo "broker did not start; see $OUT/broker-$1.log" >&2
+  echo "$name did not start; see $OUT/broker-$name.log" >&2
   exit 2
+}
+# A fresh data directory for the next server, under DATA_ROOT.
+fresh_data() {
+  DATA=$(mktemp -d "$DATA_ROOT/herald-bench.XXXXXX") || exit 2
+  DATA_DIRS+=("$DATA")
+}
+start_broker() {
+  fresh_data
+  # BROKER_FLAGS (word-split on purpose); the GC log records every pause, to explain latency outliers.
+  # An older jar gets the storage settings only if STORAGES asks for them: it may not know them (a broker
+  # refuses unknown HERALD_* variables), and one that stores on disk then uses its working directory's data/.
+  local config=(HERALD_DATA_DIR="$DATA" "${STORAGE_ENV[@]}")
+  if [ "$BROKER_JAR" != "$JAR" ]; then
+    config=(HERALD_CONFIG="$OLD_CONFIG")
+    [ -z "$STORAGES" ] || config+=(HERALD_DATA_DIR="$DATA" "${STORAGE_ENV[@]}")
+  fi
+  # shellcheck disable=SC2086
+  launch "$1" env "${MODE_ENV[@]}" "${config[@]}" HERALD_PORT=$PORT HERALD_MAX_CONNECTIONS=20000 taskset -c 0 \
+    java $BROKER_FLAGS -Xlog:gc:file="$OUT/gc-$1.log" -jar "$BROKER_JAR"
+}
+# An anchor server (ANCHORS) on $PORT, pinned as the broker is, with a fresh data directory. name, anchor.
+start_anchor() {
+  fresh_data
+  case $2 in
+    nats)
+      # File storage in the data directory; limits far above what a run stores.
+      printf 'listen: "127.0.0.1:%s"\njetstream {\n  store_dir: "%s/jetstream"\n  max_file_store: 20G\n  max_memory_store: 256M\n}\n' \
+        "$PORT" "$DATA" > "$DATA/nats.conf"
+      launch "$1" taskset -c 0 nats-server -c "$DATA/nats.conf" ;;
+    redis-*)
+      # The AOF with the given appendfsync, no RDB snapshots, no automatic AOF rewrite: the append and its
+      # fsync are what is measured, as Herald's log appends are (a rewrite would fork a child on core 0).
+      launch "$1" taskset -c 0 redis-server --port "$PORT" --bind 127.0.0.1 --protected-mode no --dir "$DATA" \
+        --appendonly yes --appendfsync "${2#redis-}" --save "" --auto-aof-rewrite-percentage 0 ;;
+  esac
 }
 stop_broker() {
   if [ -n "$BROKER" ]; then kill "$BROKER" 2>/dev/null; wait "$BROKER" 2>/dev/null; BROKER=""; fi
+  if [ -n "$DATA" ]; then
+    echo "$(du -sh "$DATA" | cut -f1) in the data directory of ${1:-a server} at its end" >> "$OUT/disk.txt"
+    rm -rf "$DATA"
+    DATA=""
+  fi
 }
-stop_all() { stop_broker; [ -z "$SEC" ] || rm -rf "$SEC"; }
+stop_all() {
+  stop_broker
+  [ -z "$SEC" ] || rm -rf "$SEC"
+  { echo "DATA_ROOT=$DATA_ROOT at the end:"; df -hT "$DATA_ROOT"; } >> "$OUT/disk.txt"
+  [ ${#DATA_DIRS[@]} -eq 0 ] || rm -rf "${DATA_DIRS[@]}"
+}
 trap stop_all EXIT
 
+# With ANCHOR set (nats or redis), the anchors' generator instead of herald bench, with the same arguments.
 gen() {
+  if [ -n "${ANCHOR:-}" ]; then
+    taskset -c 1 java -cp "$JAR:$ANCHOR_CLASSES" herald.bench.AnchorBench "$ANCHOR" "$@" --port "$PORT"
+    return
+  fi
   HERALD_PASSWORD=${BENCH_PASSWORD:-} taskset -c 1 java -jar "$JAR" bench "$@" "${MODE_ARGS[@]}" --port "${GEN_PORT:-$PORT}"
 }
 
@@ -166,27 +282,37 @@ measure() {  # output file name without extension, then the generator arguments
 # the RESULT lines named, for the current mode (use_mode).
 scenario() {
   local name=$1 mode=${MODE:-plain}; shift
+  [ -z "$STORAGE_NAME" ] || name="$name-$STORAGE_NAME"
   [ "$mode" = plain ] || name="$name-$mode"
   [ "$BROKER_JAR" = "$JAR" ] || name="$name-old"
-  start_broker "$name"
+  if [ -n "${ANCHOR_NAME:-}" ]; then name="$name-$ANCHOR_NAME"; start_anchor "$name" "$ANCHOR_NAME"; else start_broker "$name"; fi
   gen "$@" --quiet > "$OUT/$name-warmup.txt" 2>&1
   for r in $(seq "$RUNS"); do
     measure "$name-$r" "$@"
     grep '^RESULT' "$OUT/$name-$r.txt" | sed "s/^RESULT scenario=[a-z]*/RESULT scenario=$name/" | tee -a "$OUT/results.txt"
   done
-  stop_broker
+  stop_broker "$name"
 }
-# Each scenario against the broker of every mode (and, with OLD_JAR, of both jars) in turn, so the brokers
-# compared in one scenario run close together.
+# Each scenario against the broker of every mode and storage (and, with OLD_JAR, of both jars) in turn, then,
+# for fanout and fanin, against each anchor, so the servers compared in one scenario run close together.
 modes() {
-  local mode jar
+  local mode jar storage anchor
   for mode in $MODES; do
     use_mode "$mode"
-    for jar in ${OLD_JAR:+"$OLD_JAR"} "$JAR"; do
-      BROKER_JAR=$jar MODE=$mode scenario "$@"
+    for storage in ${STORAGES:-default}; do
+      use_storage "$storage"
+      for jar in ${OLD_JAR:+"$OLD_JAR"} "$JAR"; do
+        BROKER_JAR=$jar MODE=$mode scenario "$@"
+      done
     done
   done
   use_mode plain
+  use_storage default
+  case $1 in fanout|fanin)
+    for anchor in $ANCHORS; do
+      ANCHOR_NAME=$anchor ANCHOR=${anchor%%-*} scenario "$@"
+    done
+  esac
 }
 
 want() { case " ${SCENARIOS:-fanout profile fanin latency idle cluster} " in *" $1 "*) return 0;; esac; return 1; }
@@ -199,7 +325,9 @@ if want profile; then
   # Where the time goes, in the middle of a long fan-out on a warmed-up broker: first perf (whole cores:
   # idle time, kernel, GC, JIT), then a 20 s JFR recording. Not both at once: starting JFR makes the JVM
   # recompile hot code for a while, which perf would then count.
+  use_storage "${PROFILE_STORAGE:-default}"  # memory, never, interval or always; default: the broker's own
   start_broker profile
+  use_storage default
   gen fanout --messages 1000000 --quiet > /dev/null 2>&1
   gen fanout --messages 20000000 --duration-seconds 40 --quiet > "$OUT/fanout-profiled.txt" 2>&1 &
   GEN=$!
@@ -222,7 +350,7 @@ if want profile; then
   sleep 23  # the recording is written when its 20 s are up
   wait "$GEN"
   python3 bench/jfr-top.py "$OUT/broker-fanout.jfr" 40 > "$OUT/profile-fanout.txt"
-  stop_broker
+  stop_broker profile
 fi
 
 if want fanin; then

@@ -69,3 +69,28 @@ if rows:
     print("| scenario | metric | old jar (median) | this jar (median) | change |")
     print("|---|---|---:|---:|---:|")
     print("\n".join(rows))
+
+# Storage's cost (bench/run.sh STORAGES, ANCHORS; issue 13): each storage's and anchor's median against memory's.
+# The issue's target: with fsync interval, at least 70 % of in-memory throughput.
+STORAGES = ["memory", "disk-never", "disk-interval", "disk-always", "nats", "redis-everysec", "redis-always"]
+TARGET = {"disk-interval": 0.70}
+rows = []
+for base in ["fanout", "fanin"]:
+    m = "delivered_per_s"
+    memory = [float(r[m]) for r in runs.get(f"{base}-memory", []) if m in r]
+    for storage in STORAGES:
+        values = [float(r[m]) for r in runs.get(f"{base}-{storage}", []) if m in r]
+        if not values:
+            continue
+        med = statistics.median(values)
+        ratio = f"{100 * med / statistics.median(memory):.1f} %" if memory else ""
+        target = ""
+        if storage in TARGET and memory:
+            target = "met" if med >= TARGET[storage] * statistics.median(memory) else "not met"
+            target += f" (>= {100 * TARGET[storage]:.0f} %)"
+        rows.append(f"| {base} | {storage} | {med:,.0f} | {min(values):,.0f} – {max(values):,.0f} | {ratio} | {target} |")
+if rows:
+    print()
+    print("| scenario | storage | delivered/s (median) | min – max | of memory | target |")
+    print("|---|---|---:|---|---:|---|")
+    print("\n".join(rows))
