@@ -397,7 +397,12 @@ public final class DiskTopicStore implements LocalStore {
 
   /** Drops from the cache what the log no longer holds (retention moved its start). */
   private void trimCache(Topic t) {
-    while (t.hot.first() != null && t.hot.first().seq() < t.log.firstSeq()) {
+    long first = t.log.firstSeq();
+    if (first == t.cacheTrimmedTo) {
+      return; // the log's start has not moved since: nothing to drop (the common case, checked per batch)
+    }
+    t.cacheTrimmedTo = first;
+    while (t.hot.first() != null && t.hot.first().seq() < first) {
       uncacheFirst(t);
     }
   }
@@ -713,6 +718,8 @@ public final class DiskTopicStore implements LocalStore {
     long visibleLast;
     long knownBytes;
     long knownRecords;
+    /** The log's start when the cache was last trimmed to it. */
+    long cacheTrimmedTo = -1;
     List<StoredMessage> fresh = new ArrayList<>();
     List<Waiter> waiting = new ArrayList<>();
     StoreException failure;
