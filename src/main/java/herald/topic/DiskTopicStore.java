@@ -182,6 +182,47 @@ public final class DiskTopicStore implements LocalStore {
     }
   }
 
+  /** With {@code interval} and {@code never} nothing waits for an fsync: the turn's writes end it. */
+  @Override
+  public boolean writesAtEndOfTurn() {
+    return fsync != FsyncPolicy.ALWAYS;
+  }
+
+  /**
+   * Buffers one message and gives the seq it will have, or {@link TopicLogs#FULL}; it is written, and visible, at
+   * the end of the turn ({@link #commitTurn()}), which says if that failed.
+   *
+   * @throws StorageFailure when the topic's log cannot even be made (the disk is full)
+   */
+  public long appendNow(String topic, Buffer data) {
+    Topic t;
+    try {
+      t = topic(topic);
+    } catch (StoreException | UncheckedIOException e) {
+      StoreException se = storeException(e);
+      failed(topic, se);
+      throw new StorageFailure(se, false);
+    }
+    if (t == null) {
+      return TopicLogs.FULL;
+    }
+    long seq = t.log.lastSeq() + 1;
+    if (t.failure == null) {
+      try {
+        write(t, data);
+      } catch (StoreException e) {
+        t.failure = e;
+      }
+    }
+    dirty(t);
+    return seq; // after a failure this turn: a seq commitTurn reports as not stored
+  }
+
+  /** Ends the turn now: writes every log appended to, makes what was written visible, and gives what failed. */
+  public Map<String, TopicLogs.WriteFailure> commitTurn() {
+    return commit();
+  }
+
   @Override
   public Future<Long> appendBatch(String topic, List<Buffer> messages) {
     Topic t;
@@ -243,16 +284,17 @@ public final class DiskTopicStore implements LocalStore {
     dirty.add(t);
     if (!commitScheduled && context != null) {
       commitScheduled = true;
-      context.runOnContext(v -> commit());
+      context.runOnContext(v -> commit()); // a no-op when the verticle's commitTurn came first
     }
   }
 
   /** The end of a turn: writes every log appended to, then makes its messages visible (or fsyncs first). */
-  void commit() {
+  Map<String, TopicLogs.WriteFailure> commit() {
     commitScheduled = false;
-    if (closed) {
-      return;
+    if (closed || dirty.isEmpty()) {
+      return Map.of();
     }
+    Map<String, TopicLogs.WriteFailure> failures = new HashMap<>();
     // Answering a publish can queue the next append (even to the same topic): that one is the next turn's.
     List<Topic> written = List.copyOf(dirty);
     dirty.clear();
@@ -273,6 +315,7 @@ public final class DiskTopicStore implements LocalStore {
       if (failure != null) {
         b = b.cutTo(t.log.lastSeq(), failure); // fails the publishes the log does not hold
         failed(t.name, failure);
+        failures.put(t.name, new TopicLogs.WriteFailure(t.log.lastSeq(), new StorageFailure(failure, false)));
       }
       account(t);
       done.add(b);
@@ -284,6 +327,7 @@ public final class DiskTopicStore implements LocalStore {
     } else {
       done.forEach(this::publish);
     }
+    return failures;
   }
 
   /**

@@ -51,6 +51,10 @@ public final class GroupCommit {
   private boolean stopped;
   /** The read whose publishes were last sampled for the latency metric, on the immediate path. */
   private long lastSampled;
+  /** The logs store at once but write at the end of the turn (a single node on disk): replies are provisional. */
+  private final boolean writesLater;
+  /** This turn's publishes waiting for the turn's writes before they are answered ({@link #writesLater}). */
+  private final List<Provisional> provisional = new ArrayList<>();
   /** Inside {@link #commitQueued()}: the verticle flushes the outboxes after it. */
   private boolean committing;
 
@@ -60,6 +64,7 @@ public final class GroupCommit {
     this.metrics = metrics;
     this.maxTopics = maxTopics;
     this.stored = stored;
+    this.writesLater = logs.writesAtEndOfTurn();
   }
 
   /**
@@ -78,18 +83,51 @@ public final class GroupCommit {
 
   /** The single node's path: store, deliver and answer in this call, as the broker did before group commit. */
   private void publishNow(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish p, long readNanos) {
-    long seq = logs.appendNow(p.topic(), p.message());
+    long seq;
+    try {
+      seq = logs.appendNow(p.topic(), p.message());
+    } catch (DiskTopicStore.StorageFailure e) { // a topic's log could not even be made
+      out.reply(conn, slot, metrics.errors().frame(p.id(), logs.refusalCode(e), logs.refusal(e)));
+      return;
+    }
     if (seq == TopicLogs.FULL) {
       out.reply(conn, slot, metrics.errors().frame(p.id(), ErrorCode.TOO_MANY_TOPICS,
           logs.scope() + " holds its maximum of " + maxTopics + " topics (HERALD_MAX_TOPICS)"));
       return;
     }
-    out.reply(conn, slot, FrameEncoder.published(p.id(), p.topic(), seq));
+    if (writesLater) {
+      provisional.add(new Provisional(out, conn, slot, p, seq)); // answered by endTurn, once written
+    } else {
+      out.reply(conn, slot, FrameEncoder.published(p.id(), p.topic(), seq));
+    }
     if (readNanos != lastSampled) { // one latency sample per client read, not per message
       lastSampled = readNanos;
       metrics.publishAcked(readNanos);
     }
     stored.accept(1);
+  }
+
+  /**
+   * The end of a handled batch, before the outboxes are flushed: logs that write at the end of the turn (on disk)
+   * write now, and the turn's publishes are answered: {@code published}, or an error for those not stored.
+   */
+  void endTurn() {
+    if (!writesLater || provisional.isEmpty()) {
+      return;
+    }
+    // Written (and delivered: a publisher subscribed to its topic gets the push before its reply, as in memory).
+    Map<String, TopicLogs.WriteFailure> failed = logs.commitTurn();
+    for (Provisional p : provisional) {
+      TopicLogs.WriteFailure f = failed.get(p.frame.topic());
+      if (f != null && p.seq > f.lastHeld()) {
+        p.out.reply(p.conn, p.slot, metrics.errors().frame(p.frame.id(), logs.refusalCode(f.cause()),
+            logs.refusal(f.cause())));
+        stored.accept(-1);
+      } else {
+        p.out.reply(p.conn, p.slot, FrameEncoder.published(p.frame.id(), p.frame.topic(), p.seq));
+      }
+    }
+    provisional.clear();
   }
 
   void commitQueued() {
@@ -226,6 +264,9 @@ public final class GroupCommit {
       this.topic = topic;
     }
   }
+
+  /** A publish stored in the logs' buffer this turn, answered once the turn's writes are done. */
+  private record Provisional(Outboxes.Outbox out, ConnRef conn, int slot, Frame.Publish frame, long seq) {}
 
   private record PendingPublish(ConnRef conn, Outboxes.Outbox out, int slot, Frame.Publish frame, long readNanos) {}
 }

@@ -140,11 +140,24 @@ public final class LocalLogs implements TopicLogs {
 
   @Override
   public boolean immediate() {
-    return store.immediate();
+    return store.immediate() || store.writesAtEndOfTurn();
+  }
+
+  @Override
+  public boolean writesAtEndOfTurn() {
+    return store.writesAtEndOfTurn();
+  }
+
+  @Override
+  public Map<String, WriteFailure> commitTurn() {
+    return store instanceof DiskTopicStore disk ? disk.commitTurn() : Map.of();
   }
 
   @Override
   public long appendNow(String topic, Buffer data) {
+    if (store instanceof DiskTopicStore disk) {
+      return disk.appendNow(topic, data); // delivered when written, at the end of the turn
+    }
     StoredMessage m = store.append(topic, data);
     if (m == null) {
       return FULL;

@@ -42,6 +42,14 @@ public interface LocalStore {
     throw new UnsupportedOperationException("this store stores at once: use append");
   }
 
+  /**
+   * Whether {@link LocalLogs#appendNow} may be used although the store is not {@link #immediate()}: messages are
+   * buffered as they are handled and written, and made visible, when the turn ends ({@code commitTurn}).
+   */
+  default boolean writesAtEndOfTurn() {
+    return false;
+  }
+
   /** The seq of the oldest message held, or {@code lastSeq + 1} when none is. */
   long firstSeq(String topic);
 

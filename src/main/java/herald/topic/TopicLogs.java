@@ -57,6 +57,24 @@ public interface TopicLogs {
     throw new UnsupportedOperationException("these logs complete appends later: use append");
   }
 
+  /**
+   * Logs that store at once in memory but write to disk at the end of the turn ({@link #appendNow} on disk): the
+   * verticle calls this after each handled batch, before its replies leave. Gives the topics whose write failed,
+   * each with the last seq its log still holds: later seqs appendNow gave this turn were not stored, and their
+   * {@code published} replies must become errors. Delivery of the stored ones happens in this call.
+   */
+  /** Whether {@link #appendNow} writes at the end of the turn ({@link #commitTurn}) rather than in the call. */
+  default boolean writesAtEndOfTurn() {
+    return false;
+  }
+
+  default Map<String, WriteFailure> commitTurn() {
+    return Map.of();
+  }
+
+  /** A topic's write that failed at the end of a turn: seqs after {@code lastHeld} were not stored. */
+  record WriteFailure(long lastHeld, Throwable cause) {}
+
   /** Frames from {@code fromSeq} (or the oldest held, if later): at most {@code maxCount}, cut after {@code maxBytes}. */
   Future<Slice> read(String topic, long fromSeq, int maxCount, int maxBytes);
 

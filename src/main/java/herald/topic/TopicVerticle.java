@@ -210,6 +210,7 @@ public final class TopicVerticle extends VerticleBase {
     handling = true;
     try {
       dispatch(body);
+      appends.endTurn(); // on disk: the batch's publishes are written before their replies leave
     } finally {
       handling = false;
     }

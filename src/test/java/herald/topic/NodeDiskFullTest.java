@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,11 +49,13 @@ class NodeDiskFullTest {
     }
   }
 
-  @Test
-  void aFullDiskRefusesPublishesWithDiskFullAndKeepsServingReads() throws Exception {
+  /** {@code interval}: publishes written at the end of the turn; {@code always}: batched behind an fsync. */
+  @ParameterizedTest(name = "fsync {0}")
+  @ValueSource(strings = {"interval", "always"})
+  void aFullDiskRefusesPublishesWithDiskFullAndKeepsServingReads(String fsync) throws Exception {
     Path filler = mount.resolve("filler");
     Files.write(filler, new byte[FILLER_BYTES]);
-    node = NodeProcess.start(Map.of("HERALD_DATA_DIR", mount.resolve("data").toString(), "HERALD_FSYNC", "always"));
+    node = NodeProcess.start(Map.of("HERALD_DATA_DIR", mount.resolve("data").toString(), "HERALD_FSYNC", fsync));
     node.awaitReady();
     String big = "\"" + "x".repeat(32 * 1024) + "\"";
     long stored = 0;
