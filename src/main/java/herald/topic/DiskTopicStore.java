@@ -165,9 +165,8 @@ public final class DiskTopicStore implements LocalStore {
   public StoredMessage append(String topic, Buffer data) {
     Topic t;
     try {
-      t = topic(topic);
-    } catch (StoreException | UncheckedIOException e) {
-      failed(topic, storeException(e));
+      t = topicOrRefuse(topic);
+    } catch (StorageFailure refused) {
       return null;
     }
     if (t == null || t.failure != null) {
@@ -195,21 +194,15 @@ public final class DiskTopicStore implements LocalStore {
    * @throws StorageFailure when the topic's log cannot even be made (the disk is full)
    */
   public long appendNow(String topic, Buffer data) {
-    Topic t;
-    try {
-      t = topic(topic);
-    } catch (StoreException | UncheckedIOException e) {
-      StoreException se = storeException(e);
-      failed(topic, se);
-      throw new StorageFailure(se, false);
-    }
+    Topic t = topicOrRefuse(topic);
     if (t == null) {
       return TopicLogs.FULL;
     }
     long seq = t.log.lastSeq() + 1;
     if (t.failure == null) {
       try {
-        write(t, data);
+        write(t, data); // marks the topic dirty
+        return seq;
       } catch (StoreException e) {
         t.failure = e;
       }
@@ -218,20 +211,13 @@ public final class DiskTopicStore implements LocalStore {
     return seq; // after a failure this turn: a seq commitTurn reports as not stored
   }
 
-  /** Ends the turn now: writes every log appended to, makes what was written visible, and gives what failed. */
-  public Map<String, TopicLogs.WriteFailure> commitTurn() {
-    return commit();
-  }
-
   @Override
   public Future<Long> appendBatch(String topic, List<Buffer> messages) {
     Topic t;
     try {
-      t = topic(topic);
-    } catch (StoreException | UncheckedIOException e) {
-      StoreException se = storeException(e);
-      failed(topic, se);
-      return Future.failedFuture(new StorageFailure(se, false));
+      t = topicOrRefuse(topic);
+    } catch (StorageFailure refused) {
+      return Future.failedFuture(refused);
     }
     if (t == null) {
       return Future.succeededFuture(TopicLogs.FULL);
@@ -252,8 +238,18 @@ public final class DiskTopicStore implements LocalStore {
     return promise.future();
   }
 
-  private static StoreException storeException(RuntimeException e) {
-    return e instanceof StoreException se ? se : new StoreException(e.getMessage(), e);
+  /**
+   * {@link #topic}, or the refusal of every publish to it when its log cannot even be made (the disk is full):
+   * reported as any failed write is.
+   */
+  private Topic topicOrRefuse(String name) {
+    try {
+      return topic(name);
+    } catch (StoreException | UncheckedIOException e) {
+      StoreException se = e instanceof StoreException s ? s : new StoreException(e.getMessage(), e);
+      failed(name, se);
+      throw new StorageFailure(se, false);
+    }
   }
 
   private StoredMessage write(Topic t, Buffer data) {
@@ -284,12 +280,15 @@ public final class DiskTopicStore implements LocalStore {
     dirty.add(t);
     if (!commitScheduled && context != null) {
       commitScheduled = true;
-      context.runOnContext(v -> commit()); // a no-op when the verticle's commitTurn came first
+      context.runOnContext(v -> commitTurn()); // a no-op when the verticle's commitTurn came first
     }
   }
 
-  /** The end of a turn: writes every log appended to, then makes its messages visible (or fsyncs first). */
-  Map<String, TopicLogs.WriteFailure> commit() {
+  /**
+   * The end of a turn: writes every log appended to, then makes its messages visible (or, with {@code always},
+   * fsyncs first); gives the topics whose write failed.
+   */
+  public Map<String, TopicLogs.WriteFailure> commitTurn() {
     commitScheduled = false;
     if (closed || dirty.isEmpty()) {
       return Map.of();
@@ -583,19 +582,8 @@ public final class DiskTopicStore implements LocalStore {
     t.knownRecords = 0;
   }
 
-  /** Brings the running totals up to date with a log's size (all of them when {@code t} is null). */
+  /** Brings the running totals up to date with a log's size. */
   private void account(Topic t) {
-    if (t == null) {
-      totalBytes = 0;
-      totalRecords = 0;
-      for (Topic each : topics.values()) {
-        each.knownBytes = each.log.bytes();
-        each.knownRecords = each.log.count();
-        totalBytes += each.knownBytes;
-        totalRecords += each.knownRecords;
-      }
-      return;
-    }
     long bytes = t.log.bytes();
     long records = t.log.count();
     totalBytes += bytes - t.knownBytes;
@@ -701,7 +689,7 @@ public final class DiskTopicStore implements LocalStore {
     }
     try {
       if (!dirty.isEmpty()) {
-        commit();
+        commitTurn();
       }
       store.close(); // fsyncs what was written unless the policy is never: what waited for an fsync has it
       awaitingSync.forEach(this::publish);

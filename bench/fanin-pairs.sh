@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Fan-in, memory and disk (fsync interval) brokers alternated run by run (5 pairs), same pinning as bench/run.sh:
 # broker on core 0 with the recommended flags, generator on core 1, fresh data directory per disk broker.
-# Run from the repository root after `mvn -B -q package -DskipTests`.
+# Pairs a minute apart compare the two under the same machine load, which sets of runs apart do not.
+#
+#   mvn -B -q package -DskipTests && OUT=bench/results/<dir> bench/fanin-pairs.sh | tee <dir>/results.txt
 set -u
-OUT=$(dirname "$0")
+cd "$(dirname "$0")/.."
+OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)-fanin-pairs}
+mkdir -p "$OUT"
 PORT=19995
 for i in 1 2 3 4 5; do
   for s in memory interval; do
