@@ -124,13 +124,15 @@ class ClusterTest {
   @Test
   void replayFromAnotherNodeWhilePublishingContinuesHasNoGapAndNoDuplicate() throws Exception {
     int total = 3_000;
+    java.util.concurrent.atomic.AtomicInteger acked = new java.util.concurrent.atomic.AtomicInteger();
     try (WireClient pub = cluster.connect(0); WireClient late = cluster.connect(1)) {
       var publishing = java.util.concurrent.CompletableFuture.runAsync(() -> {
         for (int i = 1; i <= total; i++) {
           pub.send("{'action':'publish','topic':'replayed','message':" + i + "}");
           if (i % 100 == 0) {
             for (int r = 0; r < 100; r++) {
-              pub.next();
+              assertThat(pub.next().getString("status")).isEqualTo("published");
+              acked.incrementAndGet();
             }
           }
         }
@@ -139,7 +141,15 @@ class ClusterTest {
       late.send("{'action':'subscribe','topic':'replayed','from':'earliest'}")
           .expect("{'status':'subscribed','topic':'replayed','from':1}");
       for (long seq = 1; seq <= total; seq++) {
-        JsonObject m = late.next();
+        JsonObject m;
+        try {
+          m = late.next();
+        } catch (AssertionError stalled) { // say where it stopped: the replay, the live stream or the publisher
+          throw new AssertionError("waiting for seq " + seq + "; publishes acknowledged " + acked.get()
+              + ", publisher " + (publishing.isCompletedExceptionally() ? "failed: "
+              + publishing.handle((v, e) -> String.valueOf(e)).join() : publishing.isDone() ? "done" : "running")
+              + "; node 1 " + cluster.stats(1), stalled);
+        }
         assertThat(m.getLong("seq")).isEqualTo(seq);
         assertThat(m.getLong("data")).isEqualTo(seq);
       }
