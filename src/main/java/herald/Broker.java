@@ -61,6 +61,8 @@ public final class Broker {
   private OpsVerticle ops;
   private String topicsDeployment;
   private String netDeployment;
+  /** This node's copies of the cluster's topic logs on disk, or null: closed once the node has left. */
+  private herald.cluster.Replicas replicas;
   private String opsDeployment;
   /** True from the moment the client listener is up until a drain starts; readiness reads it. */
   private volatile boolean accepting;
@@ -85,7 +87,15 @@ public final class Broker {
     Future<Vertx> vertx = config.flag(Setting.CLUSTER)
         ? ClusterSetup.start(config, options, metrics)
         : Future.succeededFuture(Vertx.builder().with(options).withMetrics(metrics).build());
-    return vertx.compose(v -> start(v, config, registry).onFailure(e -> v.close()));
+    return vertx.compose(v -> start(v, config, registry).onFailure(e -> {
+      herald.cluster.Replicas replicas = v.isClustered()
+          ? herald.cluster.Replicas.of(ClusterSetup.manager(v).getHazelcastInstance()) : null;
+      v.close().onComplete(closed -> {
+        if (replicas != null) {
+          replicas.close();
+        }
+      });
+    }));
   }
 
   /** Deploys a node on {@code vertx}: a cluster node if {@code vertx} is clustered. */
@@ -121,9 +131,16 @@ public final class Broker {
       security.stop();
       return Future.failedFuture(e);
     }
-    Supplier<String> storageProblem = logs instanceof LocalLogs local ? local::storageProblem : () -> null;
+    herald.cluster.Replicas replicas = vertx.isClustered()
+        ? herald.cluster.Replicas.of(ClusterSetup.manager(vertx).getHazelcastInstance()) : null;
+    Supplier<String> storageProblem = logs instanceof LocalLogs local ? local::storageProblem
+        : replicas != null ? replicas::problem : () -> null;
     if (logs instanceof LocalLogs local && local.store() instanceof DiskTopicStore disk) {
       metrics.storage(disk);
+    }
+    if (replicas != null) {
+      broker.replicas = replicas;
+      metrics.storage(replicas);
     }
     Deployable topics = new TopicVerticle(logs, config.retention(), maxSubscriptions, metrics, bus);
     int instances = config.integer(Setting.NET_INSTANCES) > 0
@@ -170,11 +187,11 @@ public final class Broker {
   private static TopicLogs topicLogs(Vertx vertx, HeraldConfig config) {
     boolean disk = "disk".equals(config.string(Setting.STORAGE));
     if (vertx.isClustered()) {
-      if (disk) {
-        LOG.info("storage: the cluster keeps topic logs in memory, with backups on other nodes (HERALD_STORAGE=disk"
-            + " applies to a single node; see the README, \"What is not guaranteed\")");
+      if (!disk) {
+        LOG.info("storage: memory (HERALD_STORAGE=memory): the cluster keeps topic logs in memory, with backups on"
+            + " other nodes; a full stop of the cluster loses them");
       }
-      return new ClusterLogs(config.retention());
+      return new ClusterLogs(config.retention(), config.number(Setting.FSYNC_INTERVAL_MILLIS));
     }
     if (!disk) {
       LOG.info("storage: memory (HERALD_STORAGE=memory): topic logs are lost when the node stops");
@@ -309,7 +326,12 @@ public final class Broker {
           LOG.info("draining: connections closed; " + (vertx.isClustered() ? "leaving the cluster" : "stopping"));
           return (Void) null;
         })
-        .thenComposeAsync(v -> vertx.close().toCompletionStage());
+        .thenComposeAsync(v -> vertx.close().toCompletionStage())
+        .whenComplete((v, e) -> {
+          if (this.replicas != null) {
+            this.replicas.close(); // after Hazelcast has left: no entry processor writes to it any more
+          }
+        });
     return Future.fromCompletionStage(closed);
   }
 

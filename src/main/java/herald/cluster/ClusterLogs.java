@@ -78,9 +78,20 @@ public final class ClusterLogs implements TopicLogs {
   private long trimmed;
   private long received;
   private boolean stopped;
+  /** This node's copies on disk, or null when the cluster keeps its logs in memory only. */
+  private Replicas replicas;
+  private Quorum quorum;
+  private final long fsyncIntervalMillis;
+  private long fsyncTimer = -1;
+  private boolean fsyncing;
 
   public ClusterLogs(Retention retention) {
+    this(retention, 1_000);
+  }
+
+  public ClusterLogs(Retention retention, long fsyncIntervalMillis) {
     this.retention = retention;
+    this.fsyncIntervalMillis = fsyncIntervalMillis;
     this.limits = new LogOps.Limits(retention.maxMessagesPerTopic(), retention.maxBytesPerTopic(),
         retention.maxAgeMillis());
   }
@@ -105,12 +116,56 @@ public final class ClusterLogs implements TopicLogs {
         }
       }
     });
-    return Future.succeededFuture();
+    replicas = Replicas.of(hz);
+    quorum = Quorum.of(hz);
+    if (replicas == null) {
+      return Future.succeededFuture();
+    }
+    if (replicas.fsync() == herald.store.FsyncPolicy.INTERVAL) {
+      fsyncTimer = context.owner().setPeriodic(fsyncIntervalMillis, t -> fsyncInterval());
+    }
+    return restoreFromDisk();
+  }
+
+  /**
+   * Offers every copy this node's disk holds to the cluster ({@link LogOps.Restore}), once a majority of
+   * {@code cluster_size} is present (the topics map refuses operations before that), then records that this
+   * node has: the cluster serves once a majority has ({@link Quorum#formed()}). On a thread of its own, since a
+   * cluster that is still forming can keep it waiting for as long as the other nodes take to start.
+   */
+  private Future<Void> restoreFromDisk() {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    Thread t = new Thread(() -> {
+      try {
+        new Restoring(hz, replicas, quorum, () -> stopped).run(System.currentTimeMillis() - retention.maxAgeMillis());
+        context.runOnContext(v -> done.tryComplete());
+      } catch (RuntimeException e) {
+        context.runOnContext(v -> done.tryFail(e));
+      }
+    }, "herald-restore");
+    t.setDaemon(true);
+    t.start();
+    return done.future();
+  }
+
+  /** With {@code fsync interval}: the files written since the last one are fsynced on a worker, one batch at a time. */
+  private void fsyncInterval() {
+    if (fsyncing || stopped) {
+      return;
+    }
+    fsyncing = true;
+    context.executeBlocking(() -> {
+      replicas.syncDirty();
+      return null;
+    }, false).onComplete(ar -> fsyncing = false);
   }
 
   @Override
   public Future<Void> stop() {
     stopped = true;
+    if (fsyncTimer >= 0) {
+      context.owner().cancelTimer(fsyncTimer);
+    }
     try {
       hz.getCluster().removeMembershipListener(membershipListener);
     } catch (RuntimeException notActive) {
@@ -252,6 +307,13 @@ public final class ClusterLogs implements TopicLogs {
       sweeping = true;
       log.sweep(System.currentTimeMillis() - retention.maxAgeMillis(), retention.maxTotalBytes()).onComplete(ar -> {
         sweeping = false;
+        if (ar.succeeded() && replicas != null && quorum.present()) {
+          int dropped = replicas.dropUnheld(System.currentTimeMillis());
+          if (dropped > 0) {
+            LOG.info("storage: deleted " + dropped + " topic cop" + (dropped == 1 ? "y" : "ies")
+                + " this node no longer holds (their partitions moved to other nodes)");
+          }
+        }
         if (ar.succeeded()) {
           usage = ar.result();
           reclaimed += usage.reclaimed();

@@ -60,7 +60,17 @@ public final class ClusterSetup {
   private ClusterSetup() {}
 
   public static Future<Vertx> start(HeraldConfig config, VertxOptions options, VertxMetricsFactory metrics) {
-    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(config));
+    Config hzConfig = hazelcastConfig(config);
+    // On disk, the node's copies are opened (and their torn tails cut) before it joins, since the entry processors
+    // that run on it from the moment it joins write to them (Replicas).
+    Replicas replicas = "disk".equals(config.string(Setting.STORAGE))
+        ? Replicas.open(java.nio.file.Path.of(config.string(Setting.DATA_DIR)),
+            herald.store.FsyncPolicy.valueOf(config.string(Setting.FSYNC).toUpperCase(java.util.Locale.ROOT)))
+        : null;
+    if (replicas != null) {
+      hzConfig.getUserContext().put(Replicas.CONTEXT_KEY, replicas);
+    }
+    HazelcastClusterManager manager = new HazelcastClusterManager(hzConfig);
     EventBusOptions bus = new EventBusOptions().setPort(config.integer(Setting.EVENTBUS_PORT));
     String host = config.string(Setting.EVENTBUS_HOST);
     if (!host.isEmpty()) {
@@ -70,6 +80,11 @@ public final class ClusterSetup {
         .buildClustered()
         // Hazelcast binds its member port first and reports a taken one in an exception of its own; a taken
         // port after that is the event bus's.
+        .onFailure(e -> {
+          if (replicas != null) {
+            replicas.close();
+          }
+        })
         .recover(e -> fromHazelcast(e)
             ? PortInUseException.<Vertx>naming(Setting.HAZELCAST_PORT, config.integer(Setting.HAZELCAST_PORT)).apply(e)
             : PortInUseException.<Vertx>naming(Setting.EVENTBUS_PORT, config.integer(Setting.EVENTBUS_PORT)).apply(e));

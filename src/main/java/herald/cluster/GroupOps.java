@@ -42,6 +42,8 @@ final class GroupOps {
     List<Long> seqs = List.of();
     Set<String> live = Set.of();
     private transient Op backup;
+    /** The incarnation of a log a JOIN makes: picked by the caller, and given to the backups as the owner made it. */
+    private long incarnation = Incarnation.fresh();
 
     public Op() {}
 
@@ -60,12 +62,13 @@ final class GroupOps {
       backup = null;
       if (kind == JOIN) {
         if (log == null) {
-          log = new TopicLog(); // a group on a topic no one has published to yet: its log starts now
+          log = new TopicLog(incarnation); // a group on a topic no one has published to yet: its log starts now
         }
         if (log.group(group) == null) {
           long start = flag ? a : replay((int) a, b).startSeq(log.first(), log.end());
           log.joinGroup(group, start, (int) (flag ? b : maxDeliver));
           backup = new Op(JOIN, group, null, start, flag ? b : maxDeliver, true);
+          backup.incarnation = log.incarnation();
         }
         entry.setValue(log);
         return null;
@@ -185,6 +188,7 @@ final class GroupOps {
       out.writeLong(b);
       out.writeBoolean(flag);
       out.writeInt(maxDeliver);
+      out.writeLong(incarnation);
       out.writeInt(claims.size());
       for (Group.Claim c : claims) {
         out.writeLong(c.seq());
@@ -209,6 +213,7 @@ final class GroupOps {
       b = in.readLong();
       flag = in.readBoolean();
       maxDeliver = in.readInt();
+      incarnation = in.readLong();
       List<Group.Claim> cs = new ArrayList<>();
       for (int n = in.readInt(); n > 0; n--) {
         cs.add(new Group.Claim(in.readLong(), in.readInt()));

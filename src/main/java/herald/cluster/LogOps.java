@@ -24,6 +24,35 @@ import java.util.UUID;
  */
 final class LogOps {
 
+  /**
+   * An entry processor that keeps this node's disk copy ({@link Replicas}) up to the log it changes: Hazelcast
+   * hands it the member's instance before it runs, on the owner and on each backup alike.
+   */
+  abstract static class OnDisk implements HazelcastInstanceAware {
+    transient HazelcastInstance hz;
+    transient Replicas replicas;
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance hz) {
+      this.hz = hz;
+      this.replicas = Replicas.of(hz);
+    }
+
+    /** Brings this node's copy of {@code topic} up to {@code log}, if the node keeps copies on disk. */
+    void sync(String topic, TopicLog log, boolean verify) {
+      if (replicas != null) {
+        replicas.sync(topic, log, verify);
+      }
+    }
+
+    /** The topic is gone: so is this node's copy. */
+    void forget(String topic) {
+      if (replicas != null) {
+        replicas.forget(topic);
+      }
+    }
+  }
+
   /** What {@link Append} returns when the topic does not exist and it was not allowed to create it. */
   static final long ABSENT = -1;
 
@@ -86,7 +115,7 @@ final class LogOps {
    * operation whose member died before answering, and the backup it promoted may already hold the batch)
    * is recognised by its node and batch number and answered with the seq it got the first time.
    */
-  static final class Append implements EntryProcessor<String, TopicLog, Long>, DataSerializable {
+  static final class Append extends OnDisk implements EntryProcessor<String, TopicLog, Long>, DataSerializable {
     private List<Buffer> messages;
     private boolean create;
     private Limits limits;
@@ -109,7 +138,7 @@ final class LogOps {
         if (!create) {
           return ABSENT;
         }
-        log = new TopicLog();
+        log = new TopicLog(Incarnation.fresh());
       }
       long stored = log.storedAs(batch);
       if (stored != ABSENT) {
@@ -117,13 +146,18 @@ final class LogOps {
       }
       long first = log.end();
       long now = System.currentTimeMillis();
-      List<Buffer> frames = log.append(entry.getKey(), messages, now, limits);
+      List<herald.topic.StoredMessage> staged = log.stage(entry.getKey(), messages, now);
+      if (replicas != null) {
+        replicas.write(entry.getKey(), log, staged); // on the owner's disk first: a failed write changes nothing
+      }
+      List<Buffer> frames = log.append(staged, limits);
       log.remember(batch, first);
       entry.setValue(log);
       // The backups need only the frames the primary kept (a batch may push out some of its own).
       long keepFrom = log.first();
       int skip = (int) Math.max(0, keepFrom - first);
-      backup = new Replicate(first + skip, frames.subList(skip, frames.size()), now, keepFrom, batch, first);
+      backup = new Replicate(first + skip, frames.subList(skip, frames.size()), now, keepFrom, batch, first,
+          log.incarnation());
       return first;
     }
 
@@ -163,8 +197,9 @@ final class LogOps {
   }
 
   /** An {@link Append} as its backups apply it. */
-  static final class Replicate implements EntryProcessor<String, TopicLog, Long>, DataSerializable {
+  static final class Replicate extends OnDisk implements EntryProcessor<String, TopicLog, Long>, DataSerializable {
     private long firstSeq;
+    private long incarnation;
     private List<Buffer> frames;
     private long storedAt;
     private long keepFrom;
@@ -173,8 +208,10 @@ final class LogOps {
 
     public Replicate() {}
 
-    Replicate(long firstSeq, List<Buffer> frames, long storedAt, long keepFrom, Batch batch, long batchFirstSeq) {
+    Replicate(long firstSeq, List<Buffer> frames, long storedAt, long keepFrom, Batch batch, long batchFirstSeq,
+        long incarnation) {
       this.firstSeq = firstSeq;
+      this.incarnation = incarnation;
       this.frames = frames;
       this.storedAt = storedAt;
       this.keepFrom = keepFrom;
@@ -184,10 +221,12 @@ final class LogOps {
 
     @Override
     public Long process(Map.Entry<String, TopicLog> entry) {
-      TopicLog log = entry.getValue() == null ? new TopicLog() : entry.getValue();
+      TopicLog log = entry.getValue() == null ? new TopicLog(incarnation) : entry.getValue();
       log.replicate(firstSeq, frames, storedAt, keepFrom);
       log.remember(batch, batchFirstSeq);
       entry.setValue(log);
+      // A backup's failed write does not fail the append (the owner's disk has it): it is reported, and retried.
+      sync(entry.getKey(), log, false);
       return null;
     }
 
@@ -199,6 +238,7 @@ final class LogOps {
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeLong(firstSeq);
+      out.writeLong(incarnation);
       out.writeLong(storedAt);
       out.writeLong(keepFrom);
       batch.write(out);
@@ -209,6 +249,7 @@ final class LogOps {
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       firstSeq = in.readLong();
+      incarnation = in.readLong();
       storedAt = in.readLong();
       keepFrom = in.readLong();
       batch = Batch.read(in);
@@ -267,6 +308,8 @@ final class LogOps {
     private UUID member;
     private long epoch;
     private boolean on;
+    /** The incarnation a log made here gets: picked by the caller, so the backups make the same. */
+    private long incarnation;
     private transient boolean changed;
 
     public Watch() {}
@@ -275,6 +318,7 @@ final class LogOps {
       this.member = member;
       this.epoch = epoch;
       this.on = on;
+      this.incarnation = Incarnation.fresh();
     }
 
     @Override
@@ -284,7 +328,7 @@ final class LogOps {
         return 1L;
       }
       if (log == null) {
-        log = new TopicLog();
+        log = new TopicLog(incarnation);
       }
       changed = on ? log.watch(member, epoch) : log.unwatch(member, epoch);
       if (changed) {
@@ -304,6 +348,7 @@ final class LogOps {
       out.writeLong(member.getLeastSignificantBits());
       out.writeLong(epoch);
       out.writeBoolean(on);
+      out.writeLong(incarnation);
     }
 
     @Override
@@ -311,6 +356,7 @@ final class LogOps {
       member = new UUID(in.readLong(), in.readLong());
       epoch = in.readLong();
       on = in.readBoolean();
+      incarnation = in.readLong();
     }
   }
 
@@ -320,7 +366,7 @@ final class LogOps {
    * empty and none of the {@code live} members read it (a candidate for {@link Reclaim}), and oldest is when
    * its oldest message was stored. The backups run it as it is. Also trims for {@code max_total_bytes}.
    */
-  static final class Expire implements EntryProcessor<String, TopicLog, long[]>, DataSerializable {
+  static final class Expire extends OnDisk implements EntryProcessor<String, TopicLog, long[]>, DataSerializable {
     private long cutoffMillis;
     private Set<UUID> live;
 
@@ -340,6 +386,9 @@ final class LogOps {
       if (log.expire(cutoffMillis)) {
         entry.setValue(log);
       }
+      // Each tick every copy of every log passes here (owners and backups): a copy that arrived by migration,
+      // or whose last write failed, is written now, and the groups' state is saved when it changed.
+      sync(entry.getKey(), log, false);
       return new long[] {log.messages(), log.bytes(), log.idle(live) ? 1 : 0, log.oldestMillis()};
     }
 
@@ -443,17 +492,10 @@ final class LogOps {
    * topic: an append that comes after it finds no topic and creates a new one (seq 1), and a watch that
    * came before it keeps the topic.
    */
-  static final class Reclaim implements EntryProcessor<String, TopicLog, Boolean>, HazelcastInstanceAware,
-      DataSerializable {
-    private transient HazelcastInstance hz;
+  static final class Reclaim extends OnDisk implements EntryProcessor<String, TopicLog, Boolean>, DataSerializable {
     private transient boolean removed;
 
     public Reclaim() {}
-
-    @Override
-    public void setHazelcastInstance(HazelcastInstance hz) {
-      this.hz = hz;
-    }
 
     @Override
     public Boolean process(Map.Entry<String, TopicLog> entry) {
@@ -463,6 +505,7 @@ final class LogOps {
       }
       entry.setValue(null);
       removed = true;
+      forget(entry.getKey());
       return true;
     }
 
@@ -479,12 +522,13 @@ final class LogOps {
   }
 
   /** A {@link Reclaim} as its backups apply it. */
-  static final class Remove implements EntryProcessor<String, TopicLog, Boolean>, DataSerializable {
+  static final class Remove extends OnDisk implements EntryProcessor<String, TopicLog, Boolean>, DataSerializable {
     public Remove() {}
 
     @Override
     public Boolean process(Map.Entry<String, TopicLog> entry) {
       entry.setValue(null);
+      forget(entry.getKey());
       return true;
     }
 
@@ -498,6 +542,138 @@ final class LogOps {
 
     @Override
     public void readData(ObjectDataInput in) {}
+  }
+
+  /**
+   * Offers a node's disk copy of a topic after a start ({@link Replicas#take}) and keeps the better history, by
+   * the rule of docs/architecture.md, "Two histories of a topic":
+   * <ol>
+   *   <li>the later incarnation wins (a topic forgotten and made again is a new history);
+   *   <li>of one incarnation, copies that agree on the newest record they both hold are one history: the longer
+   *       is kept, from the later start (retention is never undone);
+   *   <li>copies that disagree there have different messages under one seq: the one whose record there was
+   *       stored later wins whole, since a history that went on after a failover (or on a partition's majority)
+   *       wrote its record after the one that was lost with its node was.
+   * </ol>
+   * Messages older than the age limit are dropped from the offer first, and an offer left with nothing to keep
+   * makes no topic: a stale copy never brings back what retention removed. Returns whether the offer was taken.
+   */
+  static final class Restore extends OnDisk implements EntryProcessor<String, TopicLog, Boolean>, DataSerializable {
+    private TopicLog offered;
+    private long cutoffMillis;
+    private transient EntryProcessor<String, TopicLog, Boolean> backup;
+
+    public Restore() {}
+
+    Restore(TopicLog offered, long cutoffMillis) {
+      this.offered = offered;
+      this.cutoffMillis = cutoffMillis;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, TopicLog> entry) {
+      TopicLog live = entry.getValue();
+      offered.expire(cutoffMillis);
+      boolean taken;
+      if (live == null) {
+        if (offered.messages() == 0 && offered.groups().isEmpty()) {
+          return false;
+        }
+        live = offered;
+        taken = true;
+      } else {
+        long first = Math.max(live.first(), offered.first());
+        taken = better(offered, live);
+        if (taken) {
+          live.takeHistory(offered);
+        }
+        if (live.first() < first && live.incarnation() == offered.incarnation() && !disagree(live, offered)) {
+          live.dropBelow(first);
+          taken = true; // the start moved: the backups take it too
+        }
+      }
+      if (taken) {
+        entry.setValue(live);
+        backup = new Put(live);
+        sync(entry.getKey(), live, true);
+      }
+      return taken;
+    }
+
+    /** Whether {@code a} is the better history of the topic than {@code b}. */
+    static boolean better(TopicLog a, TopicLog b) {
+      if (a.incarnation() != b.incarnation()) {
+        return a.incarnation() > b.incarnation();
+      }
+      long common = Math.min(a.end(), b.end()) - 1;
+      if (common >= Math.max(a.first(), b.first()) && disagree(a, b)) {
+        return a.at(common).storedAtMillis() > b.at(common).storedAtMillis();
+      }
+      return a.end() > b.end();
+    }
+
+    /** Whether the two copies hold different records at the newest seq both hold (false when they share none). */
+    static boolean disagree(TopicLog a, TopicLog b) {
+      long common = Math.min(a.end(), b.end()) - 1;
+      if (common < Math.max(a.first(), b.first())) {
+        return false;
+      }
+      herald.topic.StoredMessage x = a.at(common);
+      herald.topic.StoredMessage y = b.at(common);
+      return x.storedAtMillis() != y.storedAtMillis() || !java.util.Arrays.equals(x.bytes(), y.bytes());
+    }
+
+    @Override
+    public EntryProcessor<String, TopicLog, Boolean> getBackupProcessor() {
+      return backup;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeLong(cutoffMillis);
+      offered.writeData(out);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      cutoffMillis = in.readLong();
+      offered = new TopicLog();
+      offered.readData(in);
+    }
+  }
+
+  /** A {@link Restore} as its backups apply it: the log the owner decided on, whole. */
+  static final class Put extends OnDisk implements EntryProcessor<String, TopicLog, Boolean>, DataSerializable {
+    private TopicLog log;
+
+    public Put() {}
+
+    Put(TopicLog log) {
+      this.log = log;
+    }
+
+    @Override
+    public Boolean process(Map.Entry<String, TopicLog> entry) {
+      entry.setValue(log);
+      sync(entry.getKey(), log, true);
+      return true;
+    }
+
+    @Override
+    public EntryProcessor<String, TopicLog, Boolean> getBackupProcessor() {
+      return null;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      log.writeData(out);
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      log = new TopicLog();
+      log.readData(in);
+    }
   }
 
   static Set<UUID> liveMembers(HazelcastInstance hz) {

@@ -24,15 +24,27 @@ public final class Quorum {
   /** The split-brain protection of {@link ClusterSetup#TOPICS_MAP}, in the Hazelcast configuration. */
   public static final String NAME = "herald-majority";
 
+  /**
+   * The members that have offered their disk copies since they started ({@link ClusterLogs}): after a full
+   * stop, the cluster serves only once a majority has, so that no topic is made afresh while the only copies of
+   * its history are still on a disk that has not been offered.
+   */
+  public static final String RECOVERED_MAP = "herald.recovered";
+
   private final HazelcastInstance hz;
   private final int minimum;
   /** Hazelcast's recently-active protection; null on a cluster without {@code cluster_size}. */
   private final SplitBrainProtection heard;
+  /** The nodes keep copies on disk: a majority must have offered them ({@link #RECOVERED_MAP}). */
+  private final boolean onDisk;
+  /** A majority had offered its copies once: the cluster is formed, and stays so for this node. */
+  private volatile boolean formed;
 
   private Quorum(HazelcastInstance hz, int minimum, SplitBrainProtection heard) {
     this.hz = hz;
     this.minimum = minimum;
     this.heard = heard;
+    this.onDisk = Replicas.of(hz) != null;
   }
 
   /** The quorum {@link ClusterSetup} configured on {@code hz}: none (always present) without {@code cluster_size}. */
@@ -64,10 +76,21 @@ public final class Quorum {
     }
     try {
       return hz.getLifecycleService().isRunning() && hz.getCluster().getMembers().size() >= minimum
-          && heard.hasMinimumSize();
+          && heard.hasMinimumSize() && formed();
     } catch (RuntimeException notActive) {
       return false;
     }
+  }
+
+  /** Whether a majority of the members has offered its disk copies (always, for a cluster in memory). */
+  public boolean formed() {
+    if (formed || !onDisk || minimum <= 1) {
+      return true;
+    }
+    var recovered = hz.<java.util.UUID, Boolean>getReplicatedMap(RECOVERED_MAP);
+    long offered = hz.getCluster().getMembers().stream().filter(m -> recovered.containsKey(m.getUuid())).count();
+    formed = offered >= minimum;
+    return formed;
   }
 
   /** The members this node sees, for messages. */

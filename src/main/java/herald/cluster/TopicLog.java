@@ -33,6 +33,11 @@ public final class TopicLog implements DataSerializable {
   static final int REMEMBERED_APPENDERS = 64;
 
   private MessageRing ring = new MessageRing();
+  /**
+   * Which creation of the topic this is ({@link Incarnation}): a topic forgotten and made again restarts at
+   * seq 1, and a node's disk copy of the earlier one must never be taken for the later ({@link Restore}).
+   */
+  private long incarnation;
   private long lastSeq;
   private long bytes;
   /** Nodes (Hazelcast member ids) whose clients subscribe to this topic, each with the epoch of its feed. */
@@ -44,6 +49,46 @@ public final class TopicLog implements DataSerializable {
 
   public TopicLog() {}
 
+  TopicLog(long incarnation) {
+    this.incarnation = incarnation;
+  }
+
+  long incarnation() {
+    return incarnation;
+  }
+
+  /** The message of {@code seq}, which must be held ({@link #first()} to {@code end() - 1}). */
+  StoredMessage at(long seq) {
+    return ring.get((int) (seq - first()));
+  }
+
+  /**
+   * Takes {@code copy}'s messages, seqs and incarnation (a copy a node offered from its disk, found better by
+   * {@link Restore}); what only the live log knows (its readers, its recent appenders) stays, and so do its
+   * groups unless it has none.
+   */
+  void takeHistory(TopicLog copy) {
+    incarnation = copy.incarnation;
+    ring = copy.ring;
+    bytes = copy.bytes;
+    lastSeq = copy.lastSeq;
+    if (groups.isEmpty()) {
+      groups = copy.groups;
+    }
+  }
+
+  /** A log of {@code incarnation} holding {@code messages} (contiguous seqs, oldest first), for an offer from disk. */
+  static TopicLog of(long incarnation, long firstSeq, List<StoredMessage> messages,
+      Map<String, herald.topic.Group> groups) {
+    TopicLog log = new TopicLog(incarnation);
+    log.lastSeq = firstSeq - 1;
+    for (StoredMessage m : messages) {
+      log.add(m);
+      log.lastSeq = m.seq();
+    }
+    log.groups = new HashMap<>(groups);
+    return log;
+  }
   herald.topic.Group group(String name) {
     return groups.get(name);
   }
@@ -87,16 +132,32 @@ public final class TopicLog implements DataSerializable {
   }
 
   /**
-   * Appends {@code messages} (JSON values) as frames stamped {@code now}, then drops the oldest messages past
-   * the per-topic limits. Returns the frames stored, the first with seq {@code end()} before the call.
+   * The messages {@code messages} (JSON values) would be stored as: frames stamped {@code now}, the first with
+   * seq {@code end()}. Changes nothing: the owner writes them to its disk first ({@link Replicas}), then
+   * {@link #append}s them, so a failed write leaves the log as it was.
    */
-  List<Buffer> append(String topic, List<Buffer> messages, long now, LogOps.Limits limits) {
-    List<Buffer> frames = new ArrayList<>(messages.size());
+  List<StoredMessage> stage(String topic, List<Buffer> messages, long now) {
+    List<StoredMessage> staged = new ArrayList<>(messages.size());
+    long seq = lastSeq;
     for (Buffer data : messages) {
-      long seq = ++lastSeq;
-      byte[] frame = FrameEncoder.messageBytes(topic, data, seq); // a copy: the log pins no client read buffer
-      frames.add(FrameEncoder.wrap(frame));
-      add(new StoredMessage(seq, frame, now));
+      seq++;
+      // a copy: the log pins no client read buffer
+      staged.add(new StoredMessage(seq, FrameEncoder.messageBytes(topic, data, seq), now));
+    }
+    return staged;
+  }
+
+  /**
+   * Appends what {@link #stage} made, then drops the oldest messages past the per-topic limits. Returns the
+   * frames stored, the first with seq {@code end()} before the call.
+   */
+  List<Buffer> append(List<StoredMessage> staged, LogOps.Limits limits) {
+    List<Buffer> frames = new ArrayList<>(staged.size());
+    long now = staged.isEmpty() ? System.currentTimeMillis() : staged.get(0).storedAtMillis();
+    for (StoredMessage m : staged) {
+      lastSeq = m.seq();
+      frames.add(m.frame());
+      add(m);
     }
     expire(now - limits.maxAgeMillis());
     while (ring.size() > limits.maxMessages() || bytes > limits.maxBytes()) {
@@ -106,6 +167,11 @@ public final class TopicLog implements DataSerializable {
       removeOldest();
     }
     return frames;
+  }
+
+  /** {@link #stage} then {@link #append}: for a log no disk follows. */
+  List<Buffer> append(String topic, List<Buffer> messages, long now, LogOps.Limits limits) {
+    return append(stage(topic, messages, now), limits);
   }
 
   /**
@@ -247,6 +313,7 @@ public final class TopicLog implements DataSerializable {
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(incarnation);
     out.writeLong(lastSeq);
     out.writeInt(ring.size());
     for (int i = 0; i < ring.size(); i++) {
@@ -276,6 +343,7 @@ public final class TopicLog implements DataSerializable {
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
+    incarnation = in.readLong();
     lastSeq = in.readLong();
     int size = in.readInt();
     ring = new MessageRing();

@@ -212,7 +212,8 @@ public final class NetServerVerticle extends VerticleBase {
   }
 
   private static String noQuorum() {
-    return "this node is cut off from the cluster's majority; reconnect to another node";
+    return "this node is not in the cluster's majority (cut off, or the cluster is starting and a majority has not yet"
+        + " restored its topics from disk); reconnect to another node, or retry";
   }
 
   private void accept(NetSocket socket) {

@@ -156,6 +156,17 @@ public final class NodeMetrics {
         .description("Bytes of the newest messages kept in the heap (cache_bytes bounds it)").register(registry);
   }
 
+  /** The same gauges for a cluster node's copies on disk (herald.storage.cache.bytes has no counterpart there). */
+  public void storage(herald.cluster.Replicas replicas) {
+    Gauge.builder("herald.storage.ok", replicas, r -> r.problem() == null ? 1 : 0)
+        .strongReference(true).description("1 while the data directory accepts writes; 0 after a failed write or fsync (the disk full or"
+            + " failing), until one succeeds").register(registry);
+    FunctionCounter.builder("herald.storage.write.failures", replicas, r -> r.writeFailures())
+        .description("Writes or fsyncs of topic logs that failed (their publishes were refused)").register(registry);
+    FunctionCounter.builder("herald.storage.fsyncs", replicas, r -> r.fsyncs())
+        .description("Files fsynced by the group commit or the interval").register(registry);
+  }
+
   public ErrorCounts errors() {
     return errors;
   }

@@ -13,6 +13,13 @@ public record Recovery(String topic, long droppedRecords, long droppedBytes, lon
     return droppedRecords > 0 || droppedBytes > 0;
   }
 
+  /** What was cut, for the log: the counts and where the log now ends. */
+  public String describe() {
+    return "topic " + topic + ": its log had a torn or corrupt tail, cut back to the last valid record:"
+        + " dropped " + droppedRecords + " record(s), " + droppedBytes + " byte(s); it ended at seq "
+        + lastSeqBefore + " and now ends at seq " + lastSeqAfter + " (" + detail + ")";
+  }
+
   static Recovery clean(String topic, long lastSeq) {
     return new Recovery(topic, 0, 0, lastSeq, lastSeq, "clean");
   }

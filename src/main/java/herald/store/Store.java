@@ -148,6 +148,11 @@ public final class Store implements AutoCloseable {
     return log;
   }
 
+  /** The directory of {@code topic}'s log, where a caller may keep files of its own beside the segments. */
+  public Path dir(String topic) {
+    return topicsDir.resolve(TopicDirs.dirName(topic));
+  }
+
   /** The log of {@code topic}, or null if it has none. */
   public DiskLog existing(String topic) {
     return logs.get(topic);

@@ -14,7 +14,7 @@ import java.nio.file.StandardOpenOption;
  * other's tails at recovery. An OS lock on {@code <data>/lock} is released by the kernel when the process dies,
  * even by kill -9, so a crash never leaves a stale lock behind.
  */
-final class DataDirLock {
+public final class DataDirLock {
 
   static final String FILE = "lock";
 
@@ -26,7 +26,7 @@ final class DataDirLock {
     this.lock = lock;
   }
 
-  static DataDirLock acquire(Path dataDir) {
+  public static DataDirLock acquire(Path dataDir) {
     try {
       Files.createDirectories(dataDir);
       FileChannel ch = FileChannel.open(dataDir.resolve(FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -48,7 +48,7 @@ final class DataDirLock {
     }
   }
 
-  void release() {
+  public void release() {
     try {
       lock.release();
       channel.close();

@@ -130,9 +130,7 @@ public final class DiskTopicStore implements LocalStore {
     long records = 0;
     for (Recovery r : store.recovered()) {
       if (r.droppedAnything()) {
-        LOG.warning("topic " + r.topic() + ": its log had a torn or corrupt tail, cut back to the last valid record:"
-            + " dropped " + r.droppedRecords() + " record(s), " + r.droppedBytes() + " byte(s); it ended at seq "
-            + r.lastSeqBefore() + " and now ends at seq " + r.lastSeqAfter() + " (" + r.detail() + ")");
+        LOG.warning(r.describe());
       }
     }
     for (String name : store.topics()) {

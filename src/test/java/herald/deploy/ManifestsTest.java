@@ -493,6 +493,29 @@ class ManifestsTest {
         .isEqualTo(String.valueOf(set.getSpec().getReplicas()));
   }
 
+  /**
+   * Each pod keeps its copies of the topic logs on a volume of its own: HERALD_DATA_DIR is where a volume from the
+   * StatefulSet's volumeClaimTemplates is mounted (an emptyDir would be lost with the pod, and the cluster with it
+   * after a full stop).
+   */
+  @Test
+  void theDataDirectoryIsAVolumeClaimedPerPod() throws Exception {
+    StatefulSet set = all(StatefulSet.class).stream().findFirst()
+        .orElseThrow(() -> new AssertionError("no StatefulSet"));
+    var container = brokerContainer();
+    String dataDir = env(container).get("HERALD_DATA_DIR");
+    assertThat(dataDir).as("HERALD_DATA_DIR").isNotBlank();
+    var mount = container.getVolumeMounts().stream().filter(m -> m.getMountPath().equals(dataDir)).findFirst()
+        .orElseThrow(() -> new AssertionError("nothing is mounted at HERALD_DATA_DIR " + dataDir));
+    assertThat(set.getSpec().getVolumeClaimTemplates()).as("volumeClaimTemplates")
+        .anySatisfy(claim -> {
+          assertThat(claim.getMetadata().getName()).isEqualTo(mount.getName());
+          assertThat(claim.getSpec().getResources().getRequests()).containsKey("storage");
+        });
+    assertThat(set.getSpec().getTemplate().getSpec().getVolumes()).as("a pod volume would shadow the claim")
+        .noneMatch(v -> v.getName().equals(mount.getName()));
+  }
+
   @Test
   void headlessServiceDiscoversTheMembers() throws Exception {
     StatefulSet set = all(StatefulSet.class).stream().findFirst().orElse(null);

@@ -2,6 +2,7 @@ package herald.topic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import herald.wire.Acked;
 import herald.wire.NodeProcess;
 import herald.wire.TempDirs;
 import herald.wire.WireClient;
@@ -69,7 +70,7 @@ class DiskCrashTest {
     for (String topic : TOPICS) {
       Map<Long, String> mine = new ConcurrentSkipListMap<>();
       acked.put(topic, mine);
-      Thread t = new Thread(() -> publish(node.port(), topic, mine, stop), "publisher-" + topic);
+      Thread t = new Thread(() -> Acked.publish(node.port(), topic, mine, stop), "publisher-" + topic);
       t.start();
       publishers.add(t);
     }
@@ -88,20 +89,12 @@ class DiskCrashTest {
     NodeProcess again = start(env);
     try (WireClient c = again.connect()) {
       for (String topic : TOPICS) {
-        Map<Long, String> stored = replayAll(c, topic);
-        Map<Long, String> mine = acked.get(topic);
-        long lastAcked = ((ConcurrentSkipListMap<Long, String>) mine).lastKey();
-        // Every acknowledged message, at its seq, once; and the log runs from seq 1 with no gap.
-        assertThat(stored.keySet()).as("seqs of %s", topic).startsWith(1L);
-        assertThat(stored.size()).as("%s holds a run of seqs from 1", topic)
-            .isEqualTo(((TreeMap<Long, String>) stored).lastKey().intValue());
-        assertThat(stored.size()).as("%s holds every acknowledged seq", topic).isGreaterThanOrEqualTo((int) lastAcked);
-        mine.forEach((seq, message) -> assertThat(stored.get(seq)).as("%s seq %d", topic, seq).isEqualTo(message));
+        Acked.assertHeldFromSeqOne(Acked.replayAll(c, topic), acked.get(topic), topic);
       }
       // The node goes on from where the log ends.
-      long ordersHeld = replayAll(c, "orders").size();
+      long ordersHeld = Acked.replayAll(c, "orders").size();
       c.send("{\"action\":\"publish\",\"topic\":\"orders\",\"message\":\"after\",\"id\":\"x\"}");
-      assertThat(reply(c, "x").getLong("seq")).isEqualTo(ordersHeld + 1);
+      assertThat(Acked.reply(c, "x").getLong("seq")).isEqualTo(ordersHeld + 1);
     }
   }
 
@@ -115,10 +108,10 @@ class DiskCrashTest {
     NodeProcess node = start(env);
     try (WireClient member = node.connect(); WireClient pub = node.connect()) {
       member.send("{\"action\":\"subscribe\",\"topic\":\"jobs\",\"group\":\"workers\",\"max_in_flight\":4,\"id\":\"s\"}");
-      reply(member, "s");
+      Acked.reply(member, "s");
       for (int i = 1; i <= 10; i++) {
         pub.send("{\"action\":\"publish\",\"topic\":\"jobs\",\"message\":" + i + ",\"id\":\"p" + i + "\"}");
-        reply(pub, "p" + i);
+        Acked.reply(pub, "p" + i);
       }
       // The member holds 1-4; it acks 1 and 2, then holds 1-6 minus the acked: 3, 4, 5, 6.
       List<Long> got = new ArrayList<>();
@@ -131,7 +124,7 @@ class DiskCrashTest {
       assertThat(got).containsExactly(1L, 2L, 3L, 4L);
       member.send("{\"action\":\"ack\",\"topic\":\"jobs\",\"group\":\"workers\",\"seq\":1,\"id\":\"a1\"}");
       member.send("{\"action\":\"ack\",\"topic\":\"jobs\",\"group\":\"workers\",\"seq\":2,\"id\":\"a2\"}");
-      reply(member, "a2");
+      Acked.reply(member, "a2");
       Thread.sleep(2_500); // two ticks: the acks are saved
     }
     node.kill();
@@ -176,70 +169,11 @@ class DiskCrashTest {
     assertThat(again.log()).contains("topic news: its log had a torn or corrupt tail")
         .contains("dropped 1 record(s)").contains("now ends at seq 49");
     try (WireClient c = again.connect()) {
-      Map<Long, String> stored = replayAll(c, "news");
+      Map<Long, String> stored = Acked.replayAll(c, "news");
       assertThat(stored).hasSize(49);
       assertThat(stored.get(49L)).isEqualTo("\"m49\"");
       c.send("{\"action\":\"publish\",\"topic\":\"news\",\"message\":\"again\",\"id\":\"a\"}");
-      assertThat(reply(c, "a").getLong("seq")).as("the cut seq is given to the next message, which no one saw before").isEqualTo(50);
+      assertThat(Acked.reply(c, "a").getLong("seq")).as("the cut seq is given to the next message, which no one saw before").isEqualTo(50);
     }
-  }
-
-  /** Publishes to {@code topic} until stopped or the connection breaks; records each acknowledged seq's message. */
-  private static void publish(int port, String topic, Map<Long, String> acked, AtomicBoolean stop) {
-    try (WireClient c = WireClient.connect(port)) {
-      int window = 64; // publishes in flight: enough to fill a group commit, few enough to stop promptly
-      int sent = 0;
-      int answered = 0;
-      Map<Integer, String> pending = new ConcurrentHashMap<>();
-      while (!stop.get()) {
-        while (sent - answered < window) {
-          sent++;
-          String message = "\"" + topic + "-" + sent + "\"";
-          pending.put(sent, message);
-          c.send("{\"action\":\"publish\",\"topic\":\"" + topic + "\",\"message\":" + message + ",\"id\":" + sent + "}");
-        }
-        JsonObject reply = c.next();
-        answered++;
-        int id = reply.getInteger("id");
-        if ("published".equals(reply.getString("status"))) {
-          acked.put(reply.getLong("seq"), pending.remove(id));
-        }
-      }
-    } catch (AssertionError | RuntimeException killed) {
-      // The node died under us: what was acknowledged is recorded.
-    }
-  }
-
-  /** The reply with {@code id}, skipping pushed messages of an earlier subscription. */
-  private static JsonObject reply(WireClient c, String id) {
-    for (int i = 0; i < 100_000; i++) {
-      JsonObject f = c.next();
-      if (id.equals(f.getValue("id"))) {
-        return f;
-      }
-    }
-    throw new AssertionError("no reply " + id);
-  }
-
-  /** Subscribes from the earliest message and reads until the log's end, as it was when the reply came. */
-  private static Map<Long, String> replayAll(WireClient c, String topic) {
-    c.send("{\"action\":\"unsubscribe\",\"topic\":\"" + topic + "\",\"id\":\"u\"}");
-    reply(c, "u"); // unsubscribed, or not_subscribed the first time
-    c.send("{\"action\":\"topics\",\"pattern\":\"" + topic + "\",\"id\":\"t\"}");
-    long last = reply(c, "t").getJsonArray("topics").getJsonObject(0).getLong("last_seq");
-    c.send("{\"action\":\"subscribe\",\"topic\":\"" + topic + "\",\"from\":\"earliest\"}");
-    Map<Long, String> stored = new TreeMap<>();
-    long seen = 0;
-    while (seen < last) {
-      JsonObject f = c.next();
-      if ("message".equals(f.getString("type"))) {
-        long seq = f.getLong("seq");
-        assertThat(stored.put(seq, String.valueOf(f.getValue("data") instanceof String s ? "\"" + s + "\""
-            : f.getValue("data")))).as("seq %d of %s delivered twice", seq, topic).isNull();
-        assertThat(seq).as("in order").isGreaterThan(seen);
-        seen = seq;
-      }
-    }
-    return stored;
   }
 }

@@ -37,7 +37,9 @@ public final class TestCluster implements AutoCloseable {
     return one;
   }
 
+  /** {@code size} nodes, each on disk (the default storage) in a data directory of its own, removed on close. */
   public static TestCluster of(int size, JsonObject overrides) {
+    java.nio.file.Path dataDir = TempDirs.make("herald-cluster-data");
     List<Integer> hzPorts = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       hzPorts.add(freePort());
@@ -50,6 +52,7 @@ public final class TestCluster implements AutoCloseable {
           .put("host", "127.0.0.1").put("port", 0).put("http_port", 0).put("node_id", "node" + i)
           .put("cluster", true).put("cluster_name", clusterName).put("members", members)
           .put("hazelcast_port", hzPorts.get(i)).put("eventbus_host", "127.0.0.1")
+          .put("data_dir", dataDir.resolve("node" + i).toString())
           .mergeIn(overrides);
       starting.add(Broker.launch(HeraldConfig.defaults(settings)));
     }
@@ -57,7 +60,9 @@ public final class TestCluster implements AutoCloseable {
     for (Future<Broker> f : starting) {
       nodes.add(f.await());
     }
-    return new TestCluster(nodes, size + "-node cluster");
+    TestCluster cluster = new TestCluster(nodes, size + "-node cluster");
+    cluster.dataDir = dataDir;
+    return cluster;
   }
 
   public static TestCluster of(int size) {
