@@ -50,7 +50,16 @@ final class ClusterLog {
   private final UUID sweeper;
   private final java.util.concurrent.atomic.AtomicLong sweeps = new java.util.concurrent.atomic.AtomicLong();
 
-  ClusterLog(HazelcastInstance hz, Context context, LogOps.Limits limits) {
+  /** Told of each dead letter the sweep appends (on a worker), so its readers get it pushed like any append. */
+  private final DeadLettered deadLettered;
+
+  /** Receives the sweep's dead-letter appends. */
+  interface DeadLettered {
+    void accept(String topic, List<Buffer> messages, LogOps.Appended appended);
+  }
+
+  ClusterLog(HazelcastInstance hz, Context context, LogOps.Limits limits, DeadLettered deadLettered) {
+    this.deadLettered = deadLettered;
     this.hz = hz;
     this.map = hz.getMap(ClusterSetup.TOPICS_MAP);
     this.context = context;
@@ -67,9 +76,9 @@ final class ClusterLog {
 
   /**
    * Appends messages as one operation (group commit); returns the seq of the first, or {@link LogOps#ABSENT}
-   * when the topic does not exist and {@code create} is false.
+   * when the topic does not exist and {@code create} is false, with the nodes that read the topic.
    */
-  Future<Long> append(String topic, List<Buffer> messages, boolean create) {
+  Future<LogOps.Appended> append(String topic, List<Buffer> messages, boolean create) {
     LogOps.Batch batch = new LogOps.Batch(member(), ++appends);
     return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)).thenApply(seq -> {
       // When a member is declared gone, Hazelcast counts the backup acknowledgement it owed as received
@@ -116,16 +125,6 @@ final class ClusterLog {
   /** Marks this node as a reader of {@code topic} (or no longer one); returns the seq the next append gets. */
   Future<Long> watch(String topic, long epoch, boolean on) {
     return onContext(map.submitToKey(topic, new LogOps.Watch(member(), epoch, on)));
-  }
-
-  /**
-   * Calls {@code changed} (on the context) whenever {@code topic}'s log changes. Only the topic's key is
-   * listened to and values are not sent, so a node hears only of the topics its clients read, and reads
-   * them itself. Returns the registration, for {@link #unlisten}.
-   */
-  Future<UUID> listen(String topic, Runnable changed) {
-    MapListener listener = new Changes(context, changed);
-    return context.executeBlocking(() -> map.addEntryListener(listener, topic, false), false);
   }
 
   /**
@@ -204,8 +203,9 @@ final class ClusterLog {
         String group = letters.groups.get(i);
         Buffer payload = herald.topic.DeadLetters.payload(letters.frames.get(i), group, letters.deliveries.get(i));
         String deadTopic = herald.codec.GroupOptions.deadLetterTopic(e.getKey(), group);
-        map.executeOnKey(deadTopic, new LogOps.Append(List.of(payload), true, limits,
+        LogOps.Appended appended = map.executeOnKey(deadTopic, new LogOps.Append(List.of(payload), true, limits,
             new LogOps.Batch(sweeper, sweeps.incrementAndGet())));
+        deadLettered.accept(deadTopic, List.of(payload), appended);
         done.computeIfAbsent(group, g -> new java.util.ArrayList<>()).add(letters.seqs.get(i));
         written++;
       }
@@ -365,28 +365,6 @@ final class ClusterLog {
     private void notifyChanged(String topic) {
       try {
         context.runOnContext(v -> changed.accept(topic));
-      } catch (RejectedExecutionException closed) {
-        // the node is stopping
-      }
-    }
-  }
-
-  /** Brings a change notice from Hazelcast's event thread onto the context. */
-  private record Changes(Context context, Runnable changed)
-      implements EntryAddedListener<String, TopicLog>, EntryUpdatedListener<String, TopicLog> {
-    @Override
-    public void entryAdded(com.hazelcast.core.EntryEvent<String, TopicLog> event) {
-      notifyChanged();
-    }
-
-    @Override
-    public void entryUpdated(com.hazelcast.core.EntryEvent<String, TopicLog> event) {
-      notifyChanged();
-    }
-
-    private void notifyChanged() {
-      try {
-        context.runOnContext(v -> changed.run());
       } catch (RejectedExecutionException closed) {
         // the node is stopping
       }

@@ -28,10 +28,14 @@ import java.util.logging.Logger;
  * the cluster; an append completes once its synchronous backups hold it.
  *
  * <p><b>Following.</b> A node reads a topic only while one of its clients subscribes to it: a {@link Feed}
- * marks the node as a reader in the topic's log (so the topic is not reclaimed), listens for changes to that
- * one key, and on each change reads from the next seq it has not seen and hands the frames to the
- * {@link TopicLogs.Delivery}. Every node therefore sees a topic in the log's one order, with no gap and no
- * duplicate, and a node with no subscriber of a topic receives none of its traffic.
+ * marks the node as a reader in the topic's log (so the topic is not reclaimed) and reads it from the seq the
+ * next append gets. From then on the node that appends to the topic pushes the frames, with their seqs, to every
+ * reader the append found in the log ({@link Push}, over the clustered event bus), once the append and its
+ * backups completed; the feed delivers them in seq order to the {@link TopicLogs.Delivery}, holds one that
+ * arrives ahead of a missing one, and reads the gap from the log ({@link LogOps.Read}) if the missing one does not
+ * come within {@link #GAP_WAIT_MS}. It also reads when a member leaves (pushes from it may be lost) and after
+ * {@link #FEED_RECHECK_MS} without a push. Every node therefore sees a topic in the log's one order, with no gap
+ * and no duplicate, and a node with no subscriber of a topic receives none of its traffic.
  *
  * <p><b>Retention and reclaiming.</b> Appends apply the per-topic limits (count, bytes, age). Each tick the
  * node sweeps the topics whose partitions it owns: messages past the age limit are dropped, and topics that
@@ -54,10 +58,23 @@ public final class ClusterLogs implements TopicLogs {
   static final long RETRY_MS = 200;
 
   /**
-   * A feed that heard of no change for this long reads anyway. Change notices are not guaranteed (Hazelcast
-   * drops those in flight when a member dies), so this bounds how long a lost one can delay delivery.
+   * A feed that got no push for this long reads anyway. A push is lost when the node that appended dies before
+   * sending it (every feed also reads when a member leaves) or when the event bus drops it, so this bounds how
+   * long a lost push at the end of a burst can delay delivery; one in the middle is found by the next push.
    */
   static final long FEED_RECHECK_MS = 5_000;
+
+  /**
+   * How long a push that arrived ahead of a missing one waits for it before the feed reads the gap from the log.
+   * Pushes from two appending nodes can cross; the one before usually lands within this.
+   */
+  static final long GAP_WAIT_MS = 20;
+
+  /** Most frames a feed holds ahead of a gap; past it, it drops them and reads from the log. */
+  static final int MAX_HELD_FRAMES = 10_000;
+
+  /** For tests: pushes this drops before sending, to show a lost push is repaired from the log. */
+  static volatile java.util.function.Predicate<Push> dropForTests = p -> false;
 
   private final Retention retention;
   private final LogOps.Limits limits;
@@ -77,6 +94,8 @@ public final class ClusterLogs implements TopicLogs {
   private long reclaimed;
   private long trimmed;
   private long received;
+  /** Gaps in the pushes read from the log: a push lost, or one that did not arrive within GAP_WAIT_MS. */
+  private long gaps;
   private boolean stopped;
   /** This node's copies on disk, or null when the cluster keeps its logs in memory only. */
   private Replicas replicas;
@@ -84,6 +103,7 @@ public final class ClusterLogs implements TopicLogs {
   private final long fsyncIntervalMillis;
   private long fsyncTimer = -1;
   private boolean fsyncing;
+  private io.vertx.core.eventbus.MessageConsumer<Buffer> pushes;
 
   public ClusterLogs(Retention retention) {
     this(retention, 1_000);
@@ -101,7 +121,13 @@ public final class ClusterLogs implements TopicLogs {
     this.context = context;
     this.delivery = delivery;
     hz = ClusterSetup.manager(context.owner()).getHazelcastInstance();
-    log = new ClusterLog(hz, context, limits);
+    log = new ClusterLog(hz, context, limits, (topic, messages, appended) -> {
+      try {
+        context.runOnContext(v -> push(topic, messages, appended));
+      } catch (RejectedExecutionException closed) {
+        // the node is stopping: the readers read the dead letter at their next look
+      }
+    });
     membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {}
@@ -118,13 +144,14 @@ public final class ClusterLogs implements TopicLogs {
     });
     replicas = Replicas.of(hz);
     quorum = Quorum.of(hz);
+    pushes = context.owner().eventBus().<Buffer>consumer(Push.address(log.member()), m -> received(Push.decode(m.body())));
     if (replicas == null) {
-      return Future.succeededFuture();
+      return pushes.completion();
     }
     if (replicas.fsync() == herald.store.FsyncPolicy.INTERVAL) {
       fsyncTimer = context.owner().setPeriodic(fsyncIntervalMillis, t -> fsyncInterval());
     }
-    return restoreFromDisk();
+    return pushes.completion().compose(v -> restoreFromDisk());
   }
 
   /**
@@ -163,6 +190,9 @@ public final class ClusterLogs implements TopicLogs {
   @Override
   public Future<Void> stop() {
     stopped = true;
+    if (pushes != null) {
+      pushes.unregister();
+    }
     if (fsyncTimer >= 0) {
       context.owner().cancelTimer(fsyncTimer);
     }
@@ -178,7 +208,91 @@ public final class ClusterLogs implements TopicLogs {
 
   @Override
   public Future<Long> append(String topic, List<Buffer> messages, boolean create) {
-    return log.append(topic, messages, create); // LogOps.ABSENT is TopicLogs.ABSENT
+    return log.append(topic, messages, create).map(appended -> {
+      try {
+        push(topic, messages, appended); // before the publishes are answered, so readers are never behind the reply
+      } catch (RuntimeException e) {
+        // Stored and replicated all the same: the readers find it in the log (recheck, or the next push's gap).
+        LOG.warning("pushing an append of topic " + topic + " failed; its readers will read it: " + e);
+      }
+      return appended.first; // LogOps.ABSENT is TopicLogs.ABSENT
+    });
+  }
+
+  /**
+   * Sends an append's frames to every node that read the topic when it was appended (this one included, without
+   * the event bus). Only after the append completed, i.e. once its backups held it: a reader is never shown a
+   * message that a failover could give to another.
+   */
+  private void push(String topic, List<Buffer> messages, LogOps.Appended appended) {
+    if (appended == null || appended.first < 1 || appended.readers.isEmpty()) {
+      return;
+    }
+    Push push = Push.of(topic, appended.first, messages);
+    Buffer encoded = null;
+    for (UUID reader : appended.readers) {
+      if (reader.equals(log.member())) {
+        received(push);
+      } else if (!dropForTests.test(push)) {
+        encoded = encoded == null ? push.encode() : encoded;
+        context.owner().eventBus().send(Push.address(reader), encoded);
+      }
+    }
+  }
+
+  /**
+   * A push for a topic this node follows: delivered if it is next, held if it is ahead of a missing one (which
+   * is read from the log if it does not come within {@link #GAP_WAIT_MS}), dropped if already delivered.
+   */
+  private void received(Push push) {
+    Feed feed = feeds.get(push.topic());
+    if (feed == null || !feed.open || stopped) {
+      return; // not followed (any more), or still opening: the feed's first read starts after the watch
+    }
+    feed.lastRead = System.nanoTime();
+    if (push.end() <= feed.next) {
+      return;
+    }
+    if (push.firstSeq() > feed.next) {
+      feed.held.put(push.firstSeq(), push.frames());
+      feed.heldFrames += push.frames().size();
+      if (feed.heldFrames > MAX_HELD_FRAMES) {
+        feed.held.clear();
+        feed.heldFrames = 0;
+        pump(feed, true);
+      } else if (feed.gapTimer < 0) {
+        feed.gapTimer = context.owner().setTimer(GAP_WAIT_MS, t -> {
+          feed.gapTimer = -1;
+          if (!feed.held.isEmpty()) {
+            gaps++;
+            pump(feed, true);
+          }
+        });
+      }
+      return;
+    }
+    deliverFrom(feed, push.firstSeq(), push.frames());
+    drainHeld(feed);
+  }
+
+  /** Delivers the frames from {@code firstSeq} on that the feed has not delivered yet. */
+  private void deliverFrom(Feed feed, long firstSeq, List<Buffer> frames) {
+    int skip = (int) Math.max(0, Math.min(frames.size(), feed.next - firstSeq));
+    if (skip < frames.size()) {
+      List<Buffer> fresh = skip == 0 ? frames : frames.subList(skip, frames.size());
+      received += fresh.size();
+      delivery.deliver(feed.topic, firstSeq + skip, fresh);
+      feed.next = firstSeq + frames.size();
+    }
+  }
+
+  /** Delivers the held pushes that the feed has now reached. */
+  private void drainHeld(Feed feed) {
+    while (!feed.held.isEmpty() && feed.held.firstKey() <= feed.next) {
+      Map.Entry<Long, List<Buffer>> e = feed.held.pollFirstEntry();
+      feed.heldFrames -= e.getValue().size();
+      deliverFrom(feed, e.getKey(), e.getValue());
+    }
   }
 
   @Override
@@ -234,7 +348,7 @@ public final class ClusterLogs implements TopicLogs {
   private void heard(String topic) {
     Feed feed = feeds.get(topic);
     if (feed != null) {
-      pump(feed, true);
+      return; // followed already: its appends are pushed here
     } else if (!stopped && patternTrie.size() > 0 && patternTrie.matchesAny(topic)) {
       open(topic, true).followed = true;
     }
@@ -343,7 +457,8 @@ public final class ClusterLogs implements TopicLogs {
         .put("reclaimed", reclaimed)
         .put("trimmed_bytes", trimmed)
         .put("feeds", feeds.size())
-        .put("received", received);
+        .put("received", received)
+        .put("push_gaps", gaps);
   }
 
   @Override
@@ -365,11 +480,7 @@ public final class ClusterLogs implements TopicLogs {
   private Feed open(String topic, boolean fromStart) {
     Feed feed = new Feed(topic, ++feedEpochs);
     feeds.put(topic, feed);
-    feed.opened = log.listen(topic, () -> pump(feed, true))
-        .compose(registration -> {
-          feed.registration = registration;
-          return log.watch(topic, feed.epoch, true);
-        })
+    feed.opened = log.watch(topic, feed.epoch, true)
         .map(end -> {
           feed.next = fromStart ? 0 : end;
           feed.open = true;
@@ -387,8 +498,8 @@ public final class ClusterLogs implements TopicLogs {
   /** Stops reading a topic: no more notices, and the topic's log no longer counts this node as a reader. */
   private void close(Feed feed) {
     feeds.remove(feed.topic);
-    if (feed.registration != null) {
-      log.unlisten(feed.registration).onFailure(e -> LOG.fine("unlisten " + feed.topic + ": " + e));
+    if (feed.gapTimer >= 0) {
+      context.owner().cancelTimer(feed.gapTimer);
     }
     log.watch(feed.topic, feed.epoch, false).onFailure(e -> LOG.fine("unwatch " + feed.topic + ": " + e));
   }
@@ -423,6 +534,7 @@ public final class ClusterLogs implements TopicLogs {
         delivery.deliver(feed.topic, slice.start + skip, fresh);
       }
       feed.next = Math.max(feed.next, slice.next());
+      drainHeld(feed);
       if (feed.changed || slice.next() < slice.end) {
         pump(feed, false);
       }
@@ -435,8 +547,11 @@ public final class ClusterLogs implements TopicLogs {
     /** Tells this feed's mark in the topic's log from an earlier or later feed of this node. */
     final long epoch;
     Future<Feed> opened;
-    UUID registration;
     boolean open;
+    /** Pushes that arrived ahead of a missing one, by first seq. */
+    final java.util.TreeMap<Long, List<Buffer>> held = new java.util.TreeMap<>();
+    int heldFrames;
+    long gapTimer = -1;
     /** The verticle still wants this topic; a feed no longer followed is closed at the next tick. */
     boolean followed;
     /** The next seq this node has not yet read. */

@@ -115,7 +115,39 @@ final class LogOps {
    * operation whose member died before answering, and the backup it promoted may already hold the batch)
    * is recognised by its node and batch number and answered with the seq it got the first time.
    */
-  static final class Append extends OnDisk implements EntryProcessor<String, TopicLog, Long>, DataSerializable {
+  /**
+   * What an {@link Append} gives back: the seq of its first message ({@link #ABSENT} if the topic did not exist and
+   * could not be made), and the nodes that read the topic then, to which the appending node pushes the frames.
+   */
+  static final class Appended implements DataSerializable {
+    long first;
+    List<UUID> readers;
+
+    public Appended() {}
+
+    Appended(long first, List<UUID> readers) {
+      this.first = first;
+      this.readers = readers;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) throws IOException {
+      out.writeLong(first);
+      out.writeInt(readers.size());
+      for (UUID m : readers) {
+        out.writeLong(m.getMostSignificantBits());
+        out.writeLong(m.getLeastSignificantBits());
+      }
+    }
+
+    @Override
+    public void readData(ObjectDataInput in) throws IOException {
+      first = in.readLong();
+      readers = new ArrayList<>(readMembers(in));
+    }
+  }
+
+  static final class Append extends OnDisk implements EntryProcessor<String, TopicLog, Appended>, DataSerializable {
     private List<Buffer> messages;
     private boolean create;
     private Limits limits;
@@ -132,17 +164,17 @@ final class LogOps {
     }
 
     @Override
-    public Long process(Map.Entry<String, TopicLog> entry) {
+    public Appended process(Map.Entry<String, TopicLog> entry) {
       TopicLog log = entry.getValue();
       if (log == null) {
         if (!create) {
-          return ABSENT;
+          return new Appended(ABSENT, List.of());
         }
         log = new TopicLog(Incarnation.fresh());
       }
       long stored = log.storedAs(batch);
       if (stored != ABSENT) {
-        return stored; // a retry of an append that is already stored (and replicated)
+        return new Appended(stored, log.readers()); // a retry of an append that is already stored (and replicated)
       }
       long first = log.end();
       long now = System.currentTimeMillis();
@@ -158,12 +190,13 @@ final class LogOps {
       int skip = (int) Math.max(0, keepFrom - first);
       backup = new Replicate(first + skip, frames.subList(skip, frames.size()), now, keepFrom, batch, first,
           log.incarnation());
-      return first;
+      return new Appended(first, log.readers());
     }
 
     @Override
-    public EntryProcessor<String, TopicLog, Long> getBackupProcessor() {
-      return backup;
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public EntryProcessor<String, TopicLog, Appended> getBackupProcessor() {
+      return (EntryProcessor) backup; // its result is never read: a backup's is discarded
     }
 
     @Override

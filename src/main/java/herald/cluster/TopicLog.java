@@ -280,6 +280,11 @@ public final class TopicLog implements DataSerializable {
     return true;
   }
 
+  /** The nodes that read this topic now: an append's frames are pushed to them. */
+  List<UUID> readers() {
+    return watchers.isEmpty() ? List.of() : new ArrayList<>(watchers.keySet());
+  }
+
   /** Forgets {@code member}'s feed {@code epoch} (a later feed of the same node stays); returns whether it changed. */
   boolean unwatch(UUID member, long epoch) {
     return watchers.remove(member, epoch);

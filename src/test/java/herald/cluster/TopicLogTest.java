@@ -67,14 +67,14 @@ class TopicLogTest {
     append(primary, ROOMY, true, "1");
     LogOps.Batch retried = batch();
     LogOps.Append first = new LogOps.Append(List.of(Buffer.buffer("2"), Buffer.buffer("3")), true, ROOMY, retried);
-    assertThat(first.process(primary)).isEqualTo(2);
+    assertThat(first.process(primary).first).isEqualTo(2);
     first.getBackupProcessor().process(backup);
     // The member died before answering: Hazelcast runs the same append on the promoted backup.
     LogOps.Append again = new LogOps.Append(List.of(Buffer.buffer("2"), Buffer.buffer("3")), true, ROOMY, retried);
-    assertThat(again.process(backup)).isEqualTo(2);
+    assertThat(again.process(backup).first).isEqualTo(2);
     assertThat(again.getBackupProcessor()).isNull();
     assertThat(backup.getValue().end()).isEqualTo(4);
-    assertThat(new LogOps.Append(List.of(Buffer.buffer("2")), true, ROOMY, retried).process(primary)).isEqualTo(2);
+    assertThat(new LogOps.Append(List.of(Buffer.buffer("2")), true, ROOMY, retried).process(primary).first).isEqualTo(2);
     assertThat(primary.getValue().end()).isEqualTo(4);
   }
 
@@ -124,7 +124,7 @@ class TopicLogTest {
 
   private long append(Map.Entry<String, TopicLog> entry, LogOps.Limits limits, boolean create, String... messages) {
     List<Buffer> buffers = java.util.Arrays.stream(messages).map(Buffer::buffer).toList();
-    return new LogOps.Append(buffers, create, limits, batch()).process(entry);
+    return new LogOps.Append(buffers, create, limits, batch()).process(entry).first;
   }
 
   private LogOps.Batch batch() {
