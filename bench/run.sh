@@ -508,6 +508,7 @@ if want cluster || want cluster-idle; then
       members+="${members:+,}127.0.0.1:$((PORT + n + i))"
       ports+=($((PORT + i)))
       port_free $((PORT + i))
+      [ "$n" = 1 ] || port_free $((PORT + n + i))
     done
     for i in $(seq 0 $((n - 1))); do
       fresh_data
