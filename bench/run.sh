@@ -2,16 +2,22 @@
 # Reproduces docs/benchmarks.md: builds herald.jar, then for each scenario starts a broker pinned to core 0,
 # does one unrecorded warm-up invocation of the generator (pinned to core 1), then RUNS measured ones; profiles
 # the broker with JFR during a fan-out; summarises median and spread. Every run is bounded by message count
-# and --duration-seconds, so the whole script ends by itself (about 10 minutes with RUNS=3, cluster included,
-# on a quiet machine).
+# and --duration-seconds, so the whole script ends by itself (about 20 minutes with RUNS=3, cluster and
+# cluster-idle included, on a quiet machine).
 #
 #   bench/run.sh                 # results in bench/results/<timestamp>/
 #   RUNS=5 PORT=19999 bench/run.sh
-#   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster groups subscriptions
+#   SCENARIOS="fanout latency" bench/run.sh   # a subset of: fanout profile fanin latency idle cluster cluster-idle
+#                                             # groups subscriptions
+#   SCENARIOS="cluster cluster-idle" ANCHORS=nats-cluster OLD_JAR=/tmp/old/target/herald.jar bench/run.sh
+#                                # issue 15: Herald across two nodes against one node and a NATS cluster, before/after
+#   SMOKE=1 RUNS=1 SKIP_BUILD=1 SCENARIOS="cluster cluster-idle" ANCHORS=nats-cluster bench/run.sh   # tiny runs,
+#                                # to test the script itself, not to measure
 #   PROFILE_STORAGE=always SCENARIOS=profile bench/run.sh   # profile a broker with that storage (default: the broker's)
 #   BROKER_FLAGS= bench/run.sh   # the JVM's own defaults for the broker instead of the recommended flags
 #   MODES="plain auth tls tls-auth" SCENARIOS="fanout fanin latency" bench/run.sh   # security's cost (issue 10)
 #   OLD_JAR=/tmp/herald-old.jar SCENARIOS="fanout fanin latency" bench/run.sh   # an older broker against this one
+#   CLUSTER_STORAGE=memory SCENARIOS="cluster cluster-idle" bench/run.sh   # cluster and its references in memory
 #   LOAD_MAX=1.5 bench/run.sh    # before each measured run, wait (LOAD_WAIT s, 600) while the 1-minute load is above 1.5
 #   STORAGES="memory never interval always" ANCHORS="nats redis-everysec redis-always" SCENARIOS="fanout fanin" \
 #     bench/run.sh               # storage's cost and its anchors (issue 13)
@@ -37,10 +43,12 @@
 #
 # OLD_JAR: a broker jar built from another commit (e.g. a `git worktree` of it, `mvn -B -q -o package
 # -DskipTests`). fanout, fanin and latency then run against it and against target/herald.jar in turn, for each
-# scenario and mode, in the same run; its RESULT lines are named e.g. fanout-old and summary.md compares them
+# scenario and mode, in the same run, and so do cluster and cluster-idle (all of the old jar's, then all of
+# this one's); its RESULT lines are named e.g. fanout-old and summary.md compares them
 # with the current jar's. The generator is always target/herald.jar, so only the broker differs. The old
 # broker reads OLD_CONFIG (HERALD_CONFIG; default: conf/config.json beside the jar's target/), since a
-# config file may name keys the old code does not know.
+# config file may name keys the old code does not know. In cluster and cluster-idle it also gets
+# HERALD_DATA_DIR (two nodes cannot share one), so it must be a jar that knows data_dir (issue 13 on).
 # Every measured run's RESULT line ends with load1=, the 1-minute load average just before it (uptime).
 #
 # MODES (default: plain) are the broker set-ups fanout, fanin and latency run against, one after the other for
@@ -50,12 +58,21 @@
 # summary.md compares each with plain. The certificate, key, users file and password are made here with
 # openssl and htpasswd, in a temporary directory removed at exit. profile, idle and cluster run plain only.
 #
+# cluster and cluster-idle (issue 15) are described at their section below. They run with the brokers'
+# default storage (disk, fsync interval), each node with its own fresh data directory under DATA_ROOT;
+# CLUSTER_STORAGE (memory, never, interval or always, as in STORAGES) sets the storage of every node they
+# start, the single-node references' included; the RESULT lines say which (storage=). ANCHORS=nats-cluster
+# adds a two-node core NATS cluster (routes, no JetStream) to cluster, with the same pinning and workloads.
+#
+# SMOKE=1 shrinks every run (CAP 3 s; cluster: 20,000 messages, latency 5,000 after a 2,000 warm-up; idle
+# windows of 5 s), to test the script, its traps and its RESULT lines in a few minutes: not a measurement.
+#
 # BROKER_FLAGS are the broker's JVM flags; the default below is the set we recommend for production (see
 # docs/benchmarks.md, "JVM flags"; conf/jvm.options holds them, without -Xmx): SerialGC, a heap bounded at
 # 1 GiB and a fixed 64 MiB young generation. Pinned to one core the JVM picks SerialGC anyway, but with a young generation
 # that grows with a heap of up to 1/4 of RAM. bench/flags.sh compares this set with others.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 # Brokers started here serve health and metrics on a free port, so several can run at once (cluster runs).
 export HERALD_HTTP_PORT=${HERALD_HTTP_PORT:-0}
 PORT=${PORT:-19999}
@@ -65,8 +82,10 @@ MODES=${MODES:-plain}
 STORAGES=${STORAGES:-}
 ANCHORS=${ANCHORS:-}
 DATA_ROOT=${DATA_ROOT:-/var/tmp}
+SMOKE=${SMOKE:-0}
 # The time cap of each fanout, fanin and latency invocation, in seconds; lower it only to smoke-test the script.
-CAP=${CAP:-30}
+if [ "$SMOKE" = 1 ]; then CAP=${CAP:-3}; else CAP=${CAP:-30}; fi
+CLUSTER_STORAGE=${CLUSTER_STORAGE:-}
 OUT=${OUT:-bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
 JAR=target/herald.jar
 BROKER_JAR=$JAR  # the broker being measured: $JAR, or $OLD_JAR while comparing (see modes below)
@@ -95,9 +114,9 @@ if [ -n "$ANCHORS" ]; then
   need=()
   for a in $ANCHORS; do
     case $a in
-      nats) command -v nats-server > /dev/null || need+=(nats-server) ;;
+      nats|nats-cluster) command -v nats-server > /dev/null || need+=(nats-server) ;;
       redis-everysec|redis-always) command -v redis-server > /dev/null || need+=(redis-server) ;;
-      *) echo "unknown anchor $a (ANCHORS: nats redis-everysec redis-always)" >&2; exit 2 ;;
+      *) echo "unknown anchor $a (ANCHORS: nats redis-everysec redis-always nats-cluster)" >&2; exit 2 ;;
     esac
   done
   if [ ${#need[@]} -gt 0 ]; then
@@ -310,12 +329,13 @@ modes() {
   use_storage default
   case $1 in fanout|fanin)
     for anchor in $ANCHORS; do
+      [ "$anchor" != nats-cluster ] || continue  # the cluster section's
       ANCHOR_NAME=$anchor ANCHOR=${anchor%%-*} scenario "$@"
     done
   esac
 }
 
-want() { case " ${SCENARIOS:-fanout profile fanin latency idle cluster} " in *" $1 "*) return 0;; esac; return 1; }
+want() { case " ${SCENARIOS:-fanout profile fanin latency idle cluster cluster-idle} " in *" $1 "*) return 0;; esac; return 1; }
 
 if want fanout; then
   modes fanout fanout --messages 3000000 --duration-seconds "$CAP"
@@ -422,53 +442,201 @@ if want idle; then
   fi
 fi
 
-if want cluster; then
-  # Two cluster nodes, both pinned to core 0, the generator on core 1: all share 2 cores, so these are
-  # functional comparisons with the single-node figures, not capacity figures. A node accepts clients only
-  # once it has joined; the script then waits until each has logged that the cluster has 2 members.
-  NODES=()
-  start_cluster() {  # name backup_count
-    local name=$1 backup=$2 cname="herald-bench-$1-$$" p0=$PORT p1=$((PORT + 1)) h0=$((PORT + 2)) h1=$((PORT + 3))
-    for i in 0 1; do
-      local p=$p0 h=$h0; [ "$i" = 1 ] && { p=$p1; h=$h1; }
-      # shellcheck disable=SC2086
-      env HERALD_CLUSTER=true HERALD_CLUSTER_NAME="$cname" HERALD_MEMBERS="127.0.0.1:$h0,127.0.0.1:$h1" \
-        HERALD_HAZELCAST_PORT=$h HERALD_EVENTBUS_HOST=127.0.0.1 HERALD_HOST=127.0.0.1 HERALD_PORT=$p \
-        HERALD_NODE_ID="node$i" HERALD_BACKUP_COUNT="$backup" HERALD_MAX_CONNECTIONS=20000 \
-        taskset -c 0 java $BROKER_FLAGS -Xlog:gc:file="$OUT/gc-$name-node$i.log" -jar "$JAR" \
-        > "$OUT/broker-$name-node$i.log" 2>&1 &
-      NODES+=($!)
-    done
-    for p in $p0 $p1; do
+if want cluster || want cluster-idle; then
+  # Issue 15: Herald across nodes against Herald on one node, and against a core NATS cluster. Every server
+  # is pinned to core 0 and the generator to core 1: the nodes share one core, so these compare how much work
+  # a message costs, not what a cluster of real machines delivers.
+  #   cluster: two nodes; the publishers on node A (PORT), the subscribers on node B (PORT+1):
+  #     cluster-fanout-a-to-b (1 -> 4), cluster-fanin-a-to-b (4 -> 1), cluster-latency-a-to-b (10,000 msgs/s,
+  #     with cpu_pct: both nodes' CPU from the first measured publish to the last delivery, as % of one core);
+  #     then fan-in with publishers and subscriber all on node A (cluster-fanin-backup1, and after a restart
+  #     with HERALD_BACKUP_COUNT=0, cluster-fanin-backup0); then the same three on one node of the same jar and
+  #     storage, not clustered, as the reference (single-fanout, single-fanin, single-latency); then, with
+  #     ANCHORS=nats-cluster, the three against two nats-server processes joined by routes (nats-cluster-*).
+  #   cluster-idle: three nodes and no client at all; once each has logged `Members {size:3`, IDLE_SETTLE s
+  #     (10) more, then RUNS windows of IDLE_SECONDS s (20) each, in which the three nodes' CPU time (utime +
+  #     stime from /proc) is summed: cpu_pct is % of one core. cluster-idle is set up as cluster's nodes are
+  #     (no cluster_size); cluster-idle-size3 adds HERALD_CLUSTER_SIZE=3, as the README's three nodes have it.
+  # Node i serves clients on PORT+i and Hazelcast on PORT+n+i (n nodes); nats-server's routes are on PORT+2+i.
+  if [ "$SMOKE" = 1 ]; then
+    CL_FLOOD=(--messages 20000 --warmup-messages 5000 --duration-seconds "$CAP")
+    CL_LATENCY=(--rate 10000 --messages 5000 --warmup-messages 2000 --duration-seconds "$CAP")
+    IDLE_SETTLE=${IDLE_SETTLE:-2}
+    IDLE_SECONDS=${IDLE_SECONDS:-5}
+  else
+    CL_FLOOD=(--messages 1000000 --warmup-messages 200000 --duration-seconds "$CAP")
+    CL_LATENCY=(--rate 10000 --messages 100000 --duration-seconds "$CAP")
+    IDLE_SETTLE=${IDLE_SETTLE:-10}
+    IDLE_SECONDS=${IDLE_SECONDS:-20}
+  fi
+  use_storage "${CLUSTER_STORAGE:-default}"
+  CL_STORAGE_ENV=("${STORAGE_ENV[@]}")
+  CL_STORAGE=${CLUSTER_STORAGE:-default}
+  use_storage default
+
+  NODES=()      # the running nodes' (or nats-servers') pids
+  NODE_DATA=()  # and their data directories
+  port_free() {
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+      echo "port $1 is already in use; stop whatever listens there or set PORT" >&2
+      exit 2
+    fi
+  }
+  # Waits until every node accepts clients (a node does only once it has joined) and, with a pattern, until
+  # each node's log has it. name, pattern (or ""), then the client ports.
+  await_nodes() {
+    local name=$1 pattern=$2 i=0 p; shift 2
+    for p in "$@"; do
       for _ in $(seq 300); do  # at most 60 s each: Hazelcast's join takes several seconds
+        kill -0 "${NODES[$i]}" 2>/dev/null || { echo "$name node$i exited; see $OUT/broker-$name-node$i.log" >&2; exit 2; }
         if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then break; fi
         sleep 0.2
       done
-    done
-    for i in 0 1; do
-      for _ in $(seq 150); do grep -q 'Members {size:2' "$OUT/broker-$name-node$i.log" && break; sleep 0.2; done
+      if [ -n "$pattern" ]; then
+        for _ in $(seq 150); do grep -q "$pattern" "$OUT/broker-$name-node$i.log" && break; sleep 0.2; done
+        grep -q "$pattern" "$OUT/broker-$name-node$i.log" \
+          || { echo "$name node$i did not log '$pattern' in time; see $OUT/broker-$name-node$i.log" >&2; exit 2; }
+      fi
+      i=$((i + 1))
     done
   }
-  stop_cluster() { for n in "${NODES[@]}"; do kill "$n" 2>/dev/null; wait "$n" 2>/dev/null; done; NODES=(); }
-  trap 'stop_all; stop_cluster' EXIT
+  # n Herald nodes of BROKER_JAR, each with a fresh data directory and CLUSTER_STORAGE's settings; n=1 is a
+  # plain, not clustered, node. name, n, then more settings for every node (e.g. HERALD_BACKUP_COUNT=0).
+  start_nodes() {
+    local name=$1 n=$2 i members="" ports=(); shift 2
+    for i in $(seq 0 $((n - 1))); do
+      members+="${members:+,}127.0.0.1:$((PORT + n + i))"
+      ports+=($((PORT + i)))
+      port_free $((PORT + i))
+      [ "$n" = 1 ] || port_free $((PORT + n + i))
+    done
+    for i in $(seq 0 $((n - 1))); do
+      fresh_data
+      NODE_DATA+=("$DATA")
+      local config=(HERALD_DATA_DIR="$DATA" "${CL_STORAGE_ENV[@]}") cluster=()
+      [ "$BROKER_JAR" = "$JAR" ] || config=(HERALD_CONFIG="$OLD_CONFIG" "${config[@]}")
+      DATA=""  # stop_nodes removes it, not stop_broker
+      [ "$n" = 1 ] || cluster=(HERALD_CLUSTER=true HERALD_CLUSTER_NAME="herald-bench-$name-$$" HERALD_MEMBERS="$members"
+        HERALD_HAZELCAST_PORT=$((PORT + n + i)) HERALD_EVENTBUS_HOST=127.0.0.1 HERALD_NODE_ID="node$i")
+      # shellcheck disable=SC2086
+      env "${config[@]}" "${cluster[@]}" "$@" HERALD_HOST=127.0.0.1 HERALD_PORT=$((PORT + i)) HERALD_MAX_CONNECTIONS=20000 \
+        taskset -c 0 java $BROKER_FLAGS -Xlog:gc:file="$OUT/gc-$name-node$i.log" -jar "$BROKER_JAR" \
+        > "$OUT/broker-$name-node$i.log" 2>&1 &
+      NODES+=($!)
+    done
+    if [ "$n" = 1 ]; then await_nodes "$name" "" "${ports[@]}"; else await_nodes "$name" "Members {size:$n" "${ports[@]}"; fi
+  }
+  # Two nats-server processes (core NATS: no JetStream) joined by routes, each with the other as its route.
+  start_nats_cluster() {
+    local name=$1 i
+    for i in 0 1; do port_free $((PORT + i)); port_free $((PORT + 2 + i)); done
+    for i in 0 1; do
+      fresh_data
+      NODE_DATA+=("$DATA")
+      printf 'listen: "127.0.0.1:%s"\nserver_name: "node%s"\ncluster {\n  name: "herald-bench-%s"\n  listen: "127.0.0.1:%s"\n  routes: ["nats-route://127.0.0.1:%s"]\n}\n' \
+        $((PORT + i)) "$i" "$$" $((PORT + 2 + i)) $((PORT + 3 - i)) > "$DATA/nats.conf"
+      taskset -c 0 nats-server -c "$DATA/nats.conf" > "$OUT/broker-$name-node$i.log" 2>&1 &
+      NODES+=($!)
+      DATA=""
+    done
+    await_nodes "$name" "Route connection created" "$PORT" $((PORT + 1))
+  }
+  stop_nodes() {
+    local n d
+    for n in "${NODES[@]}"; do kill "$n" 2>/dev/null; done
+    for n in "${NODES[@]}"; do wait "$n" 2>/dev/null; done
+    for d in "${NODE_DATA[@]}"; do
+      echo "$(du -sh "$d" | cut -f1) in the data directory $d at its node's end" >> "$OUT/disk.txt"
+      rm -rf "$d"
+    done
+    NODES=()
+    NODE_DATA=()
+  }
+  trap 'stop_nodes; stop_all' EXIT
+  pids() { local IFS=,; echo "${NODES[*]}"; }
+
   cl() {  # name, then generator arguments; warm-up invocation, then RUNS measured ones
     local name=$1; shift
     gen "$@" --quiet > "$OUT/$name-warmup.txt" 2>&1
     for r in $(seq "$RUNS"); do
       measure "$name-$r" "$@"
-      grep '^RESULT' "$OUT/$name-$r.txt" | sed "s/^RESULT scenario=[a-z]*/RESULT scenario=$name/" | tee -a "$OUT/results.txt"
+      grep '^RESULT' "$OUT/$name-$r.txt" | sed "s/^RESULT scenario=[a-z]*/RESULT scenario=$name/; s/\$/ storage=$CL_STORAGE/" \
+        | tee -a "$OUT/results.txt"
     done
   }
-  # (a) publisher on node 0, subscribers on node 1, backup_count 1 (the default)
-  start_cluster b1 1
-  cl cluster-fanout-a-to-b fanout --sub-port $((PORT + 1)) --messages 1000000 --warmup-messages 200000 --duration-seconds 30
-  cl cluster-latency-a-to-b latency --sub-port $((PORT + 1)) --rate 10000 --messages 100000 --duration-seconds 30
-  # (b) fan-in into node 0 (its subscriber on node 0 too), backup_count 1 then 0
-  cl cluster-fanin-backup1 fanin --messages 1000000 --warmup-messages 200000 --duration-seconds 30
-  stop_cluster
-  start_cluster b0 0
-  cl cluster-fanin-backup0 fanin --messages 1000000 --warmup-messages 200000 --duration-seconds 30
-  stop_cluster
+  # The processes' utime + stime (fields 14 and 15 of /proc/PID/stat, counted after the command name's ")"),
+  # in clock ticks: the sum, then each. Fails if one is gone.
+  ticks() {
+    local p t each=() sum=0
+    for p in "$@"; do
+      t=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null)
+      [ -n "$t" ] || { echo "process $p is gone" >&2; return 1; }
+      each+=("$t")
+      sum=$((sum + t))
+    done
+    echo "$sum ${each[*]}"
+  }
+  idle_cluster() {  # name, then settings for every node
+    local name=$1 hz r before after t0 t1; shift
+    hz=$(getconf CLK_TCK)
+    start_nodes "$name" 3 "$@"
+    sleep "$IDLE_SETTLE"
+    for r in $(seq "$RUNS"); do
+      [ "${QUIET:-0}" = 1 ] && bench/quiet.sh wait 300
+      wait_load
+      local load
+      load=$(load1)
+      before=$(ticks "${NODES[@]}") || exit 2
+      t0=$(date +%s%N)
+      sleep "$IDLE_SECONDS"
+      after=$(ticks "${NODES[@]}") || exit 2
+      t1=$(date +%s%N)
+      awk -v b="$before" -v a="$after" -v t0="$t0" -v t1="$t1" -v hz="$hz" -v name="$name" -v load="$load" \
+        -v storage="$CL_STORAGE" 'BEGIN {
+          n = split(b, x, " "); split(a, y, " "); s = (t1 - t0) / 1e9
+          each = ""
+          for (i = 2; i <= n; i++) each = each (i > 2 ? "," : "") sprintf("%.2f", 100 * (y[i] - x[i]) / hz / s)
+          printf "RESULT scenario=%s nodes=%d seconds=%.1f cpu_pct=%.2f cpu_pct_each=%s storage=%s load1=%s\n",
+            name, n - 1, s, 100 * (y[1] - x[1]) / hz / s, each, storage, load
+        }' | tee "$OUT/$name-$r.txt" | tee -a "$OUT/results.txt"
+    done
+    stop_nodes
+  }
+
+  for jar in ${OLD_JAR:+"$OLD_JAR"} "$JAR"; do
+    BROKER_JAR=$jar
+    old=""
+    [ "$jar" = "$JAR" ] || old=-old
+    if want cluster; then
+      start_nodes "b1$old" 2 HERALD_BACKUP_COUNT=1
+      cl "cluster-fanout-a-to-b$old" fanout --sub-port $((PORT + 1)) "${CL_FLOOD[@]}"
+      cl "cluster-fanin-a-to-b$old" fanin --sub-port $((PORT + 1)) "${CL_FLOOD[@]}"
+      cl "cluster-latency-a-to-b$old" latency --sub-port $((PORT + 1)) "${CL_LATENCY[@]}" --cpu-pids "$(pids)"
+      cl "cluster-fanin-backup1$old" fanin "${CL_FLOOD[@]}"
+      stop_nodes
+      start_nodes "b0$old" 2 HERALD_BACKUP_COUNT=0
+      cl "cluster-fanin-backup0$old" fanin "${CL_FLOOD[@]}"
+      stop_nodes
+      start_nodes "single$old" 1
+      cl "single-fanout$old" fanout "${CL_FLOOD[@]}"
+      cl "single-fanin$old" fanin "${CL_FLOOD[@]}"
+      cl "single-latency$old" latency "${CL_LATENCY[@]}" --cpu-pids "$(pids)"
+      stop_nodes
+    fi
+    if want cluster-idle; then
+      idle_cluster "cluster-idle$old" HERALD_BACKUP_COUNT=1
+      idle_cluster "cluster-idle-size3$old" HERALD_BACKUP_COUNT=1 HERALD_CLUSTER_SIZE=3
+    fi
+  done
+  BROKER_JAR=$JAR
+  if want cluster && [[ " $ANCHORS " == *" nats-cluster "* ]]; then
+    start_nats_cluster nats-cluster
+    # The anchor's RESULT lines say storage=none: core NATS stores nothing.
+    ANCHOR=nats-core CL_STORAGE=none cl nats-cluster-fanout fanout --sub-port $((PORT + 1)) "${CL_FLOOD[@]}"
+    ANCHOR=nats-core CL_STORAGE=none cl nats-cluster-fanin fanin --sub-port $((PORT + 1)) "${CL_FLOOD[@]}"
+    ANCHOR=nats-core CL_STORAGE=none cl nats-cluster-latency latency --sub-port $((PORT + 1)) "${CL_LATENCY[@]}" --cpu-pids "$(pids)"
+    stop_nodes
+  fi
 fi
 
 if [ -f "$OUT/results.txt" ]; then

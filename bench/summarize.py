@@ -3,9 +3,11 @@
 import collections, statistics, sys
 
 METRICS = {
+    # First: a scenario takes the metrics of the first key it contains, and cluster-idle contains idle.
+    "cluster-idle": ["cpu_pct"],  # three idle nodes' CPU, % of one core (bench/run.sh, issue 15)
     "fanout": ["delivered_per_s", "published_per_s", "loss", "disconnects"],
     "fanin": ["delivered_per_s", "published_per_s", "loss", "disconnects"],
-    "latency": ["p50_us", "p99_us", "p999_us", "max_us", "loss"],
+    "latency": ["p50_us", "p99_us", "p999_us", "max_us", "loss", "cpu_pct"],  # cpu_pct: with --cpu-pids
     "idle": ["per_conn_kib", "rss_before_kib", "rss_after_kib", "subscribed", "closed"],
     # Before fanin: groups-fanin is a group run's plain fan-in and takes fanin's metrics below.
     "groups-explicit": ["delivered_per_s", "acked_per_s", "published_per_s", "redelivered", "loss"],
@@ -31,7 +33,7 @@ for scenario in order:
         values = [float(r[m]) for r in runs.get(scenario, []) if m in r]
         if not values:
             continue
-        fmt = (lambda v: f"{v:,.2f}") if m.endswith("kib") and "per_conn" in m or m.endswith("_us") or m == "load1" else (lambda v: f"{v:,.0f}")
+        fmt = (lambda v: f"{v:,.2f}") if m.endswith("kib") and "per_conn" in m or m.endswith("_us") or m in ("load1", "cpu_pct") else (lambda v: f"{v:,.0f}")
         print(f"| {scenario} | {m} | {fmt(statistics.median(values))} | {fmt(min(values))} | {fmt(max(values))} | "
               + ", ".join(fmt(v) for v in values) + " |")
 
@@ -93,4 +95,42 @@ if rows:
     print()
     print("| scenario | storage | delivered/s (median) | min – max | of memory | target |")
     print("|---|---|---:|---|---:|---|")
+    print("\n".join(rows))
+
+# Issue 15: Herald across two nodes (publishers on node A, subscribers on node B) against one node and a core
+# NATS cluster, in the same run (bench/run.sh cluster, ANCHORS=nats-cluster); with OLD_JAR, before and after.
+# The issue's targets: cross-node throughput at least 0.5 x the single node's; at 10,000 msgs/s p50 <= 300 us,
+# p99 <= 2 ms and the nodes at most 40 % of the core; three idle nodes under 2 % of a core.
+def median(scenario, m):
+    values = [float(r[m]) for r in runs.get(scenario, []) if m in r and float(r[m]) >= 0]
+    return statistics.median(values) if values else None
+
+ROWS = [("fan-out 1->4, delivered/s", "fanout", "delivered_per_s"), ("fan-in 4->1, delivered/s", "fanin", "delivered_per_s"),
+        ("latency p50, us", "latency", "p50_us"), ("latency p99, us", "latency", "p99_us"),
+        ("nodes' CPU in the latency run, % of a core", "latency", "cpu_pct")]
+LIMITS = {"p50_us": 300, "p99_us": 2000, "cpu_pct": 40}
+rows = []
+for suffix, jar in [("-old", "old jar"), ("", "this jar")]:
+    for label, kind, m in ROWS:
+        cluster, single = median(f"cluster-{kind}-a-to-b{suffix}", m), median(f"single-{kind}{suffix}", m)
+        nats = median(f"nats-cluster-{kind}", m)
+        if cluster is None:
+            continue
+        if m in LIMITS:
+            target = f"{'met' if cluster <= LIMITS[m] else 'not met'} (<= {LIMITS[m]:,})"
+            ratio = ""
+        else:
+            ratio = f"{cluster / single:.2f}" if single else ""
+            target = f"{'met' if single and cluster >= 0.5 * single else 'not met'} (>= 0.5)" if single else ""
+        show = lambda v: "" if v is None else f"{v:,.1f}" if m != "delivered_per_s" else f"{v:,.0f}"
+        rows.append(f"| {jar} | {label} | {show(cluster)} | {show(nats)} | {show(single)} | {ratio} | {target} |")
+    idle = median(f"cluster-idle{suffix}", "cpu_pct")
+    idle3 = median(f"cluster-idle-size3{suffix}", "cpu_pct")
+    for name, v in [("3 idle nodes, % of a core", idle), ("3 idle nodes with cluster_size 3, % of a core", idle3)]:
+        if v is not None:
+            rows.append(f"| {jar} | {name} | {v:.2f} | | | | {'met' if v < 2 else 'not met'} (< 2) |")
+if rows:
+    print()
+    print("| broker | workload (medians) | Herald, 2 nodes | NATS, 2 nodes | Herald, 1 node | 2 nodes / 1 | target |")
+    print("|---|---|---:|---:|---:|---:|---|")
     print("\n".join(rows))

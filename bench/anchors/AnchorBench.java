@@ -6,10 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.HdrHistogram.Histogram;
 
 /**
  * {@code herald bench fanin} and {@code fanout} against the anchors of issue 13, NATS JetStream (file storage)
- * and Redis (a stream, with the AOF), so their figures compare with Herald's: the same selector loop
+ * and Redis (a stream, with the AOF), and {@code fanin}, {@code fanout} and {@code latency} against core NATS
+ * (issue 15: plain pub/sub, as a two-node cluster), so their figures compare with Herald's: the same selector loop
  * ({@link Loop}, {@link Peer}: this file is compiled against herald.jar into the same package, and never goes
  * into the jar), the same windowed publishers (at most {@code --window} publishes unanswered each, refilled in
  * chunks of an eighth of it, as {@link Publisher} does), the same 64-byte message, and the same figure:
@@ -24,12 +26,25 @@ import java.util.List;
  *       (written before replies are sent; with {@code appendfsync always}, fsynced too). Subscribers loop on
  *       {@code XREAD COUNT n BLOCK 0 STREAMS key last-id}. Pub/sub ({@code PUBLISH}) would be faster but is
  *       not stored at all, so it is not the durable analogue.</li>
+ *   <li>Core NATS ({@code nats-core}): {@code PUB subject}, nothing stored. Nothing answers a PUB either, so each
+ *       write of publishes ends with a {@code PING}; its {@code PONG} (the server has read, and routed,
+ *       everything before it) answers them for the window, as Herald's {@code published} does. Each message
+ *       carries its publisher and number (1, 2, 3...), and subscribers check every publisher's run for gaps and
+ *       repeats, as Herald's subscribers check seqs. With {@code --sub-port} the subscribers are on another
+ *       server of the cluster; a subscription reaches the other servers a moment after its {@code PONG}, so a
+ *       probe connection on the publishers' server publishes probes until every subscriber has had one, and only
+ *       then does the pass start. {@code latency} is {@code herald bench latency}'s: one publisher paced by the
+ *       clock, each message carrying the nanoTime of its write, the first {@code --warmup-messages} reported
+ *       apart; {@code --cpu-pids} reports the servers' CPU over the measured publishes.</li>
  * </ul>
  * Retention: a NATS stream keeps Herald's default, 10,000 messages ({@code max_msgs}); a Redis stream keeps the
  * whole pass (see {@link #redisRetention}).
  *
  * <pre>java -cp target/herald.jar:DIR herald.bench.AnchorBench nats|redis fanin|fanout --port P
- *     [--messages 3000000] [--duration-seconds 30] [--warmup-messages 1000000] [--window 512] [--size 64] [--quiet]</pre>
+ *     [--messages 3000000] [--duration-seconds 30] [--warmup-messages 1000000] [--window 512] [--size 64] [--quiet]
+ * java -cp target/herald.jar:DIR herald.bench.AnchorBench nats-core fanin|fanout --port P [--sub-port P2] ...
+ * java -cp target/herald.jar:DIR herald.bench.AnchorBench nats-core latency --port P [--sub-port P2] [--rate 10000]
+ *     [--messages 100000] [--warmup-messages 100000] [--cpu-pids PID,PID]</pre>
  * Exit status as herald bench's: 0 when every acknowledged message reached every subscriber in order, 1 otherwise,
  * 2 on setup failure.
  */
@@ -45,12 +60,23 @@ public final class AnchorBench {
   /** The read buffer per subscriber, as Throughput gives Herald's: fewer read calls per delivered message. */
   static final int SUBSCRIBER_READ_BUFFER = 1 << 20;
   static final int PUBLISHER_READ_BUFFER = 64 * 1024;
+  /** A core NATS payload starts with the publisher's index (one digit) and the message's number in this many. */
+  static final int NUMBER_DIGITS = 19;
+  /** Publishers at most in core NATS: the index is one digit. */
+  static final int MAX_CORE_PUBLISHERS = 10;
+  /** The latency payload: index, number, then the send stamp in as many digits and the phase digit. */
+  static final int LATENCY_MIN_SIZE = 1 + 2 * NUMBER_DIGITS + 1;
+  /** How often the probe connection publishes while subscriptions spread to the other server. */
+  static final long PROBE_INTERVAL_NS = 10_000_000L;
 
   private final String server;
   private final String name;
   private final int publishers;
   private final int subscribers;
   private final int port;
+  private final int subPort;
+  private final int rate;
+  private final CpuTime cpu;
   private final long messages;
   private final long warmupMessages;
   private final int window;
@@ -60,13 +86,16 @@ public final class AnchorBench {
   private final boolean quiet;
   private int passes;
 
-  private AnchorBench(String server, String name, int port, long messages, long warmupMessages, int window,
-      int size, int durationSeconds, boolean quiet) {
+  private AnchorBench(String server, String name, int port, int subPort, long messages, long warmupMessages,
+      int window, int size, int durationSeconds, int rate, long[] cpuPids, boolean quiet) {
     this.server = server;
     this.name = name;
     this.publishers = name.equals("fanin") ? 4 : 1;
-    this.subscribers = name.equals("fanin") ? 1 : 4;
+    this.subscribers = name.equals("fanout") ? 4 : 1;
     this.port = port;
+    this.subPort = subPort > 0 ? subPort : port;
+    this.rate = rate;
+    this.cpu = new CpuTime(cpuPids);
     this.messages = messages;
     this.warmupMessages = warmupMessages;
     this.window = window;
@@ -76,21 +105,33 @@ public final class AnchorBench {
   }
 
   public static void main(String[] args) throws IOException {
-    if (args.length < 2 || !List.of("nats", "redis").contains(args[0]) || !List.of("fanin", "fanout").contains(args[1])) {
-      System.err.println("usage: AnchorBench nats|redis fanin|fanout --port P [--messages N] [--duration-seconds S]"
-          + " [--warmup-messages N] [--window N] [--size N] [--quiet]");
+    if (args.length < 2 || !List.of("nats", "nats-core", "redis").contains(args[0])
+        || !List.of("fanin", "fanout", "latency").contains(args[1])
+        || args[1].equals("latency") && !args[0].equals("nats-core")) {
+      System.err.println("usage: AnchorBench nats|nats-core|redis fanin|fanout --port P [--messages N] [--duration-seconds S]"
+          + " [--warmup-messages N] [--window N] [--size N] [--sub-port P2] [--quiet]\n"
+          + "       AnchorBench nats-core latency --port P [--sub-port P2] [--rate R] [--messages N] [--warmup-messages N]"
+          + " [--cpu-pids PID,PID] [--duration-seconds S] [--quiet]");
       System.exit(2);
     }
-    long messages = 3_000_000;
-    long warmup = 1_000_000;
+    boolean latency = args[1].equals("latency");
+    // The defaults of herald bench: fanin/fanout, and latency (herald bench latency).
+    long messages = latency ? 100_000 : 3_000_000;
+    long warmup = latency ? 100_000 : 1_000_000;
     int port = 0;
+    int subPort = 0;
     int window = 512;
     int size = 64;
     int duration = 30;
+    int rate = 10_000;
+    String cpuPids = "";
     boolean quiet = false;
     for (int i = 2; i < args.length; i++) {
       switch (args[i]) {
         case "--port" -> port = Integer.parseInt(args[++i]);
+        case "--sub-port" -> subPort = Integer.parseInt(args[++i]);
+        case "--rate" -> rate = Integer.parseInt(args[++i]);
+        case "--cpu-pids" -> cpuPids = args[++i];
         case "--messages" -> messages = Long.parseLong(args[++i]);
         case "--warmup-messages" -> warmup = Long.parseLong(args[++i]);
         case "--window" -> window = Integer.parseInt(args[++i]);
@@ -103,10 +144,18 @@ public final class AnchorBench {
         }
       }
     }
-    System.exit(new AnchorBench(args[0], args[1], port, messages, warmup, window, size, duration, quiet).run());
+    if (latency && size < LATENCY_MIN_SIZE) {
+      System.err.println("AnchorBench: latency needs --size " + LATENCY_MIN_SIZE + " at least");
+      System.exit(2);
+    }
+    System.exit(new AnchorBench(args[0], args[1], port, subPort, messages, warmup, window, size, duration, rate,
+        CpuTime.pids(cpuPids), quiet).run());
   }
 
   int run() throws IOException {
+    if (name.equals("latency")) {
+      return latency();
+    }
     if (warmupMessages > 0) {
       System.err.printf("%s %s: warm-up pass of %,d publishes (not reported)%n", server, name, warmupMessages);
       if (pass(warmupMessages, true) == 2) {
@@ -135,17 +184,28 @@ public final class AnchorBench {
         }
       }
       for (int i = 0; i < subscribers; i++) {
-        Sub s = server.equals("nats") ? new NatsSub(topic, i) : new RedisSub(topic, size);
-        s.peer = loop.connect(SUBSCRIBER_READ_BUFFER, s, hello());
+        Sub s = switch (server) {
+          case "nats" -> new NatsSub(topic, i);
+          case "nats-core" -> new NatsCoreSub(topic, publishers, null);
+          default -> new RedisSub(topic, size);
+        };
+        s.peer = loop.connect(subPort, SUBSCRIBER_READ_BUFFER, s, hello());
         subs.add(s);
       }
       if (!Setup.await(loop, () -> subs.stream().allMatch(s -> s.subscribed), Setup.SECONDS, "subscribers to subscribe")) {
         return 2;
       }
+      if (server.equals("nats-core") && !probed(loop, topic, subs)) {
+        return 2;
+      }
       long base = count / publishers;
       for (int i = 0; i < publishers; i++) {
         long quota = base + (i < count % publishers ? 1 : 0);
-        Pub p = server.equals("nats") ? new NatsPub(topic, i, message, window, quota) : new RedisPub(topic, redisRetention(count), message, window, quota);
+        Pub p = switch (server) {
+          case "nats" -> new NatsPub(topic, i, message, window, quota);
+          case "nats-core" -> new NatsCorePub(topic, i, size, window, quota);
+          default -> new RedisPub(topic, redisRetention(count), message, window, quota);
+        };
         p.peer = loop.connect(PUBLISHER_READ_BUFFER, p, hello());
         pubs.add(p);
       }
@@ -243,10 +303,12 @@ public final class AnchorBench {
     long loss = expected - delivered;
     double deliverSecs = Math.max(1e-9, (lastDeliveryNs - start) / 1e9);
     double publishSecs = Math.max(1e-9, (lastAckNs - start) / 1e9);
-    boolean ordered = subs.stream().allMatch(s -> s.outOfOrder == 0);
+    boolean ordered = subs.stream().allMatch(Sub::clean);
     long disconnects = subs.stream().filter(s -> s.peer.closed()).count() + pubs.stream().filter(p -> p.peer.closed()).count();
-    System.out.printf("%s %s: %d publisher(s) -> %d subscriber(s), %d-byte messages, window %d%s%n", server, name,
-        publishers, subscribers, size, window, capped ? " (stopped by --duration-seconds)" : "");
+    System.out.printf("%s %s: %d publisher(s) -> %d subscriber(s), %d-byte messages, window %d%s%s%n", server, name,
+        publishers, subscribers, size, window, subPort != port
+            ? ", publishers on port " + port + ", subscribers on port " + subPort : "",
+        capped ? " (stopped by --duration-seconds)" : "");
     System.out.printf("  published      %,d of %,d sent in %.3f s = %,.0f msgs/s%n", published, sent, publishSecs,
         published / publishSecs);
     System.out.printf("  delivered      %,d in %.3f s = %,.0f msgs/s (sum over subscribers)%n", delivered, deliverSecs,
@@ -254,7 +316,7 @@ public final class AnchorBench {
     System.out.printf("  expected       %,d  loss %,d%n", expected, loss);
     for (int i = 0; i < subs.size(); i++) {
       Sub s = subs.get(i);
-      System.out.printf("  subscriber %d   received=%d last=%s out_of_order=%d%s%n", i, s.received, s.last(), s.outOfOrder,
+      System.out.printf("  subscriber %d   received=%d %s%s%n", i, s.received, s.checked(),
           s.peer.closed() ? " DISCONNECTED: " + s.peer.closedBecause : "");
     }
     for (int i = 0; i < pubs.size(); i++) {
@@ -316,8 +378,13 @@ public final class AnchorBench {
     boolean stopped;
 
     Pub(byte[] frame, int window, long quota) {
+      this(frame, window, quota, 0);
+    }
+
+    /** @param tailBytes room after the window's frames for what {@link #stage} adds to a write */
+    Pub(byte[] frame, int window, long quota, int tailBytes) {
       this.frameBytes = frame.length;
-      this.bulk = Frames.repeated(frame, window);
+      this.bulk = java.util.Arrays.copyOf(Frames.repeated(frame, window), frame.length * window + tailBytes);
       this.window = window;
       this.refillAt = Math.max(1, window / 8);
       this.quota = quota;
@@ -337,8 +404,17 @@ public final class AnchorBench {
       if (credit <= 0 || (credit < refillAt && sent + credit < quota)) {
         return;
       }
+      int bytes = stage(bulk, frameBytes, credit);
       sent += credit;
-      peer.write(ByteBuffer.wrap(bulk, 0, (int) credit * frameBytes), this::drained);
+      peer.write(ByteBuffer.wrap(bulk, 0, bytes), this::drained);
+    }
+
+    /**
+     * Readies the next {@code credit} publishes (numbered from {@code sent + 1}) at the start of {@code bulk}
+     * and says how many bytes to write. The stored anchors' frames are all the same, ready as they are.
+     */
+    int stage(byte[] bulk, int frameBytes, long credit) {
+      return (int) credit * frameBytes;
     }
 
     boolean done() {
@@ -365,6 +441,16 @@ public final class AnchorBench {
     String last() {
       return "";
     }
+
+    /** Everything came in order (and, where the messages say, with no gap). */
+    boolean clean() {
+      return outOfOrder == 0;
+    }
+
+    /** What the order check found, for the report. */
+    String checked() {
+      return "last=" + last() + " out_of_order=" + outOfOrder;
+    }
   }
 
   // ---- NATS ---------------------------------------------------------------------------------------------------
@@ -375,6 +461,7 @@ public final class AnchorBench {
     private long payloadLeft = -1; // bytes of the current message's payload (with its CRLF) still to come
     private boolean headers;
     private boolean first;
+    private boolean connected; // CONNECT sent: a later INFO (a cluster's news) must not set us up twice
 
     /** What this connection subscribes to and asks once the server has greeted it (before the PING). */
     abstract String setup();
@@ -427,8 +514,11 @@ public final class AnchorBench {
         if (!p.greeted) {
           p.greeted = true;
           greeted();
+        } else {
+          pong();
         }
-      } else if (starts(b, from, end, "INFO")) {
+      } else if (starts(b, from, end, "INFO") && !connected) {
+        connected = true;
         send("CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"no_responders\":true,\"protocol\":1}\r\n"
             + setup() + "PING\r\n");
       } else if (starts(b, from, end, "-ERR")) {
@@ -439,6 +529,9 @@ public final class AnchorBench {
 
     /** The server answered the first PING: everything sent with the CONNECT has been processed. */
     void greeted() {}
+
+    /** The server answered a later PING of ours. */
+    void pong() {}
 
     static boolean starts(byte[] b, int from, int to, String s) {
       if (to - from < s.length()) {
@@ -657,6 +750,333 @@ public final class AnchorBench {
       }
       int s = dots[index - 1] + 1;
       return Frames.digits(b, s, dots[index] - s);
+    }
+  }
+
+  // ---- core NATS ----------------------------------------------------------------------------------------------
+
+  /** The first byte of a probe's payload; a message's is its publisher's digit. */
+  static final byte PROBE = 'p';
+
+  /**
+   * Waits until every subscriber has had a probe published on the publishers' server: only then has that
+   * server heard of their subscriptions (core NATS drops what nobody there is known to want). False, with a
+   * word on stderr, if that takes longer than {@link Setup#SECONDS}.
+   */
+  private boolean probed(Loop loop, String subject, List<? extends Sub> subs) throws IOException {
+    NatsConn probe = new NatsConn() {
+      @Override
+      String setup() {
+        return "";
+      }
+
+      @Override
+      void message(byte[] b, int[] tok, int n, boolean headers) {}
+    };
+    probe.peer = loop.connect(PUBLISHER_READ_BUFFER, probe, null);
+    byte[] frame = Frames.ascii("PUB " + subject + " 5\r\nprobe\r\n");
+    long end = System.nanoTime() + Setup.SECONDS * 1_000_000_000L;
+    long next = 0;
+    int probes = 0;
+    while (!subs.stream().allMatch(s -> ((NatsCoreSub) s).probed)) {
+      long now = System.nanoTime();
+      if (now >= end || probe.peer.closed()) {
+        System.err.println("AnchorBench: the subscriptions did not reach the publishers' server within "
+            + Setup.SECONDS + " s (" + probes + " probes sent)");
+        return false;
+      }
+      if (probe.peer.greeted && now >= next && probe.idle()) {
+        probe.send(frame);
+        probes++;
+        next = now + PROBE_INTERVAL_NS;
+      }
+      loop.poll();
+    }
+    return true; // the probe connection stays open, idle, until the pass ends: Setup counts a closed one as a failure
+  }
+
+  /** What a core NATS subscriber hands on of each message: its payload line, for a latency stamp. */
+  interface Tap {
+    void payload(byte[] b, int from, int to);
+  }
+
+  /**
+   * Subscribes to the subject; checks each publisher's numbers as Herald's subscribers check seqs (1, 2, 3...,
+   * no gap, no repeat: core NATS keeps no seq of its own, and one publisher's messages keep their order through
+   * a route); probes count for nothing.
+   */
+  static final class NatsCoreSub extends NatsConn {
+    private final String subject;
+    private final SeqCheck[] checks;
+    private final Tap tap;
+    boolean probed;
+
+    NatsCoreSub(String subject, int publishers, Tap tap) {
+      this.subject = subject;
+      this.tap = tap;
+      this.checks = new SeqCheck[publishers];
+      for (int i = 0; i < publishers; i++) {
+        checks[i] = new SeqCheck();
+      }
+    }
+
+    @Override
+    String setup() {
+      return "SUB " + subject + " 1\r\n";
+    }
+
+    @Override
+    void greeted() {
+      subscribed = true; // the PONG after the SUB: this server has it
+    }
+
+    @Override
+    void message(byte[] b, int[] tok, int n, boolean headers) {}
+
+    @Override
+    void payload(byte[] b, int from, int to, boolean first, boolean headers) {
+      if (!first || headers) {
+        return;
+      }
+      if (b[from] == PROBE) {
+        probed = true;
+        return;
+      }
+      int publisher = b[from] - '0';
+      received++;
+      if (publisher < 0 || publisher >= checks.length || to - from < 1 + NUMBER_DIGITS) {
+        checks[0].seq(-1);
+        return;
+      }
+      checks[publisher].seq(Frames.digits(b, from + 1, NUMBER_DIGITS));
+      if (tap != null) {
+        tap.payload(b, from, to);
+      }
+    }
+
+    @Override
+    boolean clean() {
+      return java.util.Arrays.stream(checks).allMatch(SeqCheck::clean) && errors == 0;
+    }
+
+    @Override
+    String checked() {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < checks.length; i++) {
+        sb.append(i > 0 ? "; " : "").append("publisher ").append(i).append(": ").append(checks[i]);
+      }
+      return sb.toString();
+    }
+  }
+
+  /**
+   * Plain PUBs, each carrying this publisher's index and the message's number; a PING ends each write, and its
+   * PONG answers the write's publishes (see the class comment).
+   */
+  static final class NatsCorePub extends Pub {
+    private static final byte[] PING = Frames.ascii("PING\r\n");
+    private final byte[] template;
+    private final int numberAt;
+    private final ArrayDeque<Long> unanswered = new ArrayDeque<>(); // publishes per PING, oldest first
+    private int overwritten = -1; // the frame whose head the last PING went over, restored before the next write
+    private final NatsConn in;
+
+    NatsCorePub(String subject, int index, int size, int window, long quota) {
+      this(frame(subject, index, size), window, quota);
+    }
+
+    private NatsCorePub(byte[] frame, int window, long quota) {
+      super(frame, window, quota, PING.length);
+      this.template = frame;
+      this.numberAt = headLength(frame) + 1; // past the PUB line and the index digit
+      NatsCorePub self = this;
+      this.in = new NatsConn() {
+        @Override
+        String setup() {
+          return "";
+        }
+
+        @Override
+        void message(byte[] b, int[] tok, int n, boolean headers) {}
+
+        @Override
+        void pong() {
+          Long n = unanswered.poll();
+          self.answered += n == null ? 0 : n;
+        }
+
+        @Override
+        void send(byte[] b) {
+          self.send(b);
+        }
+      };
+    }
+
+    /** PUB subject size, then the payload: the index digit, a number (set per send), the rest 'x'. */
+    static byte[] frame(String subject, int index, int size) {
+      if (index >= MAX_CORE_PUBLISHERS || size < 1 + NUMBER_DIGITS) {
+        throw new IllegalArgumentException("core NATS: at most " + MAX_CORE_PUBLISHERS + " publishers, --size "
+            + (1 + NUMBER_DIGITS) + " at least");
+      }
+      byte[] payload = Frames.ascii("x".repeat(size));
+      payload[0] = (byte) ('0' + index);
+      return Frames.ascii("PUB " + subject + " " + size + "\r\n" + new String(payload, StandardCharsets.US_ASCII) + "\r\n");
+    }
+
+    /** Bytes of the PUB line, its CRLF included. */
+    private static int headLength(byte[] frame) {
+      for (int i = 0; i < frame.length; i++) {
+        if (frame[i] == '\n') {
+          return i + 1;
+        }
+      }
+      throw new IllegalArgumentException("no PUB line");
+    }
+
+    @Override
+    int stage(byte[] bulk, int frameBytes, long credit) {
+      if (overwritten >= 0) {
+        System.arraycopy(template, 0, bulk, overwritten * frameBytes, PING.length);
+      }
+      for (int i = 0; i < credit; i++) {
+        Frames.putDigits(bulk, i * frameBytes + numberAt, NUMBER_DIGITS, sent + i + 1);
+      }
+      System.arraycopy(PING, 0, bulk, (int) credit * frameBytes, PING.length);
+      overwritten = (int) credit;
+      unanswered.add(credit);
+      return (int) credit * frameBytes + PING.length;
+    }
+
+    @Override
+    public void line(Peer p, byte[] b, int from, int to) {
+      in.peer = p;
+      in.line(p, b, from, to);
+    }
+  }
+
+  /**
+   * {@code herald bench latency} over core NATS: one publisher on {@code --port}, one subscriber on
+   * {@code --sub-port}, publishes paced by the clock ({@link Latency.Pacer}), each payload carrying the
+   * nanoTime of its write and its phase (0 warm-up, 1 measured); the subscriber records now minus that.
+   */
+  private int latency() throws IOException {
+    String subject = "bench_latency_" + Long.toString(System.currentTimeMillis(), 36);
+    long base = System.nanoTime();
+    Histogram[] histograms = {new Histogram(1, 60_000_000_000L, 3), new Histogram(1, 60_000_000_000L, 3)};
+    long[] badStamps = new long[1];
+    int stampAt = 1 + NUMBER_DIGITS; // in the payload
+    Tap record = (b, from, to) -> {
+      long now = System.nanoTime() - base;
+      long stamp = Frames.digits(b, from + stampAt, NUMBER_DIGITS);
+      int phase = b[from + stampAt + NUMBER_DIGITS] - '0';
+      if (stamp < 0 || stamp > now || (phase & ~1) != 0) {
+        badStamps[0]++;
+        return;
+      }
+      histograms[phase].recordValue(Math.max(1, now - stamp));
+    };
+    byte[] frame = NatsCorePub.frame(subject, 0, size);
+    int payloadAt = frame.length - size - 2;
+    ByteBuffer out = ByteBuffer.wrap(frame);
+    long total = warmupMessages + messages;
+    try (Loop loop = new Loop("127.0.0.1", port, Security.NONE)) {
+      NatsCoreSub sub = new NatsCoreSub(subject, 1, record);
+      sub.peer = loop.connect(subPort, 256 * 1024, sub, null);
+      if (!Setup.await(loop, () -> sub.subscribed, Setup.SECONDS, "the subscriber to subscribe")
+          || !probed(loop, subject, List.of(sub))) {
+        return 2;
+      }
+      NatsConn pub = new NatsConn() {
+        @Override
+        String setup() {
+          return "";
+        }
+
+        @Override
+        void message(byte[] b, int[] tok, int n, boolean headers) {}
+      };
+      pub.peer = loop.connect(PUBLISHER_READ_BUFFER, pub, null);
+      if (!Setup.ready(loop, Setup.SECONDS)) {
+        return 2;
+      }
+      System.err.printf("nats-core latency: the first %,d publishes warm up and are reported apart%n", warmupMessages);
+
+      long periodNs = 1_000_000_000L / rate;
+      long start = System.nanoTime();
+      long capEnd = start + durationSeconds * 1_000_000_000L;
+      long sent = 0;
+      long drainEnd = Long.MAX_VALUE;
+      boolean capped = false;
+      long nextProgress = start + 1_000_000_000L;
+      Latency.Pacer pacer = new Latency.Pacer(loop, start, periodNs);
+      pacer.start();
+      cpu.startAt(start + warmupMessages * periodNs); // when the first measured publish is due
+      while (true) {
+        loop.await();
+        long now = System.nanoTime();
+        if (drainEnd == Long.MAX_VALUE) {
+          long due = Math.min(total, (now - start) / periodNs + 1);
+          while (sent < due && !pub.peer.busy() && !pub.peer.closed()) {
+            long t = System.nanoTime();
+            int phase = (int) ((warmupMessages - 1 - sent) >>> 63); // 1 once sent >= warmup
+            Frames.putDigits(frame, payloadAt + 1, NUMBER_DIGITS, sent + 1);
+            Frames.putDigits(frame, payloadAt + stampAt, NUMBER_DIGITS, t - base);
+            frame[payloadAt + stampAt + NUMBER_DIGITS] = (byte) ('0' + phase);
+            out.clear();
+            pub.peer.write(out, null);
+            sent++;
+            now = t;
+          }
+          if (sent == total) {
+            drainEnd = now + drainSeconds * 1_000_000_000L;
+          } else if (now >= capEnd) {
+            capped = true;
+            drainEnd = now + drainSeconds * 1_000_000_000L;
+          }
+        }
+        if (drainEnd != Long.MAX_VALUE && sub.received >= sent || now >= drainEnd || sub.peer.closed()
+            || pub.peer.closed()) {
+          break;
+        }
+        if (now >= nextProgress) {
+          nextProgress += 1_000_000_000L;
+          if (!quiet) {
+            System.err.printf("[nats-core latency %5.1fs] sent=%,d received=%,d%n", (now - start) / 1e9, sent,
+                sub.received);
+          }
+        }
+      }
+      cpu.end();
+      pacer.finish();
+      Histogram h = histograms[1];
+      long loss = sent - sub.received;
+      boolean disconnected = sub.peer.closed() || pub.peer.closed();
+      long errors = sub.errors + pub.errors + badStamps[0];
+      System.out.printf("nats-core latency: 1 publisher -> 1 subscriber, %d-byte messages at %,d msgs/s%s%s%n", size,
+          rate, subPort != port ? ", publisher on port " + port + ", subscriber on port " + subPort : "",
+          capped ? " (stopped by --duration-seconds)" : "");
+      System.out.printf("  delivered      %,d of %,d sent (warm-up included), loss %,d; subscriber %s%n", sub.received,
+          sent, loss, sub.checked());
+      System.out.printf("  latency (us)   p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  mean %.1f%n",
+          h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(90) / 1e3, h.getValueAtPercentile(99) / 1e3,
+          h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getMean() / 1e3);
+      if (histograms[0].getTotalCount() > 0) {
+        System.out.printf("  warm-up (us)   p50 %.1f  p99 %.1f  max %.1f over the first %,d deliveries (not in the figures above)%n",
+            histograms[0].getValueAtPercentile(50) / 1e3, histograms[0].getValueAtPercentile(99) / 1e3,
+            histograms[0].getMaxValue() / 1e3, histograms[0].getTotalCount());
+      }
+      System.out.printf("  errors         %d%s%s%n", errors, badStamps[0] > 0 ? " (unreadable stamps " + badStamps[0] + ")" : "",
+          disconnected ? "; DISCONNECTED: " + sub.peer.closedBecause + ", " + pub.peer.closedBecause : "");
+      if (cpu.enabled()) {
+        System.out.printf("  server CPU     %s (%% of one core, from the first measured publish to the last delivery)%n",
+            cpu.result().strip());
+      }
+      System.out.printf("RESULT scenario=latency rate=%d size=%d sent=%d measured=%d delivered=%d loss=%d p50_us=%.1f "
+              + "p99_us=%.1f p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s server=%s%s%n", rate, size,
+          Math.max(0, sent - warmupMessages), h.getTotalCount(), sub.received, loss, h.getValueAtPercentile(50) / 1e3,
+          h.getValueAtPercentile(99) / 1e3, h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, sub.clean(),
+          errors, capped, server, cpu.result());
+      return loss == 0 && sub.clean() && errors == 0 && !disconnected ? 0 : 1;
     }
   }
 

@@ -116,13 +116,24 @@ public final class BenchCommand implements Callable<Integer> {
         description = "Publishes at the same rate first, on the same connections, reported apart: the broker's JIT "
             + "recompiles what new connections deoptimized for several seconds; 0 skips it (default: ${DEFAULT-VALUE}).")
     long warmupMessages;
+    @Option(names = "--cpu-pids", defaultValue = "",
+        description = "Comma-separated pids of the servers under test (same machine only): their CPU time from the "
+            + "first measured publish to the last delivery, as cpu_pct (%% of one core) on the RESULT line.")
+    String cpuPids;
 
     @Override
     public Integer call() throws Exception {
       if (!common.securityUsable()) {
         return 2;
       }
-      return new Latency(common, messages, rate, size, window, warmupMessages, timeline).run();
+      long[] pids;
+      try {
+        pids = CpuTime.pids(cpuPids);
+      } catch (NumberFormatException e) {
+        System.err.println("herald bench latency: --cpu-pids takes pids separated by commas, not " + cpuPids);
+        return 2;
+      }
+      return new Latency(common, messages, rate, size, window, warmupMessages, timeline, pids).run();
     }
   }
 

@@ -35,9 +35,11 @@ final class Latency {
   private long shownCount; // histogram count at the last progress line
 
   private final long warmupMessages;
+  private final CpuTime cpu;
 
   Latency(Common common, long messages, int rate, int size, int window, long warmupMessages,
-      java.nio.file.Path timeline) {
+      java.nio.file.Path timeline, long[] cpuPids) {
+    this.cpu = new CpuTime(cpuPids);
     this.tail = new TailWindows(messages, base);
     this.histograms = new Histogram[] {new Histogram(1, 60_000_000_000L, 3), histogram};
     this.tails = new TailWindows[] {new TailWindows(Math.max(1, warmupMessages), base), tail};
@@ -105,6 +107,7 @@ final class Latency {
       Progress progress = new Progress("latency", common.quiet, start);
       Pacer pacer = new Pacer(loop, start, periodNs);
       pacer.start();
+      cpu.startAt(start + warmup * periodNs); // when the first measured publish is due
       while (true) {
         loop.await();
         long now = System.nanoTime();
@@ -148,6 +151,7 @@ final class Latency {
           });
         }
       }
+      cpu.end();
       pacer.finish();
       // The measured sends span from the last warm-up send (or the start) to the last one.
       double sendSecs = (lastSendNs[1] - lastSendNs[0]) / 1e9;
@@ -251,10 +255,14 @@ final class Latency {
     }
     System.out.printf("  security       TLS %s, auth %s%n", acks.peer.transport(),
         acks.peer.sentAuth ? "sent by both connections" : "none");
+    if (cpu.enabled()) {
+      System.out.printf("  server CPU     %s (%% of one core, from the first measured publish to the last delivery)%n",
+          cpu.result().strip());
+    }
     System.out.printf("RESULT scenario=latency rate=%d size=%d sent=%d measured=%d delivered=%d loss=%d p50_us=%.1f p99_us=%.1f "
-            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s tls=%s auth=%s%n", rate, size, sent,
+            + "p999_us=%.1f max_us=%.1f in_order=%s errors=%d capped=%s tls=%s auth=%s%s%n", rate, size, sent,
         histogram.getTotalCount(), sub.seqs.received, loss, pct(50), pct(99), pct(99.9), histogram.getMaxValue() / 1e3,
-        sub.seqs.clean(), errors.size(), capped, acks.peer.transport(), acks.peer.sentAuth);
+        sub.seqs.clean(), errors.size(), capped, acks.peer.transport(), acks.peer.sentAuth, cpu.result());
     return loss == 0 && sub.seqs.clean() && errors.isEmpty() && !disconnected ? 0 : 1;
   }
 
