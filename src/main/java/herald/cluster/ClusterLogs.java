@@ -177,8 +177,8 @@ public final class ClusterLogs implements TopicLogs {
 
   /** With {@code fsync interval}: the files written since the last one are fsynced on a worker, one batch at a time. */
   private void fsyncInterval() {
-    if (fsyncing || stopped) {
-      return;
+    if (fsyncing || stopped || !replicas.needsSync()) {
+      return; // nothing written since the last: no hop to a worker
     }
     fsyncing = true;
     context.executeBlocking(() -> {

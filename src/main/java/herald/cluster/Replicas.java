@@ -234,6 +234,11 @@ public final class Replicas implements AutoCloseable {
     }
   }
 
+  /** Whether a copy was written since the last {@link #syncDirty()}. */
+  synchronized boolean needsSync() {
+    return store.needsSync();
+  }
+
   /** With {@code fsync interval}: fsyncs every file written since the last call (a timer calls it, on a worker). */
   public synchronized void syncDirty() {
     try {
