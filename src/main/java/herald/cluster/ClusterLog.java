@@ -80,7 +80,7 @@ final class ClusterLog {
    */
   Future<LogOps.Appended> append(String topic, List<Buffer> messages, boolean create) {
     LogOps.Batch batch = new LogOps.Batch(member(), ++appends);
-    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch)).thenApply(seq -> {
+    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch))).map(seq -> {
       // When a member is declared gone, Hazelcast counts the backup acknowledgement it owed as received
       // (InvocationMonitor.OnMemberLeftTask.onPotentialBackupLoss), so an append whose backup was cut off
       // completes as if it had been copied. If this node is then outside the majority, that copy exists only
@@ -90,7 +90,7 @@ final class ClusterLog {
         throw new Quorum.Lost(quorum);
       }
       return seq;
-    }));
+    });
   }
 
   /**
@@ -336,7 +336,11 @@ final class ClusterLog {
    */
   private <T> Future<T> onContext(CompletionStage<T> stage) {
     Promise<T> promise = Promise.promise();
-    stage.whenComplete((value, failure) -> {
+    // Async with a direct executor: Hazelcast runs a plain whenComplete (and its deserialisation of the result)
+    // on its default executor, which on a machine with fewer than 3 processors (ForkJoinPool's common pool then
+    // has parallelism 1) starts a new thread for every completion. The callback only hops onto the context, so
+    // it runs where the response arrives (issue 15's profile: one thread per append).
+    stage.whenCompleteAsync((value, failure) -> {
       Throwable error = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
           ? failure.getCause() : failure;
       try {
@@ -350,7 +354,7 @@ final class ClusterLog {
       } catch (RejectedExecutionException closed) {
         // the node is stopping; nobody waits for this result
       }
-    });
+    }, Runnable::run);
     return promise.future();
   }
 

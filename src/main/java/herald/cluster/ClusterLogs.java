@@ -164,7 +164,7 @@ public final class ClusterLogs implements TopicLogs {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     Thread t = new Thread(() -> {
       try {
-        new Restoring(hz, replicas, quorum, () -> stopped).run(System.currentTimeMillis() - retention.maxAgeMillis());
+        new Restoring(hz, replicas, quorum, limits, () -> stopped).run(System.currentTimeMillis() - retention.maxAgeMillis());
         context.runOnContext(v -> done.tryComplete());
       } catch (RuntimeException e) {
         context.runOnContext(v -> done.tryFail(e));

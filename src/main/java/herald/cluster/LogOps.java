@@ -45,6 +45,13 @@ final class LogOps {
       }
     }
 
+    /** As {@link #sync}, on an append's path: the copy's start may lag the log's ({@link Replicas#TRIM_SLACK}). */
+    void syncAppended(String topic, TopicLog log) {
+      if (replicas != null) {
+        replicas.sync(topic, log, false, false);
+      }
+    }
+
     /** The topic is gone: so is this node's copy. */
     void forget(String topic) {
       if (replicas != null) {
@@ -259,7 +266,7 @@ final class LogOps {
       log.remember(batch, batchFirstSeq);
       entry.setValue(log);
       // A backup's failed write does not fail the append (the owner's disk has it): it is reported, and retried.
-      sync(entry.getKey(), log, false);
+      syncAppended(entry.getKey(), log);
       return null;
     }
 
@@ -594,19 +601,22 @@ final class LogOps {
   static final class Restore extends OnDisk implements EntryProcessor<String, TopicLog, Boolean>, DataSerializable {
     private TopicLog offered;
     private long cutoffMillis;
+    private Limits limits;
     private transient EntryProcessor<String, TopicLog, Boolean> backup;
 
     public Restore() {}
 
-    Restore(TopicLog offered, long cutoffMillis) {
+    Restore(TopicLog offered, long cutoffMillis, Limits limits) {
       this.offered = offered;
       this.cutoffMillis = cutoffMillis;
+      this.limits = limits;
     }
 
     @Override
     public Boolean process(Map.Entry<String, TopicLog> entry) {
       TopicLog live = entry.getValue();
       offered.expire(cutoffMillis);
+      offered.trim(limits); // a copy's start may lag its log's by up to Replicas.TRIM_SLACK: cut it as the log was
       boolean taken;
       if (live == null) {
         if (offered.messages() == 0 && offered.groups().isEmpty()) {
@@ -664,12 +674,14 @@ final class LogOps {
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeLong(cutoffMillis);
+      limits.write(out);
       offered.writeData(out);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       cutoffMillis = in.readLong();
+      limits = Limits.read(in);
       offered = new TopicLog();
       offered.readData(in);
     }

@@ -55,6 +55,14 @@ public final class Replicas implements AutoCloseable {
   static final String INCARNATION_FILE = "incarnation";
   static final String GROUPS_FILE = "groups";
 
+  /**
+   * Records a copy may hold before its log's start before an append trims it: trimming moves the copy's checkpoint
+   * and reads its head, which on every append of a topic at its retention limit cost more than the append (issue
+   * 15's profile). The sweep's sync, each second, trims exactly; and an offer is cut to the limits before it is
+   * taken ({@link LogOps.Restore}), so what the slack keeps never comes back.
+   */
+  static final long TRIM_SLACK = 4_096;
+
   /** A copy no entry processor brought up to date for this long is one this node no longer holds: it goes. */
   static final long UNHELD_AFTER_MS = 60_000;
 
@@ -128,7 +136,7 @@ public final class Replicas implements AutoCloseable {
       return; // not offered yet: it is written whole once it is (start-up only)
     }
     try {
-      DiskLog disk = upTo(topic, log, false);
+      DiskLog disk = upTo(topic, log, false, false);
       for (StoredMessage m : staged) {
         disk.append(m.seq(), m.storedAtMillis(), m.bytes());
       }
@@ -150,11 +158,16 @@ public final class Replicas implements AutoCloseable {
    * again.
    */
   synchronized void sync(String topic, TopicLog log, boolean verify) {
+    sync(topic, log, verify, true);
+  }
+
+  /** As {@link #sync(String, TopicLog, boolean)}; {@code exactStart} false lets the copy's start lag ({@link #TRIM_SLACK}). */
+  synchronized void sync(String topic, TopicLog log, boolean verify, boolean exactStart) {
     if (pending.contains(topic)) {
       return;
     }
     try {
-      commit(upTo(topic, log, verify));
+      commit(upTo(topic, log, verify, exactStart));
       saveGroups(topic, log);
       ok();
     } catch (StoreException | UncheckedIOException e) {
@@ -185,7 +198,7 @@ public final class Replicas implements AutoCloseable {
   }
 
   /** The copy on disk made to agree with {@code log} up to the copy's end, and extended to the log's end. */
-  private DiskLog upTo(String topic, TopicLog log, boolean verify) {
+  private DiskLog upTo(String topic, TopicLog log, boolean verify, boolean exactStart) {
     touched.put(topic, System.currentTimeMillis());
     DiskLog disk = store.existing(topic);
     long lastHeld = log.end() - 1;
@@ -207,7 +220,7 @@ public final class Replicas implements AutoCloseable {
       StoredMessage m = log.at(seq);
       disk.append(seq, m.storedAtMillis(), m.bytes());
     }
-    if (disk.firstSeq() < log.first()) {
+    if (disk.firstSeq() < log.first() && (exactStart || log.first() - disk.firstSeq() >= TRIM_SLACK)) {
       disk.trimTo(log.first());
     }
     return disk;

@@ -25,8 +25,10 @@ final class Restoring {
   private final Replicas replicas;
   private final Quorum quorum;
   private final BooleanSupplier stopped;
+  private final LogOps.Limits limits;
 
-  Restoring(HazelcastInstance hz, Replicas replicas, Quorum quorum, BooleanSupplier stopped) {
+  Restoring(HazelcastInstance hz, Replicas replicas, Quorum quorum, LogOps.Limits limits, BooleanSupplier stopped) {
+    this.limits = limits;
     this.hz = hz;
     this.replicas = replicas;
     this.quorum = quorum;
@@ -76,7 +78,7 @@ final class Restoring {
   private boolean offer(IMap<String, TopicLog> map, String topic, TopicLog copy, long cutoffMillis) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return map.executeOnKey(topic, new LogOps.Restore(copy, cutoffMillis));
+        return map.executeOnKey(topic, new LogOps.Restore(copy, cutoffMillis, limits));
       } catch (RuntimeException e) {
         if (stopped.getAsBoolean() || !hz.getLifecycleService().isRunning()) {
           throw e;

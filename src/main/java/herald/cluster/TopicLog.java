@@ -160,13 +160,18 @@ public final class TopicLog implements DataSerializable {
       add(m);
     }
     expire(now - limits.maxAgeMillis());
+    trim(limits);
+    return frames;
+  }
+
+  /** Drops the oldest messages past the count and byte limits. */
+  void trim(LogOps.Limits limits) {
     while (ring.size() > limits.maxMessages() || bytes > limits.maxBytes()) {
       if (ring.size() == 1) {
         break; // a single message larger than the topic limit is kept until the next one arrives, as on one node
       }
       removeOldest();
     }
-    return frames;
   }
 
   /** {@link #stage} then {@link #append}: for a log no disk follows. */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 class RestoreRuleTest {
 
   private static final long INCARNATION = 7L << 16;
+  private static final LogOps.Limits ROOMY = new LogOps.Limits(10_000, 1 << 30, Long.MAX_VALUE / 2);
 
   /** Messages {@code first} to {@code last}, each stored at {@code time + seq}, named by {@code history}. */
   private static TopicLog log(long incarnation, long first, long last, String history, long time) {
@@ -28,7 +29,7 @@ class RestoreRuleTest {
 
   private static TopicLog offer(TopicLog live, TopicLog offered, long cutoff) {
     Map.Entry<String, TopicLog> entry = new AbstractMap.SimpleEntry<>("t", live);
-    new LogOps.Restore(offered, cutoff).process(entry);
+    new LogOps.Restore(offered, cutoff, ROOMY).process(entry);
     return entry.getValue();
   }
 
@@ -87,7 +88,7 @@ class RestoreRuleTest {
   @Test
   void anOfferOfExpiredMessagesAloneMakesNoTopic() {
     Map.Entry<String, TopicLog> entry = new AbstractMap.SimpleEntry<>("t", null);
-    boolean taken = new LogOps.Restore(log(INCARNATION, 1, 10, "a", 1_000), 2_000).process(entry);
+    boolean taken = new LogOps.Restore(log(INCARNATION, 1, 10, "a", 1_000), 2_000, ROOMY).process(entry);
     assertThat(taken).isFalse();
     assertThat(entry.getValue()).isNull();
   }
@@ -95,7 +96,17 @@ class RestoreRuleTest {
   @Test
   void anOfferToATopicTheClusterLacksIsTaken() {
     Map.Entry<String, TopicLog> entry = new AbstractMap.SimpleEntry<>("t", null);
-    assertThat(new LogOps.Restore(log(INCARNATION, 1, 10, "a", 1_000), 0).process(entry)).isTrue();
+    assertThat(new LogOps.Restore(log(INCARNATION, 1, 10, "a", 1_000), 0, ROOMY).process(entry)).isTrue();
     assertThat(entry.getValue().end()).isEqualTo(11);
+  }
+
+  @Test
+  void anOfferIsCutToTheTopicLimitsFirst() {
+    // A copy's start may lag its log's (Replicas.TRIM_SLACK): what retention dropped from the log stays dropped.
+    Map.Entry<String, TopicLog> entry = new AbstractMap.SimpleEntry<>("t", null);
+    new LogOps.Restore(log(INCARNATION, 1, 100, "a", 1_000), 0, new LogOps.Limits(30, 1 << 30, Long.MAX_VALUE / 2))
+        .process(entry);
+    assertThat(entry.getValue().first()).isEqualTo(71);
+    assertThat(entry.getValue().end()).isEqualTo(101);
   }
 }
