@@ -42,8 +42,11 @@ final class GroupOps {
     List<Long> seqs = List.of();
     Set<String> live = Set.of();
     private transient Op backup;
-    /** The incarnation of a log a JOIN makes: picked by the caller, and given to the backups as the owner made it. */
-    private long incarnation = Incarnation.fresh();
+    /**
+     * The incarnation of a log a JOIN makes: picked by the caller ({@link #join}), and given to the backups as the
+     * owner made it. Only a JOIN can make a log, so no other op (claims and acks, the hot ones) picks one.
+     */
+    private long incarnation;
 
     public Op() {}
 
@@ -171,6 +174,7 @@ final class GroupOps {
       }
       Op op = new Op(JOIN, group, null, code, value, false);
       op.maxDeliver = maxDeliver;
+      op.incarnation = Incarnation.fresh();
       return op;
     }
 
