@@ -432,7 +432,11 @@ class Subscription:
         if start is not None:
             if expected is not None and start != expected:
                 await self._gap(expected, start)
-            self.last_seq = start - 1
+            # Messages are not replies: the node may deliver some from ``start`` on before this reply, which
+            # waits behind the replies to earlier requests. Those are not to be delivered again, nor counted
+            # as a gap when the next arrives.
+            if (expected is not None and start < expected) or self.last_seq is None or self.last_seq < start - 1:
+                self.last_seq = start - 1  # (start < expected: a history the node began again; resume in it)
         if not self._confirmed.done():
             self._confirmed.set_result(None)
 

@@ -302,6 +302,31 @@ class LostConnectionTest(unittest.IsolatedAsyncioTestCase):
             finally:
                 await client.close()
 
+    async def test_messages_that_arrive_before_the_subscribe_reply_are_no_gap(self):
+        # The node answers requests in order but pushes messages as they happen: a subscribe whose reply waits
+        # behind an earlier request's may have its first messages delivered before that reply.
+        async def early_messages(reader, writer):
+            frame = await read_frame(reader)
+            for seq in (5, 6, 7):
+                reply(writer, {"type": "message", "topic": "t", "data": seq, "seq": seq})
+            await writer.drain()
+            await asyncio.sleep(0.2)
+            reply(writer, {"status": "subscribed", "topic": "t", "from": 5, "id": frame["id"]})
+            reply(writer, {"type": "message", "topic": "t", "data": 8, "seq": 8})
+            await read_frame(reader)
+
+        async with FakeNode(early_messages) as node:
+            client = await hc.connect([node.address])
+            try:
+                got = []
+                sub = await client.subscribe("t", lambda m: got.append(m.seq), from_=5)
+                await until(lambda: len(got) == 4)
+                self.assertEqual(got, [5, 6, 7, 8])
+                self.assertEqual(sub.gaps, [])
+                self.assertEqual(sub.last_seq, 8)
+            finally:
+                await client.close()
+
     async def test_no_more_requests_are_unanswered_at_once_than_max_in_flight(self):
         unanswered = []
         most = [0]

@@ -246,4 +246,32 @@ class ReconnectTest {
       throw new AssertionError(e);
     }
   }
+
+  /**
+   * Messages are not replies (docs/protocol.md): a node answers requests in order but pushes messages as they
+   * happen, so a subscribe whose reply waits behind an earlier request's can have its first messages delivered
+   * before that reply. Seen after a partition, when a re-subscribe waited behind one for a topic that was still
+   * moving to the majority: the reply moved the position back, and the next message looked like a gap.
+   */
+  @Test
+  void messages_that_arrive_before_the_subscribe_reply_are_no_gap() throws Exception {
+    try (FakeNode fake = FakeNode.start(vertx)) {
+      List<Gap> gaps = new CopyOnWriteArrayList<>();
+      HeraldClient client = connect(ClientOptions.of(fake.host() + ":" + fake.port())).gapHandler(gaps::add);
+      List<Long> got = new CopyOnWriteArrayList<>();
+      Future<Subscription> subscribing = client.subscribe("t", From.seq(5), m -> got.add(m.seq()));
+      assertThat(fake.nextLine()).contains("\"action\":\"subscribe\"").contains("\"from\":5");
+      for (long seq = 5; seq <= 7; seq++) {
+        fake.send("{'type':'message','topic':'t','data':" + seq + ",'seq':" + seq + "}");
+      }
+      Thread.sleep(200);
+      fake.send("{'status':'subscribed','topic':'t','from':5}");
+      subscribing.await();
+      fake.send("{'type':'message','topic':'t','data':8,'seq':8}");
+      await().atMost(PATIENCE).until(() -> got.size() == 4);
+      assertThat(got).containsExactly(5L, 6L, 7L, 8L);
+      assertThat(gaps).isEmpty();
+      client.close().await();
+    }
+  }
 }

@@ -185,11 +185,14 @@ public final class Subscription {
    */
   Gap resumed(String topic, long wanted, long replyFrom) {
     Position p = positions.computeIfAbsent(topic, t -> new Position());
-    p.expectedNext = replyFrom;
+    // Messages are not replies: the node may deliver some from replyFrom on before this reply, which waits
+    // behind the replies to earlier requests. What they moved the position to stands.
+    p.expectedNext = Math.max(p.expectedNext, replyFrom);
     if (wanted > 0 && replyFrom > wanted) {
       return new Gap(topic, Gap.Kind.MESSAGES_DROPPED, wanted, replyFrom);
     }
     if (wanted > 0 && replyFrom < wanted) {
+      p.expectedNext = replyFrom;
       p.last = replyFrom - 1; // a new history: resume in it, not in the one the node forgot
       return new Gap(topic, Gap.Kind.TOPIC_RESTARTED, wanted, replyFrom);
     }
