@@ -114,7 +114,14 @@ final class ClusterLog {
 
   /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */
   Future<LogOps.Slice> read(String topic, long fromSeq, int maxCount, int maxBytes) {
-    return onContext(map.submitToKey(topic, new LogOps.Read(fromSeq, maxCount, maxBytes)));
+    // Like an append, a read completes when a member owing its backup's answer is declared gone: if this
+    // node is then outside the majority, what it read may be a history the merge discards.
+    return onContext(map.submitToKey(topic, new LogOps.Read(fromSeq, maxCount, maxBytes))).map(slice -> {
+      if (!quorum.present()) {
+        throw new Quorum.Lost(quorum);
+      }
+      return slice;
+    });
   }
 
   /** The oldest held seq ({@code start}) and the seq the next append gets ({@code end}). */

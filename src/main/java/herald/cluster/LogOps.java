@@ -298,8 +298,15 @@ final class LogOps {
     }
   }
 
-  /** Reads a topic ({@link TopicLog#read}); changes nothing, so it needs no backup. */
-  static final class Read implements EntryProcessor<String, TopicLog, Slice>, ReadOnly, DataSerializable {
+  /**
+   * Reads a topic ({@link TopicLog#read}). It changes nothing, yet it is not {@link ReadOnly}: it has a backup
+   * ({@link Confirm}) that does nothing, so that it completes only once the backups answered. They apply their
+   * operations in order, so that answer says they hold every append the read saw. An owner applies an append
+   * before its backup has it; without this, a read on an owner cut off from its backups could return messages
+   * that are never acknowledged and whose seqs the majority gives to others (docs/architecture.md, "Two
+   * histories of a topic"). {@link ClusterLog#read} also refuses a read completed outside the majority.
+   */
+  static final class Read implements EntryProcessor<String, TopicLog, Slice>, DataSerializable {
     private long fromSeq;
     private int maxCount;
     private int maxBytes;
@@ -321,7 +328,7 @@ final class LogOps {
 
     @Override
     public EntryProcessor<String, TopicLog, Slice> getBackupProcessor() {
-      return null;
+      return Confirm.INSTANCE;
     }
 
     @Override
@@ -337,6 +344,29 @@ final class LogOps {
       maxCount = in.readInt();
       maxBytes = in.readInt();
     }
+  }
+
+  /** The backup of a {@link Read}: changes nothing; its answer is what the read waits for. */
+  static final class Confirm implements EntryProcessor<String, TopicLog, Slice>, DataSerializable {
+    static final Confirm INSTANCE = new Confirm();
+
+    public Confirm() {}
+
+    @Override
+    public Slice process(Map.Entry<String, TopicLog> entry) {
+      return null;
+    }
+
+    @Override
+    public EntryProcessor<String, TopicLog, Slice> getBackupProcessor() {
+      return null;
+    }
+
+    @Override
+    public void writeData(ObjectDataOutput out) {}
+
+    @Override
+    public void readData(ObjectDataInput in) {}
   }
 
   /**
