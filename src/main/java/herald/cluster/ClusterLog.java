@@ -175,9 +175,19 @@ final class ClusterLog {
         .map(r -> (GroupOps.Claims) r);
   }
 
-  Future<Integer> ack(String topic, String group, String member, long seq, boolean upto) {
+  Future<Integer> ack(String topic, String group, String member, long seq, boolean upto, boolean retry) {
     return onContext(map.submitToKey(topic,
-        new GroupOps.Op(upto ? GroupOps.ACK_UPTO : GroupOps.ACK, group, member, seq, 0, false))).map(r -> (Integer) r);
+        new GroupOps.Op(upto ? GroupOps.ACK_UPTO : GroupOps.ACK, group, member, seq, 0, retry))).map(r -> (Integer) r);
+  }
+
+  /** Whether an operation that failed with {@code cause} may have been applied all the same (its answer lost). */
+  static boolean mayHaveApplied(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof IndeterminateOperationStateException || t instanceof com.hazelcast.core.OperationTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   Future<Object> release(String topic, String group, String member) {

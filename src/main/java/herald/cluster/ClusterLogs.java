@@ -376,15 +376,34 @@ public final class ClusterLogs implements TopicLogs {
     });
   }
 
-  @Override
-  public Future<Integer> ack(String topic, String group, String member, long seq, boolean upto) {
-    return log.ack(topic, group, member, seq, upto);
-  }
+  /** Asks of an ack whose answer was lost (it may be recorded: a plain retry would get not_held), and of a release. */
+  static final int ACK_RETRIES = 3, RELEASE_TRIES = 30;
 
   @Override
+  public Future<Integer> ack(String topic, String group, String member, long seq, boolean upto) {
+    return ack(topic, group, member, seq, upto, false, ACK_RETRIES);
+  }
+
+  private Future<Integer> ack(String topic, String group, String member, long seq, boolean upto, boolean retry,
+      int retries) {
+    return log.ack(topic, group, member, seq, upto, retry).recover(e -> retries > 0 && !stopped
+        && ClusterLog.mayHaveApplied(e) ? ack(topic, group, member, seq, upto, true, retries - 1) : Future.failedFuture(e));
+  }
+
+  /** Idempotent, so tried until it succeeds: else what the member held waits for its ack wait. */
+  @Override
   public void release(String topic, String group, String member) {
-    log.release(topic, group, member).onFailure(e ->
-        LOG.fine("release " + member + " of " + group + " on " + topic + " (its ack wait gives them back): " + e));
+    release(topic, group, member, RELEASE_TRIES);
+  }
+
+  private void release(String topic, String group, String member, int tries) {
+    log.release(topic, group, member).onFailure(e -> {
+      if (tries > 1 && !stopped) {
+        context.owner().setTimer(RETRY_MS * 5, t -> release(topic, group, member, tries - 1));
+      } else {
+        LOG.warning("release " + member + " of " + group + " on " + topic + " failed (its ack wait gives them back): " + e);
+      }
+    });
   }
 
   @Override

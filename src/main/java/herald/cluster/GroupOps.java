@@ -102,7 +102,7 @@ final class GroupOps {
           result = null;
         }
         case ACK -> {
-          result = g.ack(member, a) ? 1 : 0;
+          result = g.ack(member, a) || flag && g.done(a, log.first()) ? 1 : 0; // flag: a retry, maybe recorded
           backup = this;
         }
         case ACK_UPTO -> {

@@ -102,6 +102,11 @@ public final class Group {
     return true;
   }
 
+  /** Whether the group is done with {@code seq} (acked or dead-lettered): what a retried ack checks. Read-only. */
+  public boolean done(long seq, long first) {
+    return seq >= first && seq < next && !held.containsKey(seq) && !ready.containsKey(seq) && !dead.containsKey(seq);
+  }
+
   /** Acks every message {@code member} holds up to {@code upto}; returns how many. */
   public int ackUpto(String member, long upto) {
     int count = 0;

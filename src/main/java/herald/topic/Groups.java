@@ -245,8 +245,8 @@ final class Groups {
     logs.claim(m.topic(), m.group(), m.id, room, o.ackWaitMs(), o.ackNone()).onComplete(ar -> {
       sub.claiming = false;
       if (m.gone) {
-        if (ar.succeeded() && !ar.result().isEmpty()) {
-          logs.release(m.topic(), m.group(), m.id); // claimed as it left: give them back
+        if (ar.failed() || !ar.result().isEmpty()) {
+          logs.release(m.topic(), m.group(), m.id); // claimed as it left (or maybe, answer lost): give them back
         }
       } else if (ar.succeeded()) {
         long deadline = System.currentTimeMillis() + o.ackWaitMs();
