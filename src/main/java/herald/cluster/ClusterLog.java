@@ -80,16 +80,23 @@ final class ClusterLog {
    */
   Future<LogOps.Appended> append(String topic, List<Buffer> messages, boolean create) {
     LogOps.Batch batch = new LogOps.Batch(member(), ++appends);
-    return onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch))).map(seq -> {
-      // When a member is declared gone, Hazelcast counts the backup acknowledgement it owed as received
-      // (InvocationMonitor.OnMemberLeftTask.onPotentialBackupLoss), so an append whose backup was cut off
-      // completes as if it had been copied. If this node is then outside the majority, that copy exists only
-      // on this side and the merge discards it: the append must not be acknowledged. Hazelcast updated its
-      // member list before completing the append, so the check below sees the loss.
+    return inMajority(onContext(map.submitToKey(topic, new LogOps.Append(messages, create, limits, batch))));
+  }
+
+  /**
+   * {@code completed}, refused if this node is outside the majority by then. When a member is declared gone,
+   * Hazelcast counts the backup acknowledgement it owed as received
+   * (InvocationMonitor.OnMemberLeftTask.onPotentialBackupLoss), so an operation whose backup was cut off
+   * completes as if it had been copied. If this node is then outside the majority, that copy exists only on
+   * this side and the merge discards it: an append must not be acknowledged, nor a read's frames shown.
+   * Hazelcast updated its member list before completing the operation, so the check sees the loss.
+   */
+  private <T> Future<T> inMajority(Future<T> completed) {
+    return completed.map(value -> {
       if (!quorum.present()) {
         throw new Quorum.Lost(quorum);
       }
-      return seq;
+      return value;
     });
   }
 
@@ -103,25 +110,17 @@ final class ClusterLog {
    * acknowledgement being lost).
    */
   static String refusal(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof IndeterminateOperationStateException || t instanceof Quorum.Lost) {
-        return "the message may have been stored (" + t.getClass().getSimpleName() + "); a retry can store it twice: "
-            + t.getMessage();
-      }
+    Throwable t = causedBy(cause, IndeterminateOperationStateException.class, Quorum.Lost.class);
+    if (t != null) {
+      return "the message may have been stored (" + t.getClass().getSimpleName() + "); a retry can store it twice: "
+          + t.getMessage();
     }
     return "the message was not stored, retry: " + cause.getMessage();
   }
 
   /** Frames from {@code fromSeq} (or the oldest held): at most {@code maxCount}, cut after {@code maxBytes}. */
   Future<LogOps.Slice> read(String topic, long fromSeq, int maxCount, int maxBytes) {
-    // Like an append, a read completes when a member owing its backup's answer is declared gone: if this
-    // node is then outside the majority, what it read may be a history the merge discards.
-    return onContext(map.submitToKey(topic, new LogOps.Read(fromSeq, maxCount, maxBytes))).map(slice -> {
-      if (!quorum.present()) {
-        throw new Quorum.Lost(quorum);
-      }
-      return slice;
-    });
+    return inMajority(onContext(map.submitToKey(topic, new LogOps.Read(fromSeq, maxCount, maxBytes))));
   }
 
   /** The oldest held seq ({@code start}) and the seq the next append gets ({@code end}). */
@@ -182,12 +181,19 @@ final class ClusterLog {
 
   /** Whether an operation that failed with {@code cause} may have been applied all the same (its answer lost). */
   static boolean mayHaveApplied(Throwable cause) {
+    return causedBy(cause, IndeterminateOperationStateException.class, com.hazelcast.core.OperationTimeoutException.class) != null;
+  }
+
+  /** The first of {@code cause} and its causes that is one of {@code types}, or null. */
+  private static Throwable causedBy(Throwable cause, Class<?>... types) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof IndeterminateOperationStateException || t instanceof com.hazelcast.core.OperationTimeoutException) {
-        return true;
+      for (Class<?> type : types) {
+        if (type.isInstance(t)) {
+          return t;
+        }
       }
     }
-    return false;
+    return null;
   }
 
   Future<Object> release(String topic, String group, String member) {

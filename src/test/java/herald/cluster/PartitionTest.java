@@ -439,11 +439,8 @@ class PartitionTest {
     while (System.nanoTime() < deadline) {
       Thread.sleep(500);
       for (int i = 0; i < nodes.size(); i++) {
-        try (WireClient c = nodes.get(i).connect()) {
-          JsonObject stats = c.send("{\"action\":\"stats\"}").next();
-          if (stats.getJsonObject("counts").getInteger("topics") == 1) {
-            return i;
-          }
+        if (counted(nodes.get(i)) == 1) {
+          return i;
         }
       }
     }
