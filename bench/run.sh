@@ -69,14 +69,14 @@
 #
 # BROKER_FLAGS are the broker's JVM flags; the default below is the set we recommend for production (see
 # docs/benchmarks.md, "JVM flags"; conf/jvm.options holds them, without -Xmx): SerialGC, a heap bounded at
-# 1 GiB and a fixed 64 MiB young generation. Pinned to one core the JVM picks SerialGC anyway, but with a young generation
+# 1 GiB, a fixed 64 MiB young generation, and no performance-data file. Pinned to one core the JVM picks SerialGC anyway, but with a young generation
 # that grows with a heap of up to 1/4 of RAM. bench/flags.sh compares this set with others.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 # Brokers started here serve health and metrics on a free port, so several can run at once (cluster runs).
 export HERALD_HTTP_PORT=${HERALD_HTTP_PORT:-0}
 PORT=${PORT:-19999}
-BROKER_FLAGS=${BROKER_FLAGS-"-XX:+UseSerialGC -Xmx1g -Xmn64m"}
+BROKER_FLAGS=${BROKER_FLAGS-"-XX:+UseSerialGC -Xmx1g -Xmn64m -XX:-UsePerfData"}
 RUNS=${RUNS:-3}
 MODES=${MODES:-plain}
 STORAGES=${STORAGES:-}
@@ -454,7 +454,8 @@ if want cluster || want cluster-idle; then
   #     storage, not clustered, as the reference (single-fanout, single-fanin, single-latency); then, with
   #     ANCHORS=nats-cluster, the three against two nats-server processes joined by routes (nats-cluster-*).
   #   cluster-idle: three nodes and no client at all; once each has logged `Members {size:3`, IDLE_SETTLE s
-  #     (10) more, then RUNS windows of IDLE_SECONDS s (20) each, in which the three nodes' CPU time (utime +
+  #     (60) more (an idle cluster is one that has been up a while: the JIT goes on compiling the once-a-second
+  #     paths for a minute or more after start-up, a third of the first minute's CPU), then RUNS windows of IDLE_SECONDS s (20) each, in which the three nodes' CPU time (utime +
   #     stime from /proc) is summed: cpu_pct is % of one core. cluster-idle is set up as cluster's nodes are
   #     (no cluster_size); cluster-idle-size3 adds HERALD_CLUSTER_SIZE=3, as the README's three nodes have it.
   # Node i serves clients on PORT+i and Hazelcast on PORT+n+i (n nodes); nats-server's routes are on PORT+2+i.
@@ -466,7 +467,7 @@ if want cluster || want cluster-idle; then
   else
     CL_FLOOD=(--messages 1000000 --warmup-messages 200000 --duration-seconds "$CAP")
     CL_LATENCY=(--rate 10000 --messages 100000 --duration-seconds "$CAP")
-    IDLE_SETTLE=${IDLE_SETTLE:-10}
+    IDLE_SETTLE=${IDLE_SETTLE:-60}
     IDLE_SECONDS=${IDLE_SECONDS:-20}
   fi
   use_storage "${CLUSTER_STORAGE:-default}"

@@ -121,8 +121,9 @@ public final class Broker {
     broker.metrics = metrics;
     int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
     // In the cluster's majority (HERALD_CLUSTER_SIZE): a node cut off from it refuses clients and is not ready.
-    BooleanSupplier quorum = vertx.isClustered()
-        ? Quorum.of(ClusterSetup.manager(vertx).getHazelcastInstance())::present : () -> true;
+    // A single node, or a cluster without cluster_size, is always in its majority (Quorum.ALWAYS): nothing to check.
+    Quorum clusterQuorum = vertx.isClustered() ? Quorum.of(ClusterSetup.manager(vertx).getHazelcastInstance()) : null;
+    BooleanSupplier quorum = clusterQuorum != null && clusterQuorum.minimum() > 1 ? clusterQuorum::present : Quorum.ALWAYS;
     LocalBus bus = new LocalBus(); // this node's verticles talk through it, and no other node's do
     TopicLogs logs;
     try {

@@ -47,6 +47,12 @@ public final class Quorum {
     this.onDisk = Replicas.of(hz) != null;
   }
 
+  /**
+   * The quorum of a single node, or of a cluster without {@code cluster_size}: always present, so the listeners
+   * do not check it (each check is a timer on every event loop, issue 15's idle CPU).
+   */
+  public static final java.util.function.BooleanSupplier ALWAYS = () -> true;
+
   /** The quorum {@link ClusterSetup} configured on {@code hz}: none (always present) without {@code cluster_size}. */
   public static Quorum of(HazelcastInstance hz) {
     SplitBrainProtectionConfig config = hz.getConfig().getSplitBrainProtectionConfigs().get(NAME);

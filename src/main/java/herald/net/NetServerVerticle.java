@@ -8,6 +8,7 @@ import herald.bus.ConnRef;
 import herald.bus.LocalBus;
 import herald.bus.ToConnections;
 import herald.bus.ToTopics;
+import herald.cluster.Quorum;
 import herald.codec.ErrorCode;
 import herald.config.HeraldConfig;
 import herald.codec.FrameDecoder;
@@ -68,7 +69,7 @@ public final class NetServerVerticle extends VerticleBase {
   private final Supplier<JsonObject> membership;
   private final BooleanSupplier quorum;
   private boolean inQuorum = true;
-  private long quorumTimer;
+  private long quorumTimer = -1; // -1: none (Vert.x numbers timers from 0)
   private final Map<Integer, Connection> connections = new HashMap<>();
   private final FrameDecoder decoder = new FrameDecoder(); // one per event loop: connections share it
   private final List<Connection> touched = new ArrayList<>();
@@ -78,7 +79,7 @@ public final class NetServerVerticle extends VerticleBase {
   private final LocalBus bus;
   private LocalBus.Registration consumer;
   private int nextId;
-  private long sweepTimer;
+  private long sweepTimer = -1;
   private final Security security;
   private Consumer<Users> usersListener;
   private Consumer<ServerSSLOptions> tlsListener;
@@ -89,7 +90,8 @@ public final class NetServerVerticle extends VerticleBase {
    * @param greeting the fields of the {@code connected} frame
    * @param counters this instance's metrics, written only on its event loop
    * @param membership the cluster's members for {@code stats} (thread-safe; empty on a single node)
-   * @param quorum true while the node is in the cluster's majority (thread-safe; always true on a single node)
+   * @param quorum true while the node is in the cluster's majority (thread-safe); {@link Quorum#ALWAYS} on a node
+   *     that cannot lose it, which is then not checked
    */
   public NetServerVerticle(HeraldConfig config, JsonObject greeting, AtomicInteger open, int instance,
       LoopCounters counters, ErrorCounts errors, Supplier<JsonObject> membership, BooleanSupplier quorum, LocalBus bus,
@@ -136,7 +138,9 @@ public final class NetServerVerticle extends VerticleBase {
     if (limits.idleTimeoutMillis() > 0) {
       sweepTimer = vertx.setPeriodic(IDLE_SWEEP_MS, t -> closeIdle());
     }
-    quorumTimer = vertx.setPeriodic(QUORUM_CHECK_MS, t -> checkQuorum());
+    if (quorum != Quorum.ALWAYS) {
+      quorumTimer = vertx.setPeriodic(QUORUM_CHECK_MS, t -> checkQuorum());
+    }
     NetServerOptions options = new NetServerOptions()
         .setHost(host)
         .setPort(port)
