@@ -61,7 +61,7 @@ record Push(String topic, long firstSeq, List<Buffer> frames) {
     for (int i = 0; i < n; i++) {
       int length = b.getInt(at);
       at += 4;
-      frames.add(FrameEncoder.wrap(b.getBytes(at, at + length)));
+      frames.add(b.slice(at, at + length)); // a view, not a copy: b is this push's own, and is never written to
       at += length;
     }
     return new Push(topic, first, frames);
