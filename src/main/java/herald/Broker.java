@@ -122,8 +122,8 @@ public final class Broker {
     int maxSubscriptions = config.integer(Setting.MAX_SUBSCRIPTIONS_PER_CONNECTION);
     // In the cluster's majority (HERALD_CLUSTER_SIZE): a node cut off from it refuses clients and is not ready.
     // A single node, or a cluster without cluster_size, is always in its majority (Quorum.ALWAYS): nothing to check.
-    Quorum clusterQuorum = vertx.isClustered() ? Quorum.of(ClusterSetup.manager(vertx).getHazelcastInstance()) : null;
-    BooleanSupplier quorum = clusterQuorum != null && clusterQuorum.minimum() > 1 ? clusterQuorum::present : Quorum.ALWAYS;
+    BooleanSupplier quorum = vertx.isClustered()
+        ? Quorum.of(ClusterSetup.manager(vertx).getHazelcastInstance()).check() : Quorum.ALWAYS;
     LocalBus bus = new LocalBus(); // this node's verticles talk through it, and no other node's do
     TopicLogs logs;
     try {

@@ -62,6 +62,11 @@ public final class Quorum {
     return new Quorum(hz, config.getMinimumClusterSize(), hz.getSplitBrainProtectionService().getSplitBrainProtection(NAME));
   }
 
+  /** What the listeners check: {@link #present()}, or {@link #ALWAYS} where the majority cannot be lost. */
+  public java.util.function.BooleanSupplier check() {
+    return minimum <= 1 ? ALWAYS : this::present;
+  }
+
   /** Members needed: {@code floor(cluster_size / 2) + 1}. */
   public static int minimum(int clusterSize) {
     return clusterSize / 2 + 1;
