@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Reproduces docs/benchmarks.md: builds herald.jar, then for each scenario starts a broker pinned to core 0,
-# does one unrecorded warm-up invocation of the generator (pinned to core 1), then RUNS measured ones; profiles
-# the broker with JFR during a fan-out; summarises median and spread. Every run is bounded by message count
-# and --duration-seconds, so the whole script ends by itself (about 20 minutes with RUNS=3, cluster and
-# cluster-idle included, on a quiet machine).
+# does one unrecorded warm-up invocation of the generator (pinned to core 1; six in cluster, see there), then
+# RUNS measured ones; profiles the broker with JFR during a fan-out; summarises median and spread. Every run is
+# bounded by message count and --duration-seconds, so the whole script ends by itself (cluster and cluster-idle
+# alone take about 30 minutes with RUNS=3 and OLD_JAR, on a quiet machine).
 #
 #   bench/run.sh                 # results in bench/results/<timestamp>/
 #   RUNS=5 PORT=19999 bench/run.sh
@@ -453,6 +453,13 @@ if want cluster || want cluster-idle; then
   #     with HERALD_BACKUP_COUNT=0, cluster-fanin-backup0); then the same three on one node of the same jar and
   #     storage, not clustered, as the reference (single-fanout, single-fanin, single-latency); then, with
   #     ANCHORS=nats-cluster, the three against two nats-server processes joined by routes (nats-cluster-*).
+  #   Warm-up: CL_WARMUPS (6) invocations, not in results.txt, before each scenario's RUNS, for every server
+  #     alike (two Herald nodes, one node, NATS). Each invocation publishes to a fresh topic, whose owner is
+  #     either node, so the warm-up runs both the owner's and the backup's path on each node; with one
+  #     invocation, a measured run was often the first on its node's other path. Each warm-up's RESULT line is
+  #     kept ($name-warmup-N.txt): in bench/results/20261204T071701Z/ two nodes' fan-out went 0.41M, 0.40M,
+  #     0.68M, 0.72M, 0.76M, 1.12M over the six, then 1.06M - 1.18M measured; one node's 1.23M, 1.85M, 2.00M,
+  #     2.08M, 2.12M, 2.19M.
   #   cluster-idle: three nodes and no client at all; once each has logged `Members {size:3`, IDLE_SETTLE s
   #     (60) more (an idle cluster is one that has been up a while: the JIT goes on compiling the once-a-second
   #     paths for a minute or more after start-up, a third of the first minute's CPU), then RUNS windows of
@@ -464,11 +471,13 @@ if want cluster || want cluster-idle; then
     CL_LATENCY=(--rate 10000 --messages 5000 --warmup-messages 2000 --duration-seconds "$CAP")
     IDLE_SETTLE=${IDLE_SETTLE:-2}
     IDLE_SECONDS=${IDLE_SECONDS:-5}
+    CL_WARMUPS=${CL_WARMUPS:-1}
   else
     CL_FLOOD=(--messages 1000000 --warmup-messages 200000 --duration-seconds "$CAP")
     CL_LATENCY=(--rate 10000 --messages 100000 --duration-seconds "$CAP")
     IDLE_SETTLE=${IDLE_SETTLE:-60}
     IDLE_SECONDS=${IDLE_SECONDS:-20}
+    CL_WARMUPS=${CL_WARMUPS:-6}
   fi
   use_storage "${CLUSTER_STORAGE:-default}"
   CL_STORAGE_ENV=("${STORAGE_ENV[@]}")
@@ -556,9 +565,11 @@ if want cluster || want cluster-idle; then
   trap 'stop_nodes; stop_all' EXIT
   pids() { local IFS=,; echo "${NODES[*]}"; }
 
-  cl() {  # name, then generator arguments; warm-up invocation, then RUNS measured ones
-    local name=$1; shift
-    gen "$@" --quiet > "$OUT/$name-warmup.txt" 2>&1
+  cl() {  # name, then generator arguments; CL_WARMUPS warm-up invocations, then RUNS measured ones
+    local name=$1 w; shift
+    for w in $(seq "$CL_WARMUPS"); do
+      gen "$@" > "$OUT/$name-warmup-$w.txt" 2>&1
+    done
     for r in $(seq "$RUNS"); do
       measure "$name-$r" "$@"
       grep '^RESULT' "$OUT/$name-$r.txt" | sed "s/^RESULT scenario=[a-z]*/RESULT scenario=$name/; s/\$/ storage=$CL_STORAGE/" \
