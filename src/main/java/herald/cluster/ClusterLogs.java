@@ -229,13 +229,11 @@ public final class ClusterLogs implements TopicLogs {
       return;
     }
     Push push = Push.of(topic, appended.first, messages);
-    Buffer encoded = null;
     for (UUID reader : appended.readers) {
       if (reader.equals(log.member())) {
         received(push);
       } else if (!dropForTests.test(push)) {
-        encoded = encoded == null ? push.encode() : encoded;
-        context.owner().eventBus().send(Push.address(reader), encoded);
+        context.owner().eventBus().send(Push.address(reader), push.wire());
       }
     }
   }

@@ -45,21 +45,33 @@ public final class FrameEncoder {
    * Buffer's four, which is what every young collection copies while the message is retained.
    */
   public static byte[] messageBytes(String topic, Buffer data, long seq) {
+    byte[] b = new byte[messageLength(topic, data, seq)];
+    putMessage(b, 0, topic, data, seq);
+    return b;
+  }
+
+  /** The length of {@link #messageBytes}'s frame. */
+  public static int messageLength(String topic, Buffer data, long seq) {
+    return MESSAGE_HEAD.length + topic.length() + DATA.length + data.length() + SEQ.length + digits(seq) + END.length;
+  }
+
+  /**
+   * Writes {@link #messageBytes}'s frame into {@code b} at {@code at}, which must have room for
+   * {@link #messageLength}; returns the offset after it. For a sender that puts many frames in one array.
+   */
+  public static int putMessage(byte[] b, int at, String topic, Buffer data, long seq) {
     int dataLength = data.length();
-    int digits = digits(seq);
-    byte[] b = new byte[MESSAGE_HEAD.length + topic.length() + DATA.length + dataLength + SEQ.length + digits + END.length];
-    int i = put(b, 0, MESSAGE_HEAD);
+    int i = put(b, at, MESSAGE_HEAD);
     for (int k = 0; k < topic.length(); k++) {
       b[i++] = (byte) topic.charAt(k); // ASCII by rule (TopicName)
     }
     i = put(b, i, DATA);
     data.getBytes(0, dataLength, b, i);
     i = put(b, i + dataLength, SEQ);
-    for (long div = pow10(digits - 1); div > 0; div /= 10) {
+    for (long div = pow10(digits(seq) - 1); div > 0; div /= 10) {
       b[i++] = (byte) ('0' + (seq / div) % 10);
     }
-    put(b, i, END);
-    return b;
+    return put(b, i, END);
   }
 
   /** A Buffer over {@code frame} itself, not a copy; it may be written to many sockets, never appended to. */
