@@ -70,7 +70,8 @@
 # BROKER_FLAGS are the broker's JVM flags; the default below is the set we recommend for production (see
 # docs/benchmarks.md, "JVM flags"; conf/jvm.options holds them, without -Xmx): SerialGC, a heap bounded at
 # 1 GiB, a fixed 64 MiB young generation, and no performance-data file. Pinned to one core the JVM picks
-# SerialGC anyway, but with a young generation that grows with a heap of up to 1/4 of RAM. bench/flags.sh compares this set with others.
+# SerialGC anyway, but with a young generation that grows with a heap of up to 1/4 of RAM. bench/flags.sh
+# compares this set with others.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 # Brokers started here serve health and metrics on a free port, so several can run at once (cluster runs).
@@ -463,8 +464,9 @@ if want cluster || want cluster-idle; then
   #   cluster-idle: three nodes and no client at all; once each has logged `Members {size:3`, IDLE_SETTLE s
   #     (60) more (an idle cluster is one that has been up a while: the JIT goes on compiling the once-a-second
   #     paths for a minute or more after start-up, a third of the first minute's CPU), then RUNS windows of
-  #     IDLE_SECONDS s (20) each, in which the three nodes' CPU time (utime + stime from /proc) is summed: cpu_pct is % of one core. cluster-idle is set up as cluster's nodes are
-  #     (no cluster_size); cluster-idle-size3 adds HERALD_CLUSTER_SIZE=3, as the README's three nodes have it.
+  #     IDLE_SECONDS s (20) each, in which the three nodes' CPU time (utime + stime from /proc) is summed:
+  #     cpu_pct is % of one core. cluster-idle is set up as cluster's nodes are (no cluster_size);
+  #     cluster-idle-size3 adds HERALD_CLUSTER_SIZE=3, as the README's three nodes have it.
   # Node i serves clients on PORT+i and Hazelcast on PORT+n+i (n nodes); nats-server's routes are on PORT+2+i.
   if [ "$SMOKE" = 1 ]; then
     CL_FLOOD=(--messages 20000 --warmup-messages 5000 --duration-seconds "$CAP")
