@@ -19,8 +19,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The floor under issue 15's latency and CPU targets: the least work any design does that answers a
  * publish only once a second node holds the message, and delivers it on that second node. Two Vert.x
- * processes, one event loop each (so no write is handed to another thread), fixed 80-byte frames, no JSON, no Hazelcast, no locks, no allocation
- * beyond Vert.x's own buffers.
+ * processes, one event loop each (so no write is handed to another thread), fixed 80-byte frames, one copy of a
+ * frame per hop: no JSON, no Hazelcast, no locks.
  *
  *   generator --M--> A --R--> B            (B holds it; with HOPS=3, B also delivers it now)
  *   generator <--K-- A <--K-- B
@@ -36,7 +36,7 @@ import java.util.concurrent.locks.LockSupport;
  *   java -cp target/herald.jar Floor.java gen A_PORT B_SUB_PORT RATE WARMUP MESSAGES PID,PID
  */
 public class Floor {
-  /** Held: Vert.x 5 closes a NetClient that is no longer referenced once the GC finds it, and its connections with it. */
+  /** Held: Vert.x 5 closes a NetClient the GC finds unreferenced (CleanableNetClient), and its connections with it. */
   static NetClient client;
   static final int FRAME = 80; // kind (1), id (8), stamp (8), padding: about a Herald message frame of 64 B data
 

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Runs Floor.java: nodes A and B on core 0, the generator on core 1. HOPS (2, 3 or 4), DISK (1 = write each frame), NATIVE (1 = epoll), PROF (1 = profile, to OUT),
-# RATE (10000), WARM and MSGS (100000 each), RUNS (2). Prints each run's RESULT line.
+# Runs Floor.java: nodes A and B on core 0, the generator on core 1. HOPS (2, 3 or 4), DISK (1 = write each
+# frame), NATIVE (1 = epoll), PROF (1 = profile, to OUT), RATE (10000), WARM and MSGS (100000 each), RUNS (2).
+# Prints each run's RESULT line.
 cd "$(dirname "$0")/../../.." && JAR=${JAR:-target/herald.jar}; F=bench/results/20261204-issue15-floor/Floor.java
 C=$(mktemp -d); javac -cp $JAR -d $C $F || exit 1
 # Ports below the ephemeral range (32768 and up), so that no outgoing connection already holds one

@@ -1,9 +1,10 @@
 #!/bin/bash
-# Three bare Hazelcast members (IdleMember.java, CONF=herald, quiet, slow or default) on any core: their CPU time over WIN s
-# (20) after SETTLE s (60) from forming, from /proc/PID/stat, as idle-threads.sh measures Herald's nodes.
+# Three bare Hazelcast members (IdleMember.java, CONF=herald, quiet, slow or default) on any core: their CPU time
+# over WIN s (20) after SETTLE s (60) from forming, from /proc/PID/stat, as idle-threads.sh measures Herald's nodes.
 cd "$(dirname "$0")/../../.." && JAR=${JAR:-target/herald.jar}; F=bench/results/20261204-issue15-floor/IdleMember.java
 C=$(mktemp -d); javac -cp $JAR -d $C $F || exit 1
-base=$((20000 + RANDOM % 20000)); m=127.0.0.1:$base,127.0.0.1:$((base+1)),127.0.0.1:$((base+2)); pids=()
+base=$((20000 + RANDOM % 10000)); # below the ephemeral range (32768 and up)
+m=127.0.0.1:$base,127.0.0.1:$((base+1)),127.0.0.1:$((base+2)); pids=()
 for i in 0 1 2; do
   java @conf/jvm.options -cp $JAR:$C IdleMember ${CONF:-herald} $((base+i)) $m > $C/log$i 2>&1 & pids+=($!)
 done
