@@ -6,6 +6,7 @@ import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.splitbrainprotection.impl.RecentlyActiveSplitBrainProtectionFunction;
@@ -56,6 +57,12 @@ public final class ClusterSetup {
       "hazelcast.operation.backup.timeout.millis", "10000",
       "hazelcast.merge.first.run.delay.seconds", "10",
       "hazelcast.merge.next.run.delay.seconds", "5");
+
+  /** vertx-hazelcast's maps (its default-cluster.xml): node info and, for its HA mode, HA info. */
+  static final java.util.List<String> VERTX_MAPS = java.util.List.of("__vertx.nodeInfo", "__vertx.haInfo");
+
+  /** vertx-hazelcast's multimap of event-bus registrations. */
+  static final String VERTX_SUBS = "__vertx.subs";
 
   private ClusterSetup() {}
 
@@ -162,6 +169,7 @@ public final class ClusterSetup {
       topics.setSplitBrainProtectionName(Quorum.NAME);
     }
     hz.addMapConfig(topics);
+    backUpVertxRegistriesAsynchronously(hz);
     // Hazelcast's own metrics are collected every 5 s on every member and read by nothing Herald ships (its
     // metrics are Micrometer's): off, unless the Hazelcast file turns them on (idle CPU, issue 15).
     if (!hz.getMetricsConfig().isEnabled() || !metricsConfigured(file)) {
@@ -173,6 +181,28 @@ public final class ClusterSetup {
       }
     });
     return hz;
+  }
+
+  /**
+   * Vert.x's own registries (which node is where, which addresses it consumes) take their copies asynchronously.
+   * With {@code hazelcast.operation.fail.on.indeterminate.state}, which Herald sets for its appends, a put
+   * whose synchronous backup is not acknowledged fails, and a backup that reaches a member still starting
+   * up or no longer the partition's replica is dropped without an acknowledgement (Hazelcast's
+   * {@code Backup.beforeRun}). While members join or partitions move, Vert.x's puts then fail: a node of a test
+   * cluster failed to start (the put of its node info), and a survivor's re-publishing after a member left
+   * would stop at such a put. These registries need no synchronous copy: vertx-hazelcast puts its node info and
+   * re-publishes its registrations again whenever a member leaves ({@code HazelcastClusterManager.membersRemoved}),
+   * so a copy lost with a member is made again by the nodes it describes. The number of copies is kept.
+   */
+  private static void backUpVertxRegistriesAsynchronously(Config hz) {
+    for (String name : VERTX_MAPS) {
+      MapConfig map = new MapConfig(hz.getMapConfig(name)).setName(name);
+      int copies = map.getTotalBackupCount();
+      hz.addMapConfig(map.setBackupCount(0).setAsyncBackupCount(copies));
+    }
+    MultiMapConfig subs = new MultiMapConfig(hz.getMultiMapConfig(VERTX_SUBS)).setName(VERTX_SUBS);
+    int copies = subs.getTotalBackupCount();
+    hz.addMultiMapConfig(subs.setBackupCount(0).setAsyncBackupCount(copies));
   }
 
   /** Whether the Hazelcast file has a {@code <metrics>} element of its own. */

@@ -58,6 +58,35 @@ class ClusterSetupTest {
   }
 
   @Test
+  void vertxRegistriesKeepTheirNumberOfCopiesWithNoneSynchronous() {
+    // conf/cluster.xml asks for one synchronous backup of each; a file asking for two keeps two.
+    Config hz = ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject()
+        .put("hazelcast_config", withNodeInfoBackups(2).toString())));
+    assertThat(hz.getMapConfig("__vertx.nodeInfo").getBackupCount()).isZero();
+    assertThat(hz.getMapConfig("__vertx.nodeInfo").getAsyncBackupCount()).isEqualTo(2);
+    assertThat(hz.getMapConfig("__vertx.haInfo").getAsyncBackupCount()).isEqualTo(1);
+    assertThat(hz.getMultiMapConfig("__vertx.subs").getBackupCount()).isZero();
+    assertThat(hz.getMultiMapConfig("__vertx.subs").getAsyncBackupCount()).isEqualTo(1);
+    // The multimap keeps the rest of what the file says of it.
+    assertThat(hz.getMultiMapConfig("__vertx.subs").getValueCollectionType())
+        .isEqualTo(com.hazelcast.config.MultiMapConfig.ValueCollectionType.SET);
+  }
+
+  private static java.nio.file.Path withNodeInfoBackups(int count) {
+    try {
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("cluster", ".xml");
+      file.toFile().deleteOnExit();
+      String xml = java.nio.file.Files.readString(java.nio.file.Path.of("conf/cluster.xml"));
+      String nodeInfo = "<map name=\"__vertx.nodeInfo\">\n    <backup-count>1</backup-count>";
+      assertThat(xml).contains(nodeInfo);
+      java.nio.file.Files.writeString(file, xml.replace(nodeInfo, nodeInfo.replace(">1<", ">" + count + "<")));
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void failureDetectionIsTunedForFailoverInSeconds() {
     Config hz = ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject()));
     assertThat(Integer.parseInt(hz.getProperty("hazelcast.max.no.heartbeat.seconds"))).isLessThanOrEqualTo(10);
