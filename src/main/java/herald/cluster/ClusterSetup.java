@@ -190,7 +190,7 @@ public final class ClusterSetup {
    * up or no longer the partition's replica is dropped without an acknowledgement (Hazelcast's
    * {@code Backup.beforeRun}). While members join or partitions move, Vert.x's puts then fail: a node of a test
    * cluster failed to start (the put of its node info), and a survivor's re-publishing after a member left
-   * would stop at such a put. These registries need no synchronous copy: vertx-hazelcast puts its node info and
+   * would stop at the first such failure. These registries need no synchronous copy: vertx-hazelcast puts its node info and
    * re-publishes its registrations again whenever a member leaves ({@code HazelcastClusterManager.membersRemoved}),
    * so a copy lost with a member is made again by the nodes it describes. The number of copies is kept.
    */
