@@ -25,6 +25,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.File;
 import java.io.FileNotFoundException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,7 +60,7 @@ public final class ClusterSetup {
       "hazelcast.merge.next.run.delay.seconds", "5");
 
   /** vertx-hazelcast's maps (its default-cluster.xml): node info and, for its HA mode, HA info. */
-  static final java.util.List<String> VERTX_MAPS = java.util.List.of("__vertx.nodeInfo", "__vertx.haInfo");
+  static final List<String> VERTX_MAPS = List.of("__vertx.nodeInfo", "__vertx.haInfo");
 
   /** vertx-hazelcast's multimap of event-bus registrations. */
   static final String VERTX_SUBS = "__vertx.subs";
@@ -190,9 +191,10 @@ public final class ClusterSetup {
    * up or no longer the partition's replica is dropped without an acknowledgement (Hazelcast's
    * {@code Backup.beforeRun}). While members join or partitions move, Vert.x's puts then fail: a node of a test
    * cluster failed to start (the put of its node info), and a survivor's re-publishing after a member left
-   * would stop at the first such failure. These registries need no synchronous copy: vertx-hazelcast puts its node info and
-   * re-publishes its registrations again whenever a member leaves ({@code HazelcastClusterManager.membersRemoved}),
-   * so a copy lost with a member is made again by the nodes it describes. The number of copies is kept.
+   * would stop at the first such failure. These registries need no synchronous copy: vertx-hazelcast puts its
+   * node info and re-publishes its registrations again whenever a member leaves
+   * ({@code HazelcastClusterManager.membersRemoved}), so a copy lost with a member is made again by the nodes
+   * it describes. The number of copies is kept.
    */
   private static void backUpVertxRegistriesAsynchronously(Config hz) {
     for (String name : VERTX_MAPS) {

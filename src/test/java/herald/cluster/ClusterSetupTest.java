@@ -61,7 +61,8 @@ class ClusterSetupTest {
   void vertxRegistriesKeepTheirNumberOfCopiesWithNoneSynchronous() {
     // conf/cluster.xml asks for one synchronous backup of each; a file asking for two keeps two.
     Config hz = ClusterSetup.hazelcastConfig(HeraldConfig.defaults(new JsonObject()
-        .put("hazelcast_config", withNodeInfoBackups(2).toString())));
+        .put("hazelcast_config", clusterXmlWith("<map name=\"__vertx.nodeInfo\">\n    <backup-count>1</backup-count>",
+            "<map name=\"__vertx.nodeInfo\">\n    <backup-count>2</backup-count>").toString())));
     assertThat(hz.getMapConfig("__vertx.nodeInfo").getBackupCount()).isZero();
     assertThat(hz.getMapConfig("__vertx.nodeInfo").getAsyncBackupCount()).isEqualTo(2);
     assertThat(hz.getMapConfig("__vertx.haInfo").getAsyncBackupCount()).isEqualTo(1);
@@ -72,19 +73,6 @@ class ClusterSetupTest {
         .isEqualTo(com.hazelcast.config.MultiMapConfig.ValueCollectionType.SET);
   }
 
-  private static java.nio.file.Path withNodeInfoBackups(int count) {
-    try {
-      java.nio.file.Path file = java.nio.file.Files.createTempFile("cluster", ".xml");
-      file.toFile().deleteOnExit();
-      String xml = java.nio.file.Files.readString(java.nio.file.Path.of("conf/cluster.xml"));
-      String nodeInfo = "<map name=\"__vertx.nodeInfo\">\n    <backup-count>1</backup-count>";
-      assertThat(xml).contains(nodeInfo);
-      java.nio.file.Files.writeString(file, xml.replace(nodeInfo, nodeInfo.replace(">1<", ">" + count + "<")));
-      return file;
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 
   @Test
   void failureDetectionIsTunedForFailoverInSeconds() {
@@ -112,12 +100,18 @@ class ClusterSetupTest {
   }
 
   private static java.nio.file.Path lowDetector() {
+    return clusterXmlWith("<property name=\"hazelcast.max.no.heartbeat.seconds\">5</property>",
+        "<property name=\"hazelcast.max.no.heartbeat.seconds\">2</property>");
+  }
+
+  /** A copy of conf/cluster.xml with one passage, which must be there, replaced. */
+  private static java.nio.file.Path clusterXmlWith(String passage, String replacement) {
     try {
+      String xml = java.nio.file.Files.readString(java.nio.file.Path.of("conf/cluster.xml"));
+      assertThat(xml).contains(passage);
       java.nio.file.Path file = java.nio.file.Files.createTempFile("cluster", ".xml");
       file.toFile().deleteOnExit();
-      java.nio.file.Files.writeString(file, java.nio.file.Files.readString(java.nio.file.Path.of("conf/cluster.xml"))
-          .replace("<property name=\"hazelcast.max.no.heartbeat.seconds\">5</property>",
-              "<property name=\"hazelcast.max.no.heartbeat.seconds\">2</property>"));
+      java.nio.file.Files.writeString(file, xml.replace(passage, replacement));
       return file;
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);

@@ -11,9 +11,8 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.multimap.MultiMap;
 import herald.config.HeraldConfig;
+import herald.wire.TestCluster;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -35,18 +34,18 @@ class VertxRegistriesTest {
   @Test
   void vertxRegistriesDoNotWaitForABackupThatDoesNotAnswerWhileTopicQueuesFail() throws Exception {
     String cluster = "registries-" + Long.toHexString(System.nanoTime());
-    int portA = freePort();
-    int portB = freePort();
+    int portA = TestCluster.freePort();
+    int portB = TestCluster.freePort();
     HazelcastInstance a = HazelcastInstanceFactory.newHazelcastInstance(config(cluster, portA, portB));
     HazelcastInstance b = HazelcastInstanceFactory.newHazelcastInstance(config(cluster, portB, portA));
     try {
       assertThat(a.getCluster().getMembers()).hasSize(2);
-      // Keys whose primary copy is on A, so that their backup is on B.
-      String onA = keyOwnedBy(a, a, "registry-");
+      // A key whose primary copy is on A, so that its backup is on B.
+      String onA = keyOwnedBy(a, "registry-");
       // B's only partition thread sleeps in an entry processor, so that the backups queued behind it are not
       // answered in time; B's heartbeats go on (another thread), so A does not declare it gone.
       IMap<String, String> block = b.getMap("block");
-      CompletionStage<Object> busy = block.submitToKey(keyOwnedBy(b, b, "block-"), sleep(BUSY_MS));
+      CompletionStage<Object> busy = block.submitToKey(keyOwnedBy(b, "block-"), new Sleep(BUSY_MS));
 
       long start = System.nanoTime();
       IMap<String, String> nodeInfo = a.getMap("__vertx.nodeInfo");
@@ -88,17 +87,13 @@ class VertxRegistriesTest {
     return hz;
   }
 
-  private static String keyOwnedBy(HazelcastInstance owner, HazelcastInstance asker, String prefix) {
+  private static String keyOwnedBy(HazelcastInstance member, String prefix) {
     for (int i = 0; ; i++) {
       String key = prefix + i;
-      if (owner.getCluster().getLocalMember().equals(asker.getPartitionService().getPartition(key).getOwner())) {
+      if (member.getCluster().getLocalMember().equals(member.getPartitionService().getPartition(key).getOwner())) {
         return key;
       }
     }
-  }
-
-  private static EntryProcessor<String, String, Object> sleep(int ms) {
-    return new Sleep(ms);
   }
 
   /** Sleeps on the key's primary only: it changes nothing and has no backup to run. */
@@ -116,12 +111,6 @@ class VertxRegistriesTest {
     @Override
     public EntryProcessor<String, String, Object> getBackupProcessor() {
       return null;
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

@@ -102,7 +102,8 @@ public final class TestCluster implements AutoCloseable {
     return name;
   }
 
-  private static int freePort() {
+  /** A port free on this machine now, for a node's listener or Hazelcast member. */
+  public static int freePort() {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     } catch (IOException e) {
